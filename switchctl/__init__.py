@@ -1,0 +1,3 @@
+"""switchctl: an office IP-PBX on FreeSWITCH."""
+
+__version__ = "0.1.0"

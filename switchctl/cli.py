@@ -1,0 +1,190 @@
+"""``switchctl``: set up the database, manage extensions, run the service."""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import peewee
+
+from switchctl import config as config_module
+from switchctl import schema
+from switchctl.db import DatabaseURLError, open_database
+from switchctl.services import ValidationError
+from switchctl.services import domains as domain_service
+from switchctl.services import extensions as extension_service
+from switchctl.services.demo import seed_demo
+
+log = logging.getLogger("switchctl")
+
+
+class UsageError(Exception):
+    """Bad command-line arguments."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser():
+    parser = Parser(prog="switchctl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    init = commands.add_parser("init", help="create or upgrade the database (idempotent)")
+    init.add_argument("--demo", action="store_true", help="add demo extensions if there are none")
+    commands.add_parser("serve", help="run xml_curl and the portal")
+    _extension_commands(commands.add_parser("extension", help="manage extensions"))
+    portal = commands.add_parser("portal", help="turn the user portal on or off")
+    portal.add_argument("state", choices=["enable", "disable"])
+    return parser
+
+
+def _extension_commands(parser):
+    actions = parser.add_subparsers(dest="action", required=True, parser_class=Parser)
+    add = actions.add_parser("add", help="add one extension")
+    add.add_argument("number")
+    add.add_argument("--name", required=True)
+    add.add_argument("--password", help="SIP password (default: a strong generated one)")
+    add.add_argument("--department", default="")
+    add.add_argument("--email", default="")
+    actions.add_parser("list", help="list extensions")
+    remove = actions.add_parser("remove", help="remove an extension")
+    remove.add_argument("number")
+    imp = actions.add_parser("import", help="import a CSV file (number,name,password[,...])")
+    imp.add_argument("file", type=Path)
+    passwd = actions.add_parser("passwd", help="set a new SIP password (printed if generated)")
+    passwd.add_argument("number")
+    passwd.add_argument("--password")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        settings = config_module.load()
+        _configure_logging(settings.log_level)
+        return run(args, settings)
+    except UsageError as exc:
+        return _fail(f"{exc} (see 'switchctl --help')", 2)
+    except (ValidationError, config_module.ConfigError, schema.SchemaError,
+            DatabaseURLError) as exc:
+        return _fail(str(exc))
+    except peewee.PeeweeException as exc:
+        return _fail(f"database error: {exc}")
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message, code=1):
+    print(f"switchctl: error: {message}", file=sys.stderr)
+    return code
+
+
+def _configure_logging(level):
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run(args, settings):
+    if args.command == "serve":
+        from switchctl.server import serve
+
+        serve(settings)
+        return 0
+    db = open_database(settings.database)
+    with db.connection_context():
+        if args.command == "init":
+            return cmd_init(db, settings, args)
+        domain = _domain(db, settings)
+        handler = COMMANDS[(args.command, getattr(args, "action", None))]
+        return handler(domain, args)
+
+
+def _domain(db, settings):
+    from switchctl.server import check_schema
+
+    check_schema(db)
+    domain = domain_service.find_domain(settings.domain)
+    if domain is None:
+        raise ValidationError(f"domain {settings.domain} does not exist: run 'switchctl init'")
+    return domain
+
+
+def cmd_init(db, settings, args):
+    before, after = schema.upgrade(db)
+    state = "created" if before == 0 else ("up to date" if before == after else "upgraded")
+    print(f"database {state} (schema version {after})")
+    domain = domain_service.ensure_domain(settings.domain)
+    print(f"domain {domain.name}")
+    if args.demo:
+        for number, name, password in seed_demo(domain):
+            print(f"demo extension {number} ({name}) password {password}")
+    return 0
+
+
+def cmd_extension_add(domain, args):
+    extension, password = extension_service.add_extension(
+        domain, args.number, args.name, args.password, args.department, args.email)
+    print(f"added extension {extension.number}")
+    if not args.password:
+        print(f"password {password}")
+    return 0
+
+
+def cmd_extension_list(domain, args):
+    for extension in extension_service.list_extensions(domain):
+        department = extension.department.name if extension.department else "-"
+        print(f"{extension.number}\t{extension.name}\t{department}\t{extension.email or '-'}")
+    return 0
+
+
+def cmd_extension_remove(domain, args):
+    extension_service.remove_extension(domain, args.number)
+    print(f"removed extension {args.number}")
+    return 0
+
+
+def cmd_extension_import(domain, args):
+    text = args.file.read_text(encoding="utf-8-sig", errors="strict")
+    try:
+        report = extension_service.import_csv(domain, text)
+    except extension_service.ImportRejected as exc:
+        for line, message in exc.errors:
+            print(f"{args.file}:{line}: {message}", file=sys.stderr)
+        raise
+    print(f"imported {report.created} extension(s)")
+    return 0
+
+
+def cmd_extension_passwd(domain, args):
+    extension = extension_service.find_extension(domain, args.number)
+    if extension is None:
+        raise ValidationError(f"extension {args.number} does not exist")
+    password = args.password or extension_service.generate_password()
+    extension_service.set_password(extension, password)
+    print(f"password of {extension.number} changed")
+    if not args.password:
+        print(f"password {password}")
+    return 0
+
+
+def cmd_portal(domain, args):
+    domain_service.set_portal_enabled(domain, args.state == "enable")
+    print(f"user portal {args.state}d")
+    return 0
+
+
+COMMANDS = {
+    ("extension", "add"): cmd_extension_add,
+    ("extension", "list"): cmd_extension_list,
+    ("extension", "remove"): cmd_extension_remove,
+    ("extension", "import"): cmd_extension_import,
+    ("extension", "passwd"): cmd_extension_passwd,
+    ("portal", None): cmd_portal,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Settings from the environment (and optionally an INI file), with safe defaults.
+
+Every setting has an environment variable ``SWITCHCTL_<NAME>``; a file named by
+``SWITCHCTL_CONFIG`` may hold the same names (lower case) in a ``[switchctl]``
+section. The environment wins over the file, the file over the defaults.
+"""
+
+import configparser
+import dataclasses
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+
+SECRET_FIELDS = frozenset({"esl_password", "http_credentials", "secret_key"})
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclasses.dataclass(frozen=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self):
+        return f"{self.host}:{self.port}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    data: Path
+    database: str
+    http: HostPort
+    esl: HostPort
+    esl_password: str
+    outbound: HostPort
+    domain: str
+    xml_curl_allow: tuple
+    http_credentials: str
+    secret_key: str
+    log_level: str
+
+    def __repr__(self):
+        shown = {
+            f.name: ("***" if f.name in SECRET_FIELDS and getattr(self, f.name) else
+                     getattr(self, f.name))
+            for f in dataclasses.fields(self)
+        }
+        return f"Config({shown})"
+
+    def with_changes(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULTS = {
+    "data": "data",
+    "database": "",
+    "http": "127.0.0.1:8080",
+    "esl": "127.0.0.1:8021",
+    "esl_password": "ClueCon",
+    "outbound": "127.0.0.1:8084",
+    "domain": "pbx.local",
+    "xml_curl_allow": "127.0.0.0/8,::1/128",
+    "http_credentials": "",
+    "secret_key": "",
+    "log_level": "INFO",
+}
+
+
+def load(environ=None):
+    """Build the Config from ``environ`` (default ``os.environ``)."""
+    environ = os.environ if environ is None else environ
+    raw = dict(DEFAULTS)
+    raw.update(_read_file(environ.get("SWITCHCTL_CONFIG", "")))
+    for name in DEFAULTS:
+        value = environ.get(f"SWITCHCTL_{name.upper()}")
+        if value is not None:
+            raw[name] = value
+    return _build(raw)
+
+
+def _read_file(path):
+    if not path:
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    if not parser.read(path, encoding="utf-8"):
+        raise ConfigError(f"config file {path} cannot be read")
+    if not parser.has_section("switchctl"):
+        raise ConfigError(f"config file {path} has no [switchctl] section")
+    unknown = set(parser["switchctl"]) - set(DEFAULTS)
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown settings {', '.join(sorted(unknown))}")
+    return dict(parser["switchctl"])
+
+
+def _build(raw):
+    data = Path(raw["data"]).expanduser()
+    return Config(
+        data=data,
+        database=raw["database"] or f"sqlite:///{(data / 'switchctl.sqlite3').resolve()}",
+        http=parse_host_port(raw["http"], "http"),
+        esl=parse_host_port(raw["esl"], "esl"),
+        esl_password=raw["esl_password"],
+        outbound=parse_host_port(raw["outbound"], "outbound"),
+        domain=_domain(raw["domain"]),
+        xml_curl_allow=_networks(raw["xml_curl_allow"]),
+        http_credentials=_credentials(raw["http_credentials"]),
+        secret_key=raw["secret_key"],
+        log_level=raw["log_level"].upper(),
+    )
+
+
+def parse_host_port(text, name):
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{name}: expected HOST:PORT, got {text!r}")
+    return HostPort(host.strip("[]"), int(port))
+
+
+def _domain(text):
+    name = text.strip().lower()
+    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789.-")
+    if not name or not set(name) <= allowed:
+        raise ConfigError(f"domain: {text!r} is not a valid SIP domain name")
+    return name
+
+
+def _networks(text):
+    try:
+        return tuple(ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"xml_curl_allow: {exc}") from None
+
+
+def _credentials(text):
+    if text and ":" not in text:
+        raise ConfigError("http_credentials: expected USER:PASSWORD")
+    return text
+
+
+def secret_key(config):
+    """The session-signing key: the configured one, else one kept in the data folder."""
+    if config.secret_key:
+        return config.secret_key
+    path = config.data / "secret_key"
+    config.data.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

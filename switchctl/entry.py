@@ -1,0 +1,17 @@
+"""The ``switchctl`` console entry point.
+
+``serve`` runs under gevent: the standard library is patched before anything else
+is imported, so database drivers, SMTP and sockets all cooperate with the hub.
+"""
+
+import sys
+
+
+def main():
+    if sys.argv[1:2] == ["serve"]:
+        from gevent import monkey
+
+        monkey.patch_all()
+    from switchctl.cli import main as cli_main
+
+    return cli_main()

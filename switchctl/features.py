@@ -1,0 +1,126 @@
+"""The feature-code registry: the one list of codes the dialplan and the portal read.
+
+Codes follow the CooVox v3.0.1 manual (section 2); an admin may override any
+default per domain. A dialled code may end with ``#`` (the phone's send key);
+in-call codes are DTMF pressed during a bridged call.
+"""
+
+import dataclasses
+import re
+
+ARG_NONE = ""
+ARG_EXTENSION = "extension"
+ARG_NUMBER = "number"
+ARG_DATETIME = "datetime"
+
+ARGUMENT_PATTERNS = {
+    ARG_NONE: "",
+    ARG_EXTENSION: r"(\d{2,8})",
+    ARG_NUMBER: r"(\+?\d{2,20})",
+    ARG_DATETIME: r"(\d{8})",
+}
+CODE_PATTERN = re.compile(r"^[*#0-9]{1,8}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Feature:
+    key: str
+    code: str
+    section: str
+    summary: str
+    argument: str = ARG_NONE
+    in_call: bool = False
+
+    def usage(self, code=None):
+        """How a user dials it, e.g. ``*71<number>#``."""
+        code = self.code if code is None else code
+        argument = f"<{self.argument}>" if self.argument else ""
+        if self.argument == ARG_DATETIME:
+            argument = "MMDDHHMM"
+        return f"{code}{argument}" if self.in_call or self.argument == ARG_DATETIME else \
+            f"{code}{argument}#"
+
+    def dial_regex(self, code=None):
+        """The anchored regex matching a dialled string; group 1 is the argument."""
+        code = self.code if code is None else code
+        return f"^{re.escape(code)}{ARGUMENT_PATTERNS[self.argument]}#?$"
+
+
+def _f(key, code, section, summary, argument=ARG_NONE, in_call=False):
+    return Feature(key, code, section, summary, argument, in_call)
+
+
+FEATURES = (
+    _f("voicemail_main", "*60", "2.1", "Voicemail main menu: enter a mailbox number and its PIN"),
+    _f("voicemail_own", "*61", "2.1", "Own mailbox: listen, save, delete, greeting, PIN"),
+    _f("pickup_directed", "**", "2.2", "Pick up the call ringing at an extension",
+       ARG_EXTENSION),
+    _f("pickup_group", "*8", "2.2", "Pick up a call ringing in your department"),
+    _f("park", "*4", "2.3", "Park the other party; the slot (41-49) is announced", in_call=True),
+    _f("transfer_blind", "#", "2.4", "Blind transfer to a number", ARG_NUMBER, in_call=True),
+    _f("transfer_attended", "*2", "2.4", "Attended transfer: consult, hang up to complete",
+       ARG_NUMBER, in_call=True),
+    _f("blacklist_last", "*76", "2.5", "Blacklist the last external caller"),
+    _f("blacklist_add", "*75", "2.5", "Blacklist a number entered at the prompt"),
+    _f("blacklist_remove", "*075", "2.5", "Remove a number from the blacklist", ARG_NUMBER),
+    _f("monitor_listen", "*90", "2.6", "Listen to an extension's call (muted)", ARG_EXTENSION),
+    _f("monitor_whisper", "*91", "2.6", "Whisper to an extension (only it hears you)",
+       ARG_EXTENSION),
+    _f("monitor_barge", "*92", "2.6", "Barge into an extension's call (three-way)",
+       ARG_EXTENSION),
+    _f("agent_login", "*62", "2.7", "Queue agent login"),
+    _f("agent_logout", "*062", "2.7", "Queue agent logout"),
+    _f("agent_pause", "*95", "2.7", "Queue agent pause"),
+    _f("agent_unpause", "*095", "2.7", "Queue agent unpause"),
+    _f("conference_adhoc", "*0", "2.8", "Move both parties into an ad-hoc conference",
+       in_call=True),
+    _f("wakeup_menu", "*55", "2.9", "Wake-up call menu: schedule, review, cancel"),
+    _f("wakeup_direct", "*55*", "2.9", "Schedule a wake-up call directly", ARG_DATETIME),
+    _f("wakeup_cancel", "*055", "2.9", "Cancel all wake-up calls"),
+    _f("forward_always_on", "*71", "2.10", "Forward all calls to a number", ARG_NUMBER),
+    _f("forward_always_off", "*071", "2.10", "Cancel forward all calls"),
+    _f("forward_busy_on", "*72", "2.10", "Forward when busy", ARG_NUMBER),
+    _f("forward_busy_off", "*072", "2.10", "Cancel forward when busy"),
+    _f("forward_no_answer_on", "*73", "2.10", "Forward on no answer", ARG_NUMBER),
+    _f("forward_no_answer_off", "*073", "2.10", "Cancel forward on no answer"),
+    _f("dnd_on", "*74", "2.11", "Do-not-disturb on"),
+    _f("dnd_off", "*074", "2.11", "Do-not-disturb off"),
+    _f("announce_wan_ip", "**11", "2.12", "Announce the WAN IP address"),
+    _f("announce_lan_ip", "**12", "2.12", "Announce the LAN IP address"),
+    _f("announce_extension", "**13", "2.12", "Announce your own extension number"),
+    _f("record_call", "*1", "2.12", "Record the current call (press again to stop)",
+       in_call=True),
+    _f("intercom", "*50", "2.12", "Intercom: the extension answers by itself, two-way",
+       ARG_EXTENSION),
+    _f("paging", "*51", "2.12", "Paging: the extension answers by itself, one-way",
+       ARG_EXTENSION),
+)
+
+BY_KEY = {feature.key: feature for feature in FEATURES}
+
+
+class FeatureCodeError(ValueError):
+    """An override that would make a code unusable."""
+
+
+def effective_codes(overrides=None):
+    """``{key: code}`` for every feature, with ``overrides`` (key -> code) applied."""
+    codes = {feature.key: feature.code for feature in FEATURES}
+    for key, code in (overrides or {}).items():
+        if key in codes:
+            codes[key] = code
+    return codes
+
+
+def validate_override(key, code):
+    if key not in BY_KEY:
+        raise FeatureCodeError(f"unknown feature {key!r}")
+    if not CODE_PATTERN.match(code) or code[0] not in "*#":
+        raise FeatureCodeError("a feature code starts with * or # and has at most 8 of *, #, 0-9")
+    return code
+
+
+def dial_order(codes):
+    """Dialled features, longest code first, so that ``**11`` wins over ``**<ext>``."""
+    dialled = [f for f in FEATURES if not f.in_call]
+    return sorted(dialled, key=lambda f: (f.argument != ARG_NONE, -len(codes[f.key])))

@@ -1,0 +1,44 @@
+"""Domains and their settings."""
+
+from switchctl.models import Domain, OutboundRoute, Setting
+
+DEFAULT_OUTBOUND_PREFIX = "9"
+DEFAULT_GATEWAY = "trunk"
+PORTAL_ENABLED = "portal_enabled"
+
+
+def ensure_domain(name):
+    """The domain called ``name``, created with its default outbound route if new."""
+    domain, created = Domain.get_or_create(name=name)
+    if created:
+        OutboundRoute.create(domain=domain, prefix=DEFAULT_OUTBOUND_PREFIX,
+                             gateway=DEFAULT_GATEWAY)
+    return domain
+
+
+def find_domain(name):
+    return Domain.get_or_none(Domain.name == name)
+
+
+def get_setting(domain, key, default=""):
+    row = Setting.get_or_none(Setting.domain == domain, Setting.key == key)
+    return default if row is None else row.value
+
+
+def set_setting(domain, key, value):
+    (Setting.insert(domain=domain, key=key, value=value)
+     .on_conflict(conflict_target=[Setting.domain, Setting.key],
+                  update={Setting.value: value})
+     .execute())
+
+
+def portal_enabled(domain):
+    return get_setting(domain, PORTAL_ENABLED, "0") == "1"
+
+
+def set_portal_enabled(domain, enabled):
+    set_setting(domain, PORTAL_ENABLED, "1" if enabled else "0")
+
+
+def outbound_prefixes(domain):
+    return [route.prefix for route in domain.outbound_routes]

@@ -1,0 +1,202 @@
+"""Creating, listing, importing and removing extensions."""
+
+import csv
+import dataclasses
+import io
+import re
+
+import peewee
+
+from switchctl.models import Department, Domain, Extension, database
+from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
+
+__all__ = ["generate_password"]
+from switchctl.services import ValidationError
+from switchctl.services.domains import outbound_prefixes
+
+DEFAULT_VOICEMAIL_PIN = "1234"
+NUMBER_PATTERN = re.compile(r"^\d{2,8}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+REQUIRED_COLUMNS = ("number", "name", "password")
+OPTIONAL_COLUMNS = ("department", "email")
+INSERT_BATCH = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtensionInput:
+    number: str
+    name: str
+    password: str
+    department: str = ""
+    email: str = ""
+
+
+@dataclasses.dataclass
+class ImportReport:
+    created: int = 0
+    errors: list = dataclasses.field(default_factory=list)
+
+
+class ImportRejected(ValidationError):
+    """A CSV import with bad rows; nothing was stored. ``errors`` lists (line, message)."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(f"{len(errors)} bad row(s); nothing imported")
+
+
+def check_input(item, prefixes):
+    """Raise ValidationError with a one-line reason if ``item`` cannot be stored."""
+    if not NUMBER_PATTERN.match(item.number):
+        raise ValidationError(f"number {item.number!r} must be 2 to 8 digits")
+    clash = next((p for p in prefixes if item.number.startswith(p)), None)
+    if clash is not None:
+        raise ValidationError(f"number {item.number} starts with the outbound prefix {clash}")
+    _check_text("name", item.name, 80, required=True)
+    _check_text("department", item.department, 64)
+    check_password(item.password)
+    if item.email and not EMAIL_PATTERN.match(item.email):
+        raise ValidationError(f"email {item.email!r} is not an address")
+
+
+def check_password(password):
+    if len(password) < MIN_PASSWORD_LENGTH or not password.isascii() \
+            or not password.isprintable() or " " in password:
+        raise ValidationError(
+            f"password must be at least {MIN_PASSWORD_LENGTH} printable ASCII characters, "
+            "no spaces")
+
+
+def _check_text(label, value, limit, required=False):
+    if required and not value.strip():
+        raise ValidationError(f"{label} is required")
+    if len(value) > limit or not value.isprintable():
+        raise ValidationError(f"{label} must be printable text of at most {limit} characters")
+
+
+def add_extension(domain, number, name, password=None, department="", email=""):
+    """Create one extension; return ``(extension, password)`` (generated if not given)."""
+    item = ExtensionInput(number.strip(), name.strip(), password or generate_password(),
+                          department.strip(), email.strip())
+    check_input(item, outbound_prefixes(domain))
+    with database.atomic():
+        if Extension.select().where(Extension.domain == domain,
+                                    Extension.number == item.number).exists():
+            raise ValidationError(f"extension {item.number} already exists")
+        row = _build_rows(domain, [item], hash_pin(DEFAULT_VOICEMAIL_PIN))[0]
+        extension = Extension.create(**row)
+    return extension, item.password
+
+
+def set_password(extension, password):
+    check_password(password)
+    extension.sip_ha1 = sip_ha1(extension.number, extension.domain.name, password)
+    extension.save(only=[Extension.sip_ha1])
+
+
+def remove_extension(domain, number):
+    deleted = Extension.delete().where(Extension.domain == domain,
+                                       Extension.number == number).execute()
+    if not deleted:
+        raise ValidationError(f"extension {number} does not exist")
+
+
+def list_extensions(domain):
+    return (Extension.select(Extension, Department)
+            .join(Department, on=(Extension.department == Department.id), join_type=peewee.JOIN.LEFT_OUTER)
+            .where(Extension.domain == domain)
+            .order_by(Extension.number))
+
+
+def find_extension(domain, number):
+    return Extension.get_or_none(Extension.domain == domain, Extension.number == number)
+
+
+def import_csv(domain, text):
+    """Import extensions from CSV text, all or nothing; return an ImportReport."""
+    items, errors = _parse_csv(text, outbound_prefixes(domain))
+    existing = _existing_numbers(domain, [item.number for _, item in items])
+    errors += [(line, f"extension {item.number} already exists")
+               for line, item in items if item.number in existing]
+    if errors:
+        raise ImportRejected(sorted(errors))
+    with database.atomic():
+        rows = _build_rows(domain, [item for _, item in items], hash_pin(DEFAULT_VOICEMAIL_PIN))
+        for start in range(0, len(rows), INSERT_BATCH):
+            Extension.insert_many(rows[start:start + INSERT_BATCH]).execute()
+    return ImportReport(created=len(items))
+
+
+def _parse_csv(text, prefixes):
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if missing or unknown:
+        problem = f"missing columns {missing}" if missing else f"unknown columns {unknown}"
+        raise ImportRejected([(1, f"header row: {problem}; expected "
+                                  "number,name,password[,department,email]")])
+    reader.fieldnames = header
+    items, errors, seen = [], [], {}
+    for row in reader:
+        line = reader.line_num
+        try:
+            item = _row_input(row)
+            check_input(item, prefixes)
+        except ValidationError as exc:
+            errors.append((line, str(exc)))
+            continue
+        if item.number in seen:
+            errors.append((line, f"number {item.number} repeats line {seen[item.number]}"))
+            continue
+        seen[item.number] = line
+        items.append((line, item))
+    return items, errors
+
+
+def _row_input(row):
+    if None in row:
+        raise ValidationError("more fields than header columns")
+    values = {key: (value or "").strip() for key, value in row.items()}
+    return ExtensionInput(**{k: values.get(k, "") for k in REQUIRED_COLUMNS + OPTIONAL_COLUMNS})
+
+
+def _existing_numbers(domain, numbers):
+    found = set()
+    for start in range(0, len(numbers), INSERT_BATCH):
+        chunk = numbers[start:start + INSERT_BATCH]
+        query = Extension.select(Extension.number).where(
+            Extension.domain == domain, Extension.number.in_(chunk))
+        found.update(number for (number,) in query.tuples())
+    return found
+
+
+def _build_rows(domain, items, pin_hash):
+    departments = _departments(domain, {item.department for item in items if item.department})
+    return [{
+        "domain": domain.id,
+        "number": item.number,
+        "name": item.name,
+        "sip_ha1": sip_ha1(item.number, domain.name, item.password),
+        "email": item.email,
+        "department": departments.get(item.department),
+        "voicemail_pin_hash": pin_hash,
+    } for item in items]
+
+
+def _departments(domain, names):
+    ids = {}
+    for name in sorted(names):
+        department, _ = Department.get_or_create(domain=domain, name=name)
+        ids[name] = department.id
+    return ids
+
+
+def lookup_user(domain_name, number):
+    """The enabled extension ``number@domain_name`` with its domain and department, in one query."""
+    query = (Extension.select(Extension, Domain, Department)
+             .join(Domain, on=(Extension.domain == Domain.id))
+             .switch(Extension)
+             .join(Department, on=(Extension.department == Department.id), join_type=peewee.JOIN.LEFT_OUTER)
+             .where(Domain.name == domain_name, Extension.number == number, Extension.enabled))
+    return query.get_or_none()

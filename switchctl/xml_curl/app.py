@@ -1,0 +1,97 @@
+"""The switch-facing HTTP app: FreeSWITCH's xml_curl requests (and later CDR posts).
+
+Only addresses in ``xml_curl_allow`` (loopback by default) may ask, with HTTP basic
+credentials when ``http_credentials`` is set: the answers carry password hashes.
+Whatever goes wrong while answering, FreeSWITCH gets a well-formed not-found
+document with HTTP 200 at once, never a traceback or a hang.
+"""
+
+import base64
+import binascii
+import hmac
+import ipaddress
+import logging
+
+import peewee
+from flask import Flask, Response, abort, request
+
+from switchctl.models import database
+from switchctl.xml_curl import dialplan, directory
+from switchctl.xml_curl.documents import NOT_FOUND
+from switchctl.xml_curl.request import parse_body
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+XML_PATH = "/xml_curl"
+
+
+def create_app(config):
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    sections = {
+        "directory": directory.answer,
+        "dialplan": lambda req: dialplan.answer(req, config.domain),
+    }
+    guard = SwitchGuard(config.xml_curl_allow, config.http_credentials)
+
+    @app.post(XML_PATH)
+    def xml_curl():
+        guard.check(request)
+        fs_request = parse_body(request.get_data(cache=False))
+        handler = sections.get(fs_request.section)
+        return Response(_answer(handler, fs_request), mimetype="text/xml")
+
+    @app.get("/healthz")
+    def healthz():
+        return Response("ok\n", mimetype="text/plain")
+
+    return app
+
+
+def _answer(handler, fs_request):
+    if handler is None:
+        return NOT_FOUND
+    try:
+        with database.connection_context():
+            return handler(fs_request)
+    except peewee.PeeweeException as exc:
+        log.error("xml_curl: database error answering %s (%s); sent not-found",
+                  fs_request.section, exc)
+    except Exception:
+        log.exception("xml_curl: error answering %s; sent not-found", fs_request.section)
+    return NOT_FOUND
+
+
+class SwitchGuard:
+    """Who may talk to the switch-facing endpoints: address allow-list plus optional basic auth."""
+
+    def __init__(self, networks, credentials):
+        self.networks = networks
+        self.credentials = credentials.encode() if credentials else b""
+
+    def check(self, req):
+        if not self.allowed_address(req.remote_addr):
+            log.warning("xml_curl: refused request from %s (not in xml_curl_allow)",
+                        req.remote_addr)
+            abort(403)
+        if self.credentials and not self.valid_credentials(req.headers.get("Authorization", "")):
+            abort(Response("authentication required\n", 401,
+                           {"WWW-Authenticate": 'Basic realm="switchctl"'}))
+
+    def allowed_address(self, address):
+        try:
+            ip = ipaddress.ip_address((address or "").split("%")[0])
+        except ValueError:
+            return False
+        ip = getattr(ip, "ipv4_mapped", None) or ip
+        return any(ip in network for network in self.networks)
+
+    def valid_credentials(self, header):
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            supplied = base64.b64decode(token.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return hmac.compare_digest(supplied, self.credentials)
