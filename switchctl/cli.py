@@ -52,6 +52,9 @@ def _extension_commands(parser):
     remove.add_argument("number")
     imp = actions.add_parser("import", help="import a CSV file (number,name,password[,...])")
     imp.add_argument("file", type=Path)
+    caller_id = actions.add_parser("caller-id", help="set the caller ID number used on the trunk")
+    caller_id.add_argument("number")
+    caller_id.add_argument("caller_id", help="digits (optionally +), or '' to clear")
     passwd = actions.add_parser("passwd", help="set a new SIP password (printed if generated)")
     passwd.add_argument("number")
     passwd.add_argument("--password")
@@ -158,10 +161,21 @@ def cmd_extension_import(domain, args):
     return 0
 
 
-def cmd_extension_passwd(domain, args):
-    extension = extension_service.find_extension(domain, args.number)
+def _existing(domain, number):
+    extension = extension_service.find_extension(domain, number)
     if extension is None:
-        raise ValidationError(f"extension {args.number} does not exist")
+        raise ValidationError(f"extension {number} does not exist")
+    return extension
+
+
+def cmd_extension_caller_id(domain, args):
+    extension_service.set_outbound_caller_id(_existing(domain, args.number), args.caller_id)
+    print(f"outbound caller ID of {args.number}: {args.caller_id or 'trunk default'}")
+    return 0
+
+
+def cmd_extension_passwd(domain, args):
+    extension = _existing(domain, args.number)
     password = args.password or extension_service.generate_password()
     extension_service.set_password(extension, password)
     print(f"password of {extension.number} changed")
@@ -182,6 +196,7 @@ COMMANDS = {
     ("extension", "remove"): cmd_extension_remove,
     ("extension", "import"): cmd_extension_import,
     ("extension", "passwd"): cmd_extension_passwd,
+    ("extension", "caller-id"): cmd_extension_caller_id,
     ("portal", None): cmd_portal,
 }
 

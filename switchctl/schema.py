@@ -5,8 +5,10 @@ Each migration is a function of a playhouse ``SchemaMigrator`` that turns versio
 they keep working when the models change later.
 """
 
+import contextlib
+
 import peewee
-from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import SchemaMigrator, migrate
 
 from switchctl.models import ALL_MODELS
 from switchctl.models.base import BaseModel, now
@@ -31,6 +33,13 @@ def migration(version):
     return register
 
 
+@migration(2)
+def add_outbound_caller_id(migrator):
+    """Extensions get their own caller ID number for calls out through the trunk."""
+    migrate(migrator.add_column(
+        "extension", "outbound_caller_id", peewee.CharField(max_length=24, default="")))
+
+
 def current_version():
     return max(MIGRATIONS, default=1)
 
@@ -42,8 +51,12 @@ def database_version(db):
 
 
 def upgrade(db):
-    """Create or upgrade the schema; return ``(version_before, version_after)``."""
-    with db.atomic():
+    """Create or upgrade the schema; return ``(version_before, version_after)``.
+
+    All of it runs in one transaction: a failed migration leaves the database
+    as it was.
+    """
+    with _foreign_keys_deferred(db), db.atomic():
         before = database_version(db)
         target = current_version()
         if before == 0:
@@ -52,7 +65,30 @@ def upgrade(db):
             raise SchemaError(f"database schema {before} is newer than this program's {target}")
         else:
             _migrate(db, before, target)
+            _check_foreign_keys(db)
     return before, target
+
+
+@contextlib.contextmanager
+def _foreign_keys_deferred(db):
+    """SQLite rebuilds a table to alter it; with foreign keys on, dropping the old
+    table would cascade-delete every row that points at it. The pragma only takes
+    effect outside a transaction."""
+    sqlite = isinstance(db, peewee.SqliteDatabase)
+    if sqlite:
+        db.pragma("foreign_keys", 0)
+    try:
+        yield
+    finally:
+        if sqlite:
+            db.pragma("foreign_keys", 1)
+
+
+def _check_foreign_keys(db):
+    if isinstance(db, peewee.SqliteDatabase):
+        broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise SchemaError(f"migration left {len(broken)} broken reference(s); rolled back")
 
 
 def _create(db, target):

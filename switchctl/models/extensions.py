@@ -36,6 +36,8 @@ class Extension(BaseModel):
     portal_enabled = peewee.BooleanField(default=False)
     may_monitor = peewee.BooleanField(default=False)
     outbound_allowed = peewee.BooleanField(default=True)
+    # Caller ID number shown on calls out through the trunk; empty = the trunk's default.
+    outbound_caller_id = peewee.CharField(max_length=24, default="")
     voicemail_enabled = peewee.BooleanField(default=True)
     voicemail_pin_hash = peewee.CharField(max_length=255)
     dnd = peewee.BooleanField(default=False)

@@ -16,6 +16,7 @@ from switchctl.services.domains import outbound_prefixes
 
 DEFAULT_VOICEMAIL_PIN = "1234"
 NUMBER_PATTERN = re.compile(r"^\d{2,8}$")
+CALLER_ID_PATTERN = re.compile(r"^\+?\d{3,20}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REQUIRED_COLUMNS = ("number", "name", "password")
 OPTIONAL_COLUMNS = ("department", "email")
@@ -86,6 +87,13 @@ def add_extension(domain, number, name, password=None, department="", email=""):
         row = _build_rows(domain, [item], hash_pin(DEFAULT_VOICEMAIL_PIN))[0]
         extension = Extension.create(**row)
     return extension, item.password
+
+
+def set_outbound_caller_id(extension, caller_id):
+    if caller_id and not CALLER_ID_PATTERN.match(caller_id):
+        raise ValidationError(f"caller ID {caller_id!r} must be 3 to 20 digits, optionally with +")
+    extension.outbound_caller_id = caller_id
+    extension.save(only=[Extension.outbound_caller_id])
 
 
 def set_password(extension, password):

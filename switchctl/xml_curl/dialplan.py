@@ -78,7 +78,7 @@ def route_internal(request, domain):
         if number.startswith(route.prefix) and EXTERNAL_NUMBER.match(external):
             if not caller.outbound_allowed:
                 return refuse("outbound-denied", prompts.NOT_PERMITTED, "OUTGOING_CALL_BARRED")
-            return bridge_outbound(route.gateway, number, external)
+            return bridge_outbound(route.gateway, number, external, caller.outbound_caller_id)
     return refuse("unknown-number", prompts.CANNOT_COMPLETE, "UNALLOCATED_NUMBER")
 
 
@@ -115,8 +115,9 @@ def bridge_extension(target, domain):
     ))
 
 
-def bridge_outbound(gateway, dialled, external):
-    return Route("outbound", (
+def bridge_outbound(gateway, dialled, external, caller_id=""):
+    caller_id_actions = (("set", f"effective_caller_id_number={caller_id}"),) if caller_id else ()
+    return Route("outbound", caller_id_actions + (
         ("set", f"call_timeout={OUTBOUND_RING_SECONDS}"),
         ("set", "hangup_after_bridge=true"),
         ("set", "continue_on_fail=true"),

@@ -50,15 +50,20 @@ class FsRequest:
         return self.get(f"variable_{name}", default)
 
 
+def parse_pairs(body):
+    """Every ``(key, value)`` of a raw xml_curl POST body (bytes), decoded, in order."""
+    text = body.decode("utf-8", errors="replace")
+    pairs = []
+    for pair in text.split("&"):
+        key, _, value = pair.partition("=")
+        if key:
+            pairs.append((unquote(key, errors="replace"), unquote(value, errors="replace")))
+    return pairs
+
+
 def parse_body(body):
     """Parse a raw xml_curl POST body (bytes) into an FsRequest."""
-    text = body.decode("utf-8", errors="replace")
     fields = {}
-    for pair in text.split("&"):
-        if not pair:
-            continue
-        key, _, value = pair.partition("=")
-        key = unquote(key, errors="replace")
-        if key and key not in fields:
-            fields[key] = unquote(value, errors="replace")
+    for key, value in parse_pairs(body):
+        fields.setdefault(key, value)
     return FsRequest(MappingProxyType(fields))

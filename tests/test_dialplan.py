@@ -1,0 +1,165 @@
+import pytest
+from playhouse.test_utils import count_queries
+
+from switchctl import prompts
+from switchctl.models import Extension
+from switchctl.services.extensions import add_extension, set_outbound_caller_id
+from switchctl.xml_curl import dialplan
+from switchctl.xml_curl.app import create_app
+from switchctl.xml_curl.request import parse_body
+from tests.captures import xml_curl_body
+from tests.xml_helpers import is_not_found, parsed, post
+
+DIALPLAN = "1d_dialplan_default_1001"
+
+
+@pytest.fixture
+def office(db, domain):
+    with db.connection_context():
+        add_extension(domain, "101", "Alice", "Passw0rd101", department="Sales")
+        add_extension(domain, "102", "Bob", "Passw0rd102", department="Sales")
+        restricted, _ = add_extension(domain, "103", "Lobby phone", "Passw0rd103")
+        restricted.outbound_allowed = False
+        restricted.save()
+    return domain
+
+
+@pytest.fixture
+def client(config, db):
+    return create_app(config).test_client()
+
+
+def call(caller, destination, domain_name="pbx.local", context="default", **variables):
+    """The captured dialplan request of 1000 -> 1001, re-addressed."""
+    overrides = {
+        "Hunt-Destination-Number": destination, "Caller-Destination-Number": destination,
+        "Hunt-Context": context, "Caller-Context": context,
+        "variable_user_name": caller, "variable_domain_name": domain_name,
+    }
+    overrides.update({f"variable_{k}": v for k, v in variables.items()})
+    return xml_curl_body(DIALPLAN, **overrides)
+
+
+def actions(root):
+    """[(application, data)] of the one extension in the answer, in order."""
+    found = root.xpath("/document/section[@name='dialplan']/context/extension/condition/action")
+    return [(a.get("application"), a.get("data", "")) for a in found]
+
+
+def context_name(root):
+    return root.xpath("/document/section[@name='dialplan']/context/@name")
+
+
+def test_call_from_101_to_102_bridges_to_102_with_a_ring_timeout(client, office):
+    root = parsed(post(client, call("101", "102")))
+    assert context_name(root) == ["default"]
+    assert actions(root) == [
+        ("export", "dialed_extension=102"),
+        ("set", "call_timeout=30"),
+        ("set", "hangup_after_bridge=true"),
+        ("set", "continue_on_fail=true"),
+        ("set", f"ringback={prompts.RINGBACK}"),
+        ("bridge", "user/102@pbx.local"),
+        ("transfer", "102 XML outcome"),
+    ]
+    (condition,) = root.xpath("//condition")
+    assert (condition.get("field"), condition.get("expression")) == \
+        ("destination_number", "^102$")
+
+
+def test_ring_time_follows_the_extension(client, office, db):
+    with db.connection_context():
+        Extension.update(ring_seconds=15).where(Extension.number == "102").execute()
+    assert ("set", "call_timeout=15") in actions(parsed(post(client, call("101", "102"))))
+
+
+def test_prefix_9_goes_out_through_the_trunk_gateway(client, office):
+    assert actions(parsed(post(client, call("101", "985337106")))) == [
+        ("set", "call_timeout=60"),
+        ("set", "hangup_after_bridge=true"),
+        ("set", "continue_on_fail=true"),
+        ("bridge", "sofia/gateway/trunk/85337106"),
+        ("transfer", "985337106 XML outcome"),
+    ]
+
+
+def test_outbound_caller_id_of_the_extension_is_presented(client, office, db):
+    with db.connection_context():
+        set_outbound_caller_id(Extension.get(Extension.number == "101"), "+861088886666")
+    steps = actions(parsed(post(client, call("101", "90123456789"))))
+    assert steps[0] == ("set", "effective_caller_id_number=+861088886666")
+    assert ("bridge", "sofia/gateway/trunk/0123456789") in steps
+
+
+def test_extension_without_outbound_permission_is_refused(client, office):
+    steps = actions(parsed(post(client, call("103", "985337106"))))
+    assert ("playback", prompts.NOT_PERMITTED) in steps
+    assert steps[-1] == ("hangup", "OUTGOING_CALL_BARRED")
+    assert not [s for s in steps if s[0] == "bridge"]
+
+
+@pytest.mark.parametrize("destination", ["555", "9", "91", "*999#", "104"])
+def test_unknown_numbers_get_a_prompt_and_hang_up(client, office, destination):
+    steps = actions(parsed(post(client, call("101", destination))))
+    assert steps == [("pre_answer", ""), ("sleep", "500"),
+                     ("playback", prompts.CANNOT_COMPLETE), ("hangup", "UNALLOCATED_NUMBER")]
+
+
+def test_caller_that_is_not_our_extension_cannot_route_in_default(client, office):
+    steps = actions(parsed(post(client, call("999", "102"))))
+    assert steps[-1] == ("hangup", "CALL_REJECTED")
+
+
+def test_dialled_text_never_reaches_the_xml(client, office):
+    response = post(client, call("101", "${system(touch /tmp/x)}"))
+    assert b"system" not in response.data
+    (condition,) = parsed(response).xpath("//condition")
+    assert condition.get("expression") is None
+
+
+def test_public_context_rings_an_extension_and_nothing_else(client, office):
+    ring = actions(parsed(post(client, call("", "102", context="public"))))
+    assert ("bridge", "user/102@pbx.local") in ring
+    out = actions(parsed(post(client, call("", "985337106", context="public"))))
+    assert not [s for s in out if s[0] == "bridge"]
+
+
+@pytest.mark.parametrize(("disposition", "prompt", "cause"), [
+    ("USER_BUSY", prompts.USER_BUSY, "USER_BUSY"),
+    ("NO_ANSWER", prompts.NOT_AVAILABLE, "NO_ANSWER"),
+    ("USER_NOT_REGISTERED", prompts.NOT_AVAILABLE, "USER_NOT_REGISTERED"),
+    ("GATEWAY_DOWN", prompts.CANNOT_COMPLETE, "NORMAL_TEMPORARY_FAILURE"),
+])
+def test_failed_bridge_outcomes_are_told_to_the_caller(client, office, disposition, prompt,
+                                                       cause):
+    body = call("101", "102", context="outcome", originate_disposition=disposition)
+    steps = actions(parsed(post(client, body)))
+    assert ("playback", prompt) in steps
+    assert steps[-1] == ("hangup", cause)
+
+
+def test_unknown_context_and_domain_are_not_found(client, office):
+    assert is_not_found(parsed(post(client, call("101", "102", context="nowhere"))))
+    assert is_not_found(parsed(post(client, call("101", "102", domain_name="x.invalid"))))
+
+
+def test_trunk_calls_without_domain_use_the_configured_domain(client, office):
+    steps = actions(parsed(post(client, call("", "101", domain_name="", context="public"))))
+    assert ("bridge", "user/101@pbx.local") in steps
+
+
+def test_every_prompt_in_the_dialplan_is_known(client, office):
+    bodies = [call("101", "102"), call("103", "985337106"), call("101", "555"),
+              call("101", "102", context="outcome", originate_disposition="USER_BUSY"),
+              call("101", "102", context="outcome", originate_disposition="NO_ANSWER")]
+    played = {data for body in bodies
+              for app, data in actions(parsed(post(client, body))) if app == "playback"}
+    assert played and all(prompts.is_known(p) for p in played)
+
+
+@pytest.mark.parametrize("destination", ["102", "985337106", "555"])
+def test_a_routing_lookup_takes_at_most_four_queries(config, office, db, destination):
+    request = parse_body(call("101", destination))
+    with db.connection_context(), count_queries() as counter:
+        dialplan.answer(request, config.domain)
+    assert counter.count <= 4
