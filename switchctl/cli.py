@@ -106,9 +106,7 @@ def run(args, settings):
 
 
 def _domain(db, settings):
-    from switchctl.server import check_schema
-
-    check_schema(db)
+    schema.require_current(db)
     domain = domain_service.find_domain(settings.domain)
     if domain is None:
         raise ValidationError(f"domain {settings.domain} does not exist: run 'switchctl init'")

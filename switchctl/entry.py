@@ -8,6 +8,7 @@ import sys
 
 
 def main():
+    """Run the CLI; ``serve`` first patches the standard library for gevent."""
     if sys.argv[1:2] == ["serve"]:
         from gevent import monkey
 

@@ -56,7 +56,7 @@ FEATURES = (
     _f("pickup_directed", "**", "2.2", "Pick up the call ringing at an extension",
        ARG_EXTENSION),
     _f("pickup_group", "*8", "2.2", "Pick up a call ringing in your department"),
-    _f("park", "*4", "2.3", "Park the other party; the slot (41-49) is announced", in_call=True),
+    _f("park", "*4#", "2.3", "Park the other party; the slot (41-49) is announced", in_call=True),
     _f("transfer_blind", "#", "2.4", "Blind transfer to a number", ARG_NUMBER, in_call=True),
     _f("transfer_attended", "*2", "2.4", "Attended transfer: consult, hang up to complete",
        ARG_NUMBER, in_call=True),

@@ -50,6 +50,14 @@ def database_version(db):
     return SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar() or 0
 
 
+def require_current(db):
+    """Raise SchemaError unless the database is at this program's version."""
+    have, want = database_version(db), current_version()
+    if have != want:
+        raise SchemaError(f"database schema is version {have}, this program needs {want}: "
+                          "run 'switchctl init'")
+
+
 def upgrade(db):
     """Create or upgrade the schema; return ``(version_before, version_after)``.
 
@@ -104,4 +112,3 @@ def _migrate(db, before, target):
     for version in range(before + 1, target + 1):
         MIGRATIONS[version](migrator)
         SchemaVersion.create(version=version)
-

@@ -17,10 +17,6 @@ from switchctl.xml_curl import app as xml_curl_app
 log = logging.getLogger(__name__)
 
 
-class SchemaOutdated(RuntimeError):
-    """The database needs ``switchctl init`` before the service can use it."""
-
-
 class PathDispatcher:
     """WSGI: requests whose path is in ``routes`` go to that app, the rest to ``default``."""
 
@@ -41,13 +37,6 @@ def build_wsgi(config):
     })
 
 
-def check_schema(db):
-    have, want = schema.database_version(db), schema.current_version()
-    if have != want:
-        raise SchemaOutdated(f"database schema is version {have}, this program needs {want}: "
-                             "run 'switchctl init'")
-
-
 def listen(address):
     family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
     listener = gsocket.socket(family, socket.SOCK_STREAM)
@@ -62,7 +51,7 @@ def listen(address):
 def serve(config):
     db = open_database(config.database)
     with db.connection_context():
-        check_schema(db)
+        schema.require_current(db)
     listener = listen(config.http)
     server = WSGIServer(listener, build_wsgi(config), log=None, error_log=log)
     gevent.signal_handler(signal.SIGTERM, server.stop)

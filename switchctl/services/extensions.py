@@ -18,6 +18,8 @@ DEFAULT_VOICEMAIL_PIN = "1234"
 NUMBER_PATTERN = re.compile(r"^\d{2,8}$")
 CALLER_ID_PATTERN = re.compile(r"^\+?\d{3,20}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# FreeSWITCH expands ${...} in channel variables: names never carry its syntax.
+FORBIDDEN_TEXT = frozenset("${}\\")
 REQUIRED_COLUMNS = ("number", "name", "password")
 OPTIONAL_COLUMNS = ("department", "email")
 INSERT_BATCH = 500
@@ -71,8 +73,9 @@ def check_password(password):
 def _check_text(label, value, limit, required=False):
     if required and not value.strip():
         raise ValidationError(f"{label} is required")
-    if len(value) > limit or not value.isprintable():
-        raise ValidationError(f"{label} must be printable text of at most {limit} characters")
+    if len(value) > limit or not value.isprintable() or FORBIDDEN_TEXT & set(value):
+        raise ValidationError(f"{label} must be printable text of at most {limit} characters "
+                              "without $ { } \\")
 
 
 def add_extension(domain, number, name, password=None, department="", email=""):
@@ -111,7 +114,8 @@ def remove_extension(domain, number):
 
 def list_extensions(domain):
     return (Extension.select(Extension, Department)
-            .join(Department, on=(Extension.department == Department.id), join_type=peewee.JOIN.LEFT_OUTER)
+            .join(Department, on=(Extension.department == Department.id),
+                  join_type=peewee.JOIN.LEFT_OUTER)
             .where(Extension.domain == domain)
             .order_by(Extension.number))
 
@@ -205,6 +209,7 @@ def lookup_user(domain_name, number):
     query = (Extension.select(Extension, Domain, Department)
              .join(Domain, on=(Extension.domain == Domain.id))
              .switch(Extension)
-             .join(Department, on=(Extension.department == Department.id), join_type=peewee.JOIN.LEFT_OUTER)
+             .join(Department, on=(Extension.department == Department.id),
+                   join_type=peewee.JOIN.LEFT_OUTER)
              .where(Domain.name == domain_name, Extension.number == number, Extension.enabled))
     return query.get_or_none()

@@ -1,0 +1,5 @@
+import sys
+
+from switchctl.entry import main
+
+sys.exit(main())

@@ -1,0 +1,118 @@
+import sqlite3
+
+import pytest
+
+from switchctl.passwords import sip_ha1
+from tests.cli_helpers import switchctl
+
+
+@pytest.fixture
+def data(tmp_path):
+    result = switchctl(tmp_path, "init")
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def ok(result):
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def refused(result, code=1):
+    assert result.returncode == code
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) >= 1 and lines[-1].startswith("switchctl: error: ")
+    assert "Traceback" not in result.stderr
+    return lines[-1]
+
+
+def test_init_is_idempotent_and_demo_prints_passwords_once(tmp_path):
+    first = ok(switchctl(tmp_path, "init", "--demo"))
+    assert "database created" in first and first.count("demo extension") == 5
+    again = ok(switchctl(tmp_path, "init", "--demo"))
+    assert "up to date" in again and "demo extension" not in again
+
+
+def test_add_list_remove(data):
+    out = ok(switchctl(data, "extension", "add", "201", "--name", "Ann Lee", "--department",
+                       "Ops", "--email", "ann@example.com"))
+    generated = out.split("password ")[1].strip()
+    assert len(generated) >= 16
+    listing = ok(switchctl(data, "extension", "list"))
+    assert "201\tAnn Lee\tOps\tann@example.com" in listing
+    row = sqlite3.connect(data / "switchctl.sqlite3").execute(
+        "SELECT sip_ha1 FROM extension WHERE number='201'").fetchone()
+    assert row == (sip_ha1("201", "pbx.local", generated),)
+    assert generated not in (data / "switchctl.sqlite3").read_bytes().decode("latin-1")
+    ok(switchctl(data, "extension", "remove", "201"))
+    assert "201" not in ok(switchctl(data, "extension", "list"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("extension", "add", "12a", "--name", "X"), "2 to 8 digits"),
+    (("extension", "add", "901", "--name", "X"), "outbound prefix 9"),
+    (("extension", "add", "201", "--name", "X", "--password", "short"), "at least 8"),
+    (("extension", "add", "201", "--name", "X", "--email", "nope"), "not an address"),
+    (("extension", "add", "201", "--name", "${x}"), "name"),
+    (("extension", "remove", "777"), "does not exist"),
+    (("extension", "import", "/no/such/file.csv"), "No such file"),
+    (("extension", "caller-id", "777", "123"), "does not exist"),
+])
+def test_bad_input_is_one_line_and_non_zero(data, args, message):
+    assert message in refused(switchctl(data, *args))
+
+
+@pytest.mark.parametrize("args", [(), ("bogus",), ("extension",), ("extension", "add", "201")])
+def test_bad_arguments_are_one_line_with_exit_2(data, args):
+    line = refused(switchctl(data, *args), code=2)
+    assert "--help" in line
+    assert "usage:" not in switchctl(data, *args).stderr
+
+
+def test_duplicate_extension_is_refused(data):
+    ok(switchctl(data, "extension", "add", "201", "--name", "A"))
+    assert "already exists" in refused(switchctl(data, "extension", "add", "201", "--name", "B"))
+
+
+def test_import_thousands_of_rows(data, tmp_path):
+    rows = [f"{n},User {n},Secret{n:05d}x,Dept {n % 7},u{n}@example.com"
+            for n in range(10000, 13000)]
+    path = tmp_path / "staff.csv"
+    path.write_text("number,name,password,department,email\n" + "\n".join(rows) + "\n")
+    assert "imported 3000 extension(s)" in ok(switchctl(data, "extension", "import", str(path)))
+    assert len(ok(switchctl(data, "extension", "list")).splitlines()) == 3000
+
+
+def test_import_is_all_or_nothing_and_reports_every_bad_row(data, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("number,name,password\n301,Good,GoodPass1\n30x,Bad number,GoodPass1\n"
+                    "302,Short,pw\n301,Again,GoodPass1\n303,Extra,GoodPass1,surplus\n")
+    result = switchctl(data, "extension", "import", str(path))
+    refused(result)
+    assert f"{path}:3: number '30x'" in result.stderr
+    assert f"{path}:4: password" in result.stderr
+    assert f"{path}:5: number 301 repeats line 2" in result.stderr
+    assert f"{path}:6: more fields" in result.stderr
+    assert ok(switchctl(data, "extension", "list")) == ""
+
+
+def test_import_header_must_name_the_columns(data, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("num,name,password\n301,A,GoodPass1\n")
+    assert "nothing imported" in refused(switchctl(data, "extension", "import", str(path)))
+
+
+def test_portal_switch_and_caller_id(data):
+    assert "user portal enabled" in ok(switchctl(data, "portal", "enable"))
+    assert "user portal disabled" in ok(switchctl(data, "portal", "disable"))
+    ok(switchctl(data, "extension", "add", "201", "--name", "A"))
+    assert "+8610" in ok(switchctl(data, "extension", "caller-id", "201", "+861012345678"))
+    assert "digits" in refused(switchctl(data, "extension", "caller-id", "201", "12ab"))
+
+
+def test_commands_before_init_say_what_to_do(tmp_path):
+    assert "switchctl init" in refused(switchctl(tmp_path, "extension", "list"))
+
+
+def test_bad_configuration_is_one_line(tmp_path):
+    assert "HOST:PORT" in refused(switchctl(tmp_path, "init", SWITCHCTL_HTTP="nonsense"))

@@ -1,0 +1,58 @@
+import ipaddress
+
+import pytest
+
+from switchctl import config
+
+
+def test_defaults_are_loopback_and_sqlite_under_data(tmp_path):
+    settings = config.load({"SWITCHCTL_DATA": str(tmp_path)})
+    assert str(settings.http) == "127.0.0.1:8080"
+    assert str(settings.esl) == "127.0.0.1:8021"
+    assert str(settings.outbound) == "127.0.0.1:8084"
+    assert settings.domain == "pbx.local"
+    assert settings.database == f"sqlite:///{tmp_path.resolve() / 'switchctl.sqlite3'}"
+    assert ipaddress.ip_address("127.0.0.1") in settings.xml_curl_allow[0]
+
+
+def test_environment_wins_over_the_file(tmp_path):
+    path = tmp_path / "switchctl.ini"
+    path.write_text("[switchctl]\ndomain = file.example\nhttp = 0.0.0.0:9000\n")
+    settings = config.load({"SWITCHCTL_CONFIG": str(path), "SWITCHCTL_DOMAIN": "Env.Example"})
+    assert settings.domain == "env.example"
+    assert settings.http == config.HostPort("0.0.0.0", 9000)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("SWITCHCTL_HTTP", "8080", "HOST:PORT"),
+    ("SWITCHCTL_ESL", "localhost:99999", "HOST:PORT"),
+    ("SWITCHCTL_DOMAIN", "bad domain!", "SIP domain"),
+    ("SWITCHCTL_XML_CURL_ALLOW", "10.0.0.0/33", "xml_curl_allow"),
+    ("SWITCHCTL_HTTP_CREDENTIALS", "nocolon", "USER:PASSWORD"),
+])
+def test_bad_values_are_named(name, value, message):
+    with pytest.raises(config.ConfigError, match=message):
+        config.load({name: value})
+
+
+def test_file_with_unknown_settings_is_refused(tmp_path):
+    path = tmp_path / "c.ini"
+    path.write_text("[switchctl]\ndomian = typo.example\n")
+    with pytest.raises(config.ConfigError, match="domian"):
+        config.load({"SWITCHCTL_CONFIG": str(path)})
+
+
+def test_secrets_never_show_in_repr():
+    settings = config.load({"SWITCHCTL_ESL_PASSWORD": "hunter2-esl",
+                            "SWITCHCTL_HTTP_CREDENTIALS": "fs:hunter2-http",
+                            "SWITCHCTL_SECRET_KEY": "hunter2-key"})
+    text = repr(settings)
+    assert "hunter2" not in text
+    assert "esl_password" in text
+
+
+def test_secret_key_is_generated_once_and_private(tmp_path):
+    settings = config.load({"SWITCHCTL_DATA": str(tmp_path)})
+    first = config.secret_key(settings)
+    assert config.secret_key(settings) == first and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

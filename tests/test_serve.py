@@ -1,0 +1,77 @@
+"""``switchctl serve`` as FreeSWITCH meets it: a separate process on a real socket."""
+
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+import requests
+from lxml import etree
+
+from tests.captures import xml_curl_body
+from tests.cli_helpers import cli_env, switchctl
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    init = switchctl(tmp_path, "init", "--demo")
+    assert init.returncode == 0, init.stderr
+    passwords = dict(line.split()[2:6:3] for line in init.stdout.splitlines()
+                     if line.startswith("demo extension"))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "switchctl", "serve"], stderr=subprocess.PIPE, text=True,
+        env=cli_env(tmp_path, SWITCHCTL_HTTP=f"127.0.0.1:{port}"))
+    for line in process.stderr:
+        if "serving http://" in line:
+            break
+    else:
+        pytest.fail(f"serve exited with {process.wait()}")
+    yield f"http://127.0.0.1:{port}", passwords, process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_serve_answers_a_captured_register_lookup_over_http(served):
+    url, passwords, _ = served
+    body = xml_curl_body("1a_directory_sip_auth_REGISTER_1000", user="102", domain="pbx.local",
+                         key_value="pbx.local", sip_auth_username="102")
+    response = requests.post(f"{url}/xml_curl", data=body, timeout=5, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "freeswitch-xml/1.0"})
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    assert root.xpath("//user/@id") == ["102"]
+    assert len(passwords) == 5
+
+
+def test_serve_stops_cleanly_on_sigterm(served):
+    url, _, process = served
+    assert requests.get(f"{url}/healthz", timeout=5).text == "ok\n"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    assert "Traceback" not in process.stderr.read()
+
+
+def test_serve_refuses_a_database_that_needs_init(tmp_path):
+    result = switchctl(tmp_path, "serve", SWITCHCTL_HTTP=f"127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert "run 'switchctl init'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_reports_a_busy_port_in_one_line(tmp_path):
+    switchctl(tmp_path, "init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = switchctl(tmp_path, "serve", SWITCHCTL_HTTP=f"127.0.0.1:{port}")
+    assert result.returncode == 1
+    assert "Address already in use" in result.stderr and "Traceback" not in result.stderr
