@@ -3,7 +3,7 @@
 from flask import Flask, render_template
 
 from switchctl.config import secret_key
-from switchctl.models import Extension, database
+from switchctl.models import Extension
 from switchctl.services.domains import find_domain, portal_enabled
 
 
@@ -15,11 +15,10 @@ def create_app(config):
 
     @app.get("/")
     def index():
-        with database.connection_context():
-            domain = find_domain(config.domain)
-            extensions = 0 if domain is None else \
-                Extension.select().where(Extension.domain == domain).count()
-            enabled = domain is not None and portal_enabled(domain)
+        domain = find_domain(config.domain)
+        extensions = 0 if domain is None else \
+            Extension.select().where(Extension.domain == domain).count()
+        enabled = domain is not None and portal_enabled(domain)
         return render_template("index.html", domain=config.domain, extensions=extensions,
                                portal_enabled=enabled)
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import peewee
 from playhouse.db_url import connect
 
 from switchctl.models.base import database
@@ -11,6 +12,9 @@ SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
     ("foreign_keys", 1),
     ("synchronous", "normal"),
+    # Lookups hit random rows: read pages through a memory map and keep more cached.
+    ("mmap_size", 256 * 1024 * 1024),
+    ("cache_size", -16000),
     # Short on purpose: under gevent a waiting writer blocks the whole hub.
     ("busy_timeout", 1000),
 )
@@ -21,17 +25,33 @@ class DatabaseURLError(ValueError):
 
 
 def open_database(url):
-    """Connect the model proxy to the database at ``url`` and return it."""
-    scheme = urlsplit(url).scheme
-    if scheme.startswith("sqlite"):
+    """Point the model proxy at the database at ``url`` and return it.
+
+    One connection serves the whole process (``thread_safe=False``): every part
+    runs on one gevent hub, and no code yields to the hub while it holds a
+    transaction open (no network I/O inside ``atomic()``), so requests never see
+    each other's half-done work. Opening a connection, or taking one from a pool,
+    per request would cost as much as the lookups FreeSWITCH waits for. The
+    connection opens on first use and again after a failure (see ``reset``).
+    """
+    scheme = url.partition("://")[0]
+    if scheme == "sqlite":
         _make_parent(url)
-        db = connect(url, pragmas=SQLITE_PRAGMAS)
-    elif scheme.startswith(("postgres", "postgresql")):
-        db = connect(url, connect_timeout=3, autorollback=True)
+        db = connect(url, pragmas=SQLITE_PRAGMAS, thread_safe=False)
+    elif scheme in ("postgres", "postgresql"):
+        db = connect(url, connect_timeout=3, thread_safe=False)
     else:
         raise DatabaseURLError(f"unsupported database URL scheme {scheme!r} (sqlite or postgresql)")
     database.initialize(db)
     return db
+
+
+def reset(db):
+    """Drop the connection after a database error; the next query opens a new one."""
+    try:
+        db.close()
+    except peewee.PeeweeException:
+        pass
 
 
 def _make_parent(url):

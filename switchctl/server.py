@@ -1,5 +1,6 @@
 """``switchctl serve``: one gevent process serving every HTTP part on one port."""
 
+import gc
 import logging
 import signal
 import socket
@@ -59,4 +60,6 @@ def serve(config):
     host, port = listener.getsockname()[:2]
     log.info("switchctl serving http://%s:%s (xml_curl at %s, domain %s)", host, port,
              xml_curl_app.XML_PATH, config.domain)
+    # Everything loaded so far lives as long as the process: keep the collector off it.
+    gc.freeze()
     server.serve_forever()

@@ -39,3 +39,19 @@ def test_dialplan_capture_exposes_hunt_fields_and_variables():
     assert request.variable("user_name") == "1000"
     assert request.variable("sip_authorized") == "true"
     assert request.get("tag_name") == request.get("key_value") == ""
+
+
+@pytest.mark.parametrize("name", BODIES)
+def test_every_field_reads_as_its_first_decoded_value(name):
+    request = parse_body(payload(f"xml_curl/{name}.body.txt"))
+    first = {}
+    for key, value in parse_pairs(payload(f"xml_curl/{name}.body.txt")):
+        first.setdefault(key, value)
+    assert {key: request.get(key) for key in first} == first
+
+
+def test_a_name_inside_another_field_is_not_mistaken_for_it():
+    request = parse_body(b"variable_user_name=101&user_name=999&xuser=5")
+    assert request.get("user_name") == "999"
+    assert request.variable("user_name") == "101"
+    assert request.get("user") == ""

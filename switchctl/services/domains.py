@@ -1,6 +1,7 @@
 """Domains and their settings."""
 
 from switchctl.models import Domain, OutboundRoute, Setting
+from switchctl.services.prepared import Prepared
 
 DEFAULT_OUTBOUND_PREFIX = "9"
 DEFAULT_GATEWAY = "trunk"
@@ -16,8 +17,24 @@ def ensure_domain(name):
     return domain
 
 
+_BY_NAME = Prepared(lambda name: Domain.select().where(Domain.name == name), 1)
+_ROUTES = Prepared(lambda domain_name: (
+    OutboundRoute.select().join(Domain, on=(OutboundRoute.domain == Domain.id))
+    .where(Domain.name == domain_name).order_by(OutboundRoute.prefix)), 1)
+
+
 def find_domain(name):
     return Domain.get_or_none(Domain.name == name)
+
+
+def domain_record(name):
+    """A read-only record of domain ``name`` for routing (one prepared query)."""
+    return _BY_NAME.first(name)
+
+
+def outbound_routes(domain_name):
+    """Read-only records of the domain's outbound routes (one prepared query)."""
+    return _ROUTES.rows(domain_name)
 
 
 def get_setting(domain, key, default=""):
@@ -41,4 +58,4 @@ def set_portal_enabled(domain, enabled):
 
 
 def outbound_prefixes(domain):
-    return [route.prefix for route in domain.outbound_routes]
+    return [route.prefix for route in outbound_routes(domain.name)]

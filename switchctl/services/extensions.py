@@ -13,6 +13,7 @@ from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin
 __all__ = ["generate_password"]
 from switchctl.services import ValidationError
 from switchctl.services.domains import outbound_prefixes
+from switchctl.services.prepared import Prepared
 
 DEFAULT_VOICEMAIL_PIN = "1234"
 NUMBER_PATTERN = re.compile(r"^\d{2,8}$")
@@ -120,8 +121,23 @@ def list_extensions(domain):
             .order_by(Extension.number))
 
 
+_PAIR = Prepared(lambda domain_name, first, second: (
+    Extension.select().join(Domain, on=(Extension.domain == Domain.id))
+    .where(Domain.name == domain_name, Extension.number.in_([first, second]))), 3)
+
+
 def find_extension(domain, number):
+    """The Extension model ``number`` of ``domain``, to read or change."""
     return Extension.get_or_none(Extension.domain == domain, Extension.number == number)
+
+
+def extension_records(domain_name, *numbers):
+    """Read-only records of up to two extensions of a domain, by number, in one query.
+
+    Returns ``{number: record}`` for the ones that exist (routing reads the
+    caller and the callee together)."""
+    first, second = (numbers + ("", ""))[:2]
+    return {record.number: record for record in _PAIR.rows(domain_name, first, second)}
 
 
 def import_csv(domain, text):
@@ -204,12 +220,22 @@ def _departments(domain, names):
     return ids
 
 
+_USER = Prepared(lambda domain_name, number: (
+    Extension.select(Extension.number, Extension.name, Extension.sip_ha1,
+                     Extension.voicemail_enabled, Extension.outbound_allowed,
+                     Domain.name.alias("domain_name"), Department.name.alias("department_name"))
+    .join(Domain, on=(Extension.domain == Domain.id))
+    .switch(Extension)
+    .join(Department, on=(Extension.department == Department.id),
+          join_type=peewee.JOIN.LEFT_OUTER)
+    .where(Domain.name == domain_name, Extension.number == number, Extension.enabled)), 2)
+
+
 def lookup_user(domain_name, number):
-    """The enabled extension ``number@domain_name`` with its domain and department, in one query."""
-    query = (Extension.select(Extension, Domain, Department)
-             .join(Domain, on=(Extension.domain == Domain.id))
-             .switch(Extension)
-             .join(Department, on=(Extension.department == Department.id),
-                   join_type=peewee.JOIN.LEFT_OUTER)
-             .where(Domain.name == domain_name, Extension.number == number, Extension.enabled))
-    return query.get_or_none()
+    """A read-only record of the enabled extension ``number@domain_name``, in one query.
+
+    It holds what the directory serves: number, name, sip_ha1, voicemail_enabled,
+    outbound_allowed, and the names of its domain and department (or None) as
+    ``domain_name`` and ``department_name``.
+    """
+    return _USER.first(domain_name, number)

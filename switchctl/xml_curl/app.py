@@ -7,6 +7,7 @@ document with HTTP 200 at once, never a traceback or a hang.
 """
 
 import base64
+import functools
 import hmac
 import ipaddress
 import logging
@@ -14,6 +15,7 @@ import logging
 import peewee
 from flask import Flask, Response, abort, request
 
+from switchctl.db import reset
 from switchctl.models import database
 from switchctl.xml_curl import dialplan, directory
 from switchctl.xml_curl.documents import NOT_FOUND
@@ -51,9 +53,9 @@ def _answer(handler, fs_request):
     if handler is None:
         return NOT_FOUND
     try:
-        with database.connection_context():
-            return handler(fs_request)
+        return handler(fs_request)
     except peewee.PeeweeException as exc:
+        reset(database)
         log.error("xml_curl: database error answering %s (%s); sent not-found",
                   fs_request.section, exc)
     except Exception:
@@ -77,6 +79,7 @@ class SwitchGuard:
             abort(Response("authentication required\n", 401,
                            {"WWW-Authenticate": 'Basic realm="switchctl"'}))
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one guard per app, few addresses
     def allowed_address(self, address):
         try:
             ip = ipaddress.ip_address((address or "").split("%")[0])

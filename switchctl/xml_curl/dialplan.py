@@ -19,8 +19,8 @@ import re
 from lxml import etree
 
 from switchctl import prompts
-from switchctl.services.domains import find_domain
-from switchctl.services.extensions import find_extension
+from switchctl.services.domains import outbound_routes
+from switchctl.services.extensions import extension_records
 from switchctl.xml_curl import outcome
 from switchctl.xml_curl.documents import NOT_FOUND, document, serialise
 
@@ -29,6 +29,9 @@ CONTEXT_PUBLIC = "public"
 CONTEXT_OUTCOME = "outcome"
 EXTERNAL_NUMBER = re.compile(r"^\+?\d{3,20}$")
 DIALLABLE = re.compile(r"^[0-9*#+]{1,32}$")
+# domain_name is set by FreeSWITCH, but on calls from outside it may come from the
+# request URI: only a plain host name is used, anything else means our own domain.
+DOMAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{0,252}$")
 OUTBOUND_RING_SECONDS = 60
 
 
@@ -43,9 +46,11 @@ class Route:
 def answer(request, default_domain):
     """Bytes of the dialplan document for ``request`` (not-found for unknown contexts)."""
     handler = CONTEXTS.get(request.context)
-    domain = find_domain(request.variable("domain_name").lower() or default_domain)
-    if handler is None or domain is None:
+    if handler is None:
         return NOT_FOUND
+    domain = request.variable("domain_name").lower()
+    if not DOMAIN_NAME.match(domain):
+        domain = default_domain
     route = handler(request, domain)
     return serialise(route_document(request.context, request.destination, route))
 
@@ -65,15 +70,20 @@ def route_document(context, destination, route):
     return root
 
 
+def _dialled(request):
+    number = request.destination
+    return number if DIALLABLE.match(number) else ""
+
+
 def route_internal(request, domain):
-    caller = find_extension(domain, request.variable("user_name"))
+    caller_number, number = request.variable("user_name"), _dialled(request)
+    found = extension_records(domain, caller_number, number)
+    caller = found.get(caller_number)
     if caller is None or not caller.enabled:
         return refuse("unknown-caller", prompts.NOT_PERMITTED, "CALL_REJECTED")
-    number = request.destination
-    target = find_extension(domain, number) if DIALLABLE.match(number) else None
-    if target is not None:
-        return bridge_extension(target, domain)
-    for route in domain.outbound_routes:
+    if number in found:
+        return bridge_extension(found[number], domain)
+    for route in outbound_routes(domain):
         external = number[len(route.prefix):]
         if number.startswith(route.prefix) and EXTERNAL_NUMBER.match(external):
             if not caller.outbound_allowed:
@@ -83,8 +93,8 @@ def route_internal(request, domain):
 
 
 def route_public(request, domain):
-    number = request.destination
-    target = find_extension(domain, number) if DIALLABLE.match(number) else None
+    number = _dialled(request)
+    target = extension_records(domain, number).get(number)
     if target is None or not target.enabled:
         return refuse("unknown-number", prompts.CANNOT_COMPLETE, "UNALLOCATED_NUMBER")
     return bridge_extension(target, domain)
@@ -93,37 +103,40 @@ def route_public(request, domain):
 def route_outcome(request, domain):
     result = outcome.classify(request.variable("originate_disposition")
                               or request.variable("DIALSTATUS"))
-    number = request.destination
-    is_extension = DIALLABLE.match(number) and find_extension(domain, number) is not None
-    if not is_extension or result == outcome.FAILED:
+    number = _dialled(request)
+    if result == outcome.FAILED or number not in extension_records(domain, number):
         return refuse(f"outcome-{result}", prompts.CANNOT_COMPLETE, outcome.HANGUP_CAUSE[result])
     prompt = prompts.USER_BUSY if result == outcome.BUSY else prompts.NOT_AVAILABLE
     return refuse(f"outcome-{result}", prompt, outcome.HANGUP_CAUSE[result])
 
 
 def bridge_extension(target, domain):
-    """Ring ``target`` for its ring time; a failure goes on to the outcome context."""
+    """Ring ``target`` (of ``domain``, a name) for its ring time; a failure goes on to
+    the outcome context."""
     number = target.number
     return Route(f"extension-{number}", (
         ("export", f"dialed_extension={number}"),
-        ("set", f"call_timeout={target.ring_seconds}"),
-        ("set", "hangup_after_bridge=true"),
-        ("set", "continue_on_fail=true"),
-        ("set", f"ringback={prompts.RINGBACK}"),
-        ("bridge", f"user/{number}@{domain.name}"),
+        multiset(call_timeout=target.ring_seconds, hangup_after_bridge="true",
+                 continue_on_fail="true", ringback=prompts.RINGBACK),
+        ("bridge", f"user/{number}@{domain}"),
         ("transfer", f"{number} XML {CONTEXT_OUTCOME}"),
     ))
 
 
 def bridge_outbound(gateway, dialled, external, caller_id=""):
-    caller_id_actions = (("set", f"effective_caller_id_number={caller_id}"),) if caller_id else ()
-    return Route("outbound", caller_id_actions + (
-        ("set", f"call_timeout={OUTBOUND_RING_SECONDS}"),
-        ("set", "hangup_after_bridge=true"),
-        ("set", "continue_on_fail=true"),
+    caller_id = {"effective_caller_id_number": caller_id} if caller_id else {}
+    return Route("outbound", (
+        multiset(**caller_id, call_timeout=OUTBOUND_RING_SECONDS, hangup_after_bridge="true",
+                 continue_on_fail="true"),
         ("bridge", f"sofia/gateway/{gateway}/{external}"),
         ("transfer", f"{dialled} XML {CONTEXT_OUTCOME}"),
     ))
+
+
+def multiset(**variables):
+    """One ``multiset`` action (mod_dptools: ``multiset <var>=<value> <var2>=<value2>``,
+    space-separated) setting several channel variables; values hold no spaces."""
+    return ("multiset", " ".join(f"{name}={value}" for name, value in variables.items()))
 
 
 def refuse(name, prompt, cause):

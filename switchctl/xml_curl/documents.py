@@ -1,5 +1,7 @@
 """The ``freeswitch/xml`` document envelope, and the not-found answer."""
 
+import copy
+
 from lxml import etree
 
 
@@ -29,4 +31,22 @@ def add_params(parent, tag, item_tag, pairs):
     holder = etree.SubElement(parent, tag)
     for name, value in pairs:
         etree.SubElement(holder, item_tag, name=name, value=str(value))
+    return holder
+
+
+def param_list(tag, item_tag, names):
+    """A ``<tag>`` of ``<item_tag name=.. value=""/>`` for ``names``: a template for
+    ``fill``. Copying a built element and setting values is faster than building."""
+    return add_params(etree.Element("holder"), tag, item_tag, [(n, "") for n in names])
+
+
+def fill(template, values):
+    """A copy of a ``param_list`` template with ``values`` set in order; items whose
+    value is None are left out."""
+    holder = copy.deepcopy(template)
+    for item, value in zip(list(holder), values, strict=True):
+        if value is None:
+            holder.remove(item)
+        else:
+            item.set("value", value)
     return holder
