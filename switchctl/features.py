@@ -124,3 +124,14 @@ def dial_order(codes):
     """Dialled features, longest code first, so that ``**11`` wins over ``**<ext>``."""
     dialled = [f for f in FEATURES if not f.in_call]
     return sorted(dialled, key=lambda f: (f.argument != ARG_NONE, -len(codes[f.key])))
+
+
+def markdown_table(codes=None):
+    """The feature codes as a Markdown table (README and docs are generated from it)."""
+    codes = effective_codes() if codes is None else codes
+    rows = ["| Code | Feature | Manual |", "|---|---|---|"]
+    for feature in FEATURES:
+        usage = feature.usage(codes[feature.key]).replace("|", "\\|")
+        when = " (in call)" if feature.in_call else ""
+        rows.append(f"| `{usage}` | {feature.summary}{when} | §{feature.section} |")
+    return "\n".join(rows)

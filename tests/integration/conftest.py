@@ -1,0 +1,79 @@
+"""The integration tier: a real FreeSWITCH run with freeswitch-conf/, when one is reachable.
+
+Environment:
+- SWITCHCTL_TEST_FS_ESL       host:port of its event socket (e.g. 127.0.0.1:8021)
+- SWITCHCTL_TEST_FS_PASSWORD  its ESL password (freeswitch-conf default: ClueCon)
+- SWITCHCTL_TEST_HTTP         where that FreeSWITCH's xml_curl posts (its vars.xml
+                              switchctl_url; default 127.0.0.1:8080): the tests start
+                              ``switchctl serve`` there on a fresh database.
+Without SWITCHCTL_TEST_FS_ESL, or when nothing answers there, every test here is
+skipped and the reason is printed in the summary.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+
+import gevent
+import pytest
+from greenswitch import InboundESL
+
+from switchctl.config import parse_host_port
+from tests.cli_helpers import cli_env, switchctl
+
+ESL_TIMEOUT = 5
+
+
+def _reachable(address):
+    try:
+        with socket.create_connection((address.host, address.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def fs_address():
+    raw = os.environ.get("SWITCHCTL_TEST_FS_ESL", "")
+    if not raw:
+        pytest.skip("no real FreeSWITCH: set SWITCHCTL_TEST_FS_ESL=host:port (see README)")
+    address = parse_host_port(raw, "SWITCHCTL_TEST_FS_ESL")
+    if not _reachable(address):
+        pytest.skip(f"no FreeSWITCH event socket answers at {raw}")
+    return address
+
+
+@pytest.fixture(scope="session")
+def served(fs_address, tmp_path_factory):
+    """``switchctl serve`` with the demo office where the real FreeSWITCH posts."""
+    data = tmp_path_factory.mktemp("integration")
+    http = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8080")
+    init = switchctl(data, "init", "--demo")
+    assert init.returncode == 0, init.stderr
+    process = subprocess.Popen([sys.executable, "-m", "switchctl", "serve"], text=True,
+                               stderr=subprocess.PIPE, env=cli_env(data, SWITCHCTL_HTTP=http))
+    for line in process.stderr:
+        if "serving http://" in line:
+            break
+    else:
+        pytest.fail(f"switchctl serve did not start on {http}")
+    yield data
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def esl(fs_address):
+    client = InboundESL(host=fs_address.host, port=fs_address.port,
+                        password=os.environ.get("SWITCHCTL_TEST_FS_PASSWORD", "ClueCon"))
+    with gevent.Timeout(ESL_TIMEOUT):
+        client.connect()
+    yield client
+    client.stop()
+
+
+def api(client, command):
+    """The body of ``api <command>`` (greenswitch's send() has no timeout of its own)."""
+    with gevent.Timeout(ESL_TIMEOUT):
+        return client.send(f"api {command}").data.strip()
