@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.captures import xml_curl_body  # noqa: E402
+from tests.cli_helpers import start_serve  # noqa: E402
 
 EXTENSIONS = 10_000
 FIRST = 100_000
@@ -43,7 +44,7 @@ def main():
         populate(Path(data), env)
         port = free_port()
         env["SWITCHCTL_HTTP"] = f"127.0.0.1:{port}"
-        server = start_server(env)
+        server = start_server(data, env)
         try:
             report(run_phases(port, args), server.pid, args)
         finally:
@@ -80,14 +81,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_server(env):
-    server = subprocess.Popen([sys.executable, "-m", "switchctl", "serve"], env=env, cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True)
-    for line in server.stderr:
-        if "serving http://" in line:
-            gevent.spawn(_drain, server.stderr)  # a full pipe would stall the server
-            return server
-    raise SystemExit("switchctl serve did not start")
+def start_server(data, env):
+    server = start_serve(data, env["SWITCHCTL_HTTP"], SWITCHCTL_DATABASE=env.get(
+        "SWITCHCTL_DATABASE", ""))
+    gevent.spawn(_drain, server.stderr)  # a full pipe would stall the server
+    return server
 
 
 def _drain(stream):

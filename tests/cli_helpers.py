@@ -15,3 +15,17 @@ def switchctl(data_dir, *args, **extra):
     return subprocess.run([sys.executable, "-m", "switchctl", *args],
                           env=cli_env(data_dir, **extra), capture_output=True, text=True,
                           timeout=60, check=False)
+
+
+def start_serve(data_dir, http, **extra):
+    """``switchctl serve`` as its own process, returned once it listens on ``http``.
+
+    Standard error is a pipe: read it (or drain it) so a chatty server never stalls.
+    """
+    process = subprocess.Popen([sys.executable, "-m", "switchctl", "serve"],
+                               stderr=subprocess.PIPE, text=True,
+                               env=cli_env(data_dir, SWITCHCTL_HTTP=http, **extra))
+    for line in process.stderr:
+        if "serving http://" in line:
+            return process
+    raise RuntimeError(f"switchctl serve exited with {process.wait()} before listening")

@@ -2,15 +2,13 @@
 
 import signal
 import socket
-import subprocess
-import sys
 
 import pytest
 import requests
 from lxml import etree
 
 from tests.captures import xml_curl_body
-from tests.cli_helpers import cli_env, switchctl
+from tests.cli_helpers import start_serve, switchctl
 
 
 def free_port():
@@ -26,14 +24,7 @@ def served(tmp_path):
     passwords = dict(line.split()[2:6:3] for line in init.stdout.splitlines()
                      if line.startswith("demo extension"))
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "switchctl", "serve"], stderr=subprocess.PIPE, text=True,
-        env=cli_env(tmp_path, SWITCHCTL_HTTP=f"127.0.0.1:{port}"))
-    for line in process.stderr:
-        if "serving http://" in line:
-            break
-    else:
-        pytest.fail(f"serve exited with {process.wait()}")
+    process = start_serve(tmp_path, f"127.0.0.1:{port}")
     yield f"http://127.0.0.1:{port}", passwords, process
     if process.poll() is None:
         process.kill()

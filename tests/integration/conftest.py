@@ -12,15 +12,13 @@ skipped and the reason is printed in the summary.
 
 import os
 import socket
-import subprocess
-import sys
 
 import gevent
 import pytest
 from greenswitch import InboundESL
 
 from switchctl.config import parse_host_port
-from tests.cli_helpers import cli_env, switchctl
+from tests.cli_helpers import start_serve, switchctl
 
 ESL_TIMEOUT = 5
 
@@ -51,13 +49,7 @@ def served(fs_address, tmp_path_factory):
     http = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8080")
     init = switchctl(data, "init", "--demo")
     assert init.returncode == 0, init.stderr
-    process = subprocess.Popen([sys.executable, "-m", "switchctl", "serve"], text=True,
-                               stderr=subprocess.PIPE, env=cli_env(data, SWITCHCTL_HTTP=http))
-    for line in process.stderr:
-        if "serving http://" in line:
-            break
-    else:
-        pytest.fail(f"switchctl serve did not start on {http}")
+    process = start_serve(data, http)
     yield data
     process.terminate()
     process.wait(timeout=10)
