@@ -56,7 +56,7 @@ def test_call_from_101_to_102_bridges_to_102_with_a_ring_timeout(client, office)
     assert actions(root) == [
         ("export", "dialed_extension=102"),
         ("multiset", "call_timeout=30 hangup_after_bridge=true continue_on_fail=true "
-                     f"ringback={prompts.RINGBACK}"),
+                     f"ringback={prompts.RINGBACK} switchctl_path=102"),
         ("bridge", "user/102@pbx.local"),
         ("transfer", "102 XML outcome"),
     ]

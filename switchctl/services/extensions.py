@@ -7,7 +7,8 @@ import re
 
 import peewee
 
-from switchctl.models import Department, Domain, Extension, database
+from switchctl.models import Department, Domain, Extension, ForwardRule, database
+from switchctl.models.routing import FORWARD_ALWAYS
 from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
 
 __all__ = ["generate_password"]
@@ -121,9 +122,16 @@ def list_extensions(domain):
             .order_by(Extension.number))
 
 
-_PAIR = Prepared(lambda domain_name, first, second: (
-    Extension.select().join(Domain, on=(Extension.domain == Domain.id))
-    .where(Domain.name == domain_name, Extension.number.in_([first, second]))), 3)
+def _pair_query(domain_name, first, second):
+    forward_always = ForwardRule.select(ForwardRule.destination).where(
+        ForwardRule.extension == Extension.id, ForwardRule.kind == FORWARD_ALWAYS,
+        ForwardRule.active)
+    return (Extension.select(Extension, forward_always.alias("forward_always"))
+            .join(Domain, on=(Extension.domain == Domain.id))
+            .where(Domain.name == domain_name, Extension.number.in_([first, second])))
+
+
+_PAIR = Prepared(_pair_query, 3)
 
 
 def find_extension(domain, number):
@@ -135,7 +143,8 @@ def extension_records(domain_name, *numbers):
     """Read-only records of up to two extensions of a domain, by number, in one query.
 
     Returns ``{number: record}`` for the ones that exist (routing reads the
-    caller and the callee together)."""
+    caller and the callee together); ``forward_always`` holds the active
+    forward-always number, or None."""
     first, second = (numbers + ("", ""))[:2]
     return {record.number: record for record in _PAIR.rows(domain_name, first, second)}
 

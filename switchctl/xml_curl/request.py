@@ -60,6 +60,10 @@ class FsRequest:
     def destination(self):
         return self.get("Hunt-Destination-Number") or self.get("Caller-Destination-Number")
 
+    @property
+    def caller_number(self):
+        return self.get("Hunt-Caller-ID-Number") or self.get("Caller-Caller-ID-Number")
+
     def variable(self, name, default=""):
         return self.get(f"variable_{name}", default)
 

@@ -1,0 +1,55 @@
+"""The phonebook, with its visibility rule enforced in every query here.
+
+Contacts an admin or operator added (no owner) are visible to every extension;
+a contact an extension added is visible to that extension (and to admins and
+operators, who see everything).
+"""
+
+from switchctl.models import Contact
+from switchctl.services import ValidationError
+from switchctl.services.extensions import FORBIDDEN_TEXT, EMAIL_PATTERN
+from switchctl.services.numbers import digits_key
+
+LIMITS = {"name": 80, "phone": 32, "email": 254, "company": 120}
+
+
+def visible_to(extension_id):
+    """The condition selecting the contacts an extension may see."""
+    return Contact.owner.is_null() | (Contact.owner == extension_id)
+
+
+def add_contact(domain, name, phone, email="", company="", owner=None):
+    values = {"name": name.strip(), "phone": phone.strip(), "email": email.strip(),
+              "company": company.strip()}
+    _check(values)
+    return Contact.create(domain=domain, owner=owner, phone_key=digits_key(values["phone"]),
+                          **values)
+
+
+def _check(values):
+    for field, limit in LIMITS.items():
+        value = values[field]
+        if len(value) > limit or not value.isprintable() or FORBIDDEN_TEXT & set(value):
+            raise ValidationError(f"{field} must be printable text of at most {limit} characters "
+                                  "without $ { } \\")
+    if not values["name"]:
+        raise ValidationError("name is required")
+    if len(digits_key(values["phone"])) < 2:
+        raise ValidationError("phone must hold a number")
+    if values["email"] and not EMAIL_PATTERN.match(values["email"]):
+        raise ValidationError(f"email {values['email']!r} is not an address")
+
+
+def caller_name(domain_id, extension_id, number):
+    """The name of the contact visible to the extension whose number is ``number``, or None.
+
+    Shared contacts and the extension's own both count; the extension's own wins."""
+    key = digits_key(number)
+    if not key:
+        return None
+    row = (Contact.select(Contact.name)
+           .where(Contact.domain == domain_id, Contact.phone_key == key,
+                  visible_to(extension_id))
+           .order_by(Contact.owner.is_null(), Contact.id)
+           .first())
+    return None if row is None else row.name

@@ -1,0 +1,40 @@
+"""Routes and the common action sequences the dialplan builders put in them."""
+
+import dataclasses
+
+from switchctl import prompts
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """A named list of (application, data) pairs that FreeSWITCH runs in order."""
+
+    name: str
+    actions: tuple
+
+
+def multiset(**variables):
+    """One ``multiset`` action (mod_dptools: ``multiset <var>=<value> <var2>=<value2>``,
+    space-separated) setting several channel variables; values hold no spaces."""
+    return ("multiset", " ".join(f"{name}={value}" for name, value in variables.items()))
+
+
+def refuse(name, prompt, cause):
+    """Early media with a prompt, then hang up with ``cause``; nothing is answered."""
+    return Route(name, (
+        ("pre_answer", ""),
+        ("sleep", "500"),
+        ("playback", prompt),
+        ("hangup", cause),
+    ))
+
+
+def confirm(name, *steps):
+    """Answer, play ``steps`` (prompt names, or (application, data) pairs), hang up."""
+    played = tuple(("playback", step) if isinstance(step, str) else step for step in steps)
+    return Route(name, (("answer", ""), ("sleep", "500"), *played, ("hangup", "NORMAL_CLEARING")))
+
+
+def invalid(name):
+    """A feature code used wrongly: say so, change nothing."""
+    return refuse(name, prompts.INVALID_ENTRY, "NORMAL_CLEARING")

@@ -1,0 +1,155 @@
+"""Ringing an extension: forwarding, do-not-disturb, follow-me, and what follows a failure.
+
+A call to an extension is decided here in one place:
+1. forward-always active: the call goes on to its number (an extension, whose own
+   rules then apply, or an outside number through the outbound route);
+2. do-not-disturb: busy treatment (forward-busy, else voicemail);
+3. follow-me: the extension rings for its ring time, then each number in turn;
+4. otherwise the extension rings for its ring time.
+A failed bridge transfers to the ``outcome`` context with the extensions tried so
+far in ``switchctl_path``; busy / no answer / unavailable then take the matching
+forward, else voicemail. A path that comes back to an extension already tried, or
+grows past MAX_HOPS, ends with a prompt instead of ringing on.
+"""
+
+import re
+
+from switchctl import prompts
+from switchctl.services.domains import outbound_routes
+from switchctl.services.extensions import extension_records
+from switchctl.services.forwarding import active_forwards, follow_me_steps
+from switchctl.services.numbers import split_outbound
+from switchctl.xml_curl import contexts, outcome
+from switchctl.xml_curl.actions import Route, multiset, refuse
+
+MAX_HOPS = 5
+OUTBOUND_RING_SECONDS = 60
+PATH_VARIABLE = "switchctl_path"
+FOLLOW_ME_VARIABLE = "switchctl_follow_me"
+PATH_PATTERN = re.compile(r"^\d+(,\d+)*$")
+OUTCOME_FORWARD = {
+    outcome.BUSY: "busy",
+    outcome.NO_ANSWER: "no_answer",
+    outcome.UNAVAILABLE: "unavailable",
+}
+
+
+def path_of(text):
+    """The extensions a call has tried, from the channel variable (trusted only if well-formed)."""
+    return tuple(text.split(",")) if PATH_PATTERN.match(text or "") else ()
+
+
+def ring(domain, target, path=(), prelude=()):
+    """The route for a call reaching the extension record ``target`` after ``path``."""
+    path = path + (target.number,)
+    if len(path) > MAX_HOPS or target.number in path[:-1]:
+        return refuse("forward-loop", prompts.NOT_AVAILABLE, "NO_ANSWER")
+    if target.forward_always:
+        return forward(domain, target, target.forward_always, path, prelude)
+    if target.dnd:
+        return after_failure(domain, target, outcome.BUSY, path)
+    if target.follow_me_enabled:
+        return follow_me(domain, target, path, prelude)
+    return bridge_extension(domain, target, path, prelude)
+
+
+def forward(domain, target, destination, path, prelude=()):
+    """Send the call on to ``destination``, a forward of ``target``."""
+    found = extension_records(domain, destination)
+    if destination in found:
+        return ring(domain, found[destination], path, prelude)
+    route = trunk(domain, destination)
+    if route is None or not target.outbound_allowed:
+        return refuse("forward-failed", prompts.CANNOT_COMPLETE, "NORMAL_TEMPORARY_FAILURE")
+    gateway, external = route
+    return bridge_outbound(gateway, destination, external, prelude=prelude)
+
+
+def after_failure(domain, target, result, path):
+    """Busy / no answer / unavailable at ``target``: its forward of that kind, else voicemail."""
+    destination = active_forwards(target.id).get(OUTCOME_FORWARD.get(result))
+    if destination:
+        return forward(domain, target, destination, path)
+    return voicemail(target, result)
+
+
+def voicemail(target, result):
+    """Where voicemail will take the call. Until the mailbox flow exists, the caller is told
+    the person is busy / not available, as when voicemail is off."""
+    prompt = prompts.USER_BUSY if result == outcome.BUSY else prompts.NOT_AVAILABLE
+    return refuse(f"no-voicemail-{result}", prompt, outcome.HANGUP_CAUSE[result])
+
+
+def bridge_extension(domain, target, path, prelude=()):
+    """Ring ``target`` for its ring time; a failure goes on to the outcome context."""
+    number = target.number
+    return Route(f"extension-{number}", (
+        *prelude,
+        ("export", f"dialed_extension={number}"),
+        multiset(call_timeout=target.ring_seconds, hangup_after_bridge="true",
+                 continue_on_fail="true", ringback=prompts.RINGBACK,
+                 **{PATH_VARIABLE: ",".join(path)}),
+        ("bridge", f"user/{number}@{domain}"),
+        ("transfer", f"{number} XML {contexts.OUTCOME}"),
+    ))
+
+
+def follow_me(domain, target, path, prelude=()):
+    """The extension, then each follow-me number in turn; the first to answer wins."""
+    legs = [f"[leg_timeout={target.ring_seconds}]user/{target.number}@{domain}"]
+    for destination, timeout in follow_me_steps(target.id):
+        dial = _dial_string(domain, target, destination)
+        if dial:
+            legs.append(f"[leg_timeout={timeout}]{dial}")
+    return Route(f"follow-me-{target.number}", (
+        *prelude,
+        ("export", f"dialed_extension={target.number}"),
+        multiset(hangup_after_bridge="true", continue_on_fail="true", ringback=prompts.RINGBACK,
+                 **{PATH_VARIABLE: ",".join(path), FOLLOW_ME_VARIABLE: "true"}),
+        ("bridge", "{ignore_early_media=true,originate_continue_on_timeout=true}" + "|".join(legs)),
+        ("transfer", f"{target.number} XML {contexts.OUTCOME}"),
+    ))
+
+
+def _dial_string(domain, target, destination):
+    if extension_records(domain, destination).get(destination):
+        return f"user/{destination}@{domain}"
+    route = trunk(domain, destination)
+    if route and target.outbound_allowed:
+        gateway, external = route
+        return f"sofia/gateway/{gateway}/{external}"
+    return None
+
+
+def trunk(domain, number):
+    """``(gateway, external number)`` if ``number`` is prefix + outside number."""
+    for route in outbound_routes(domain):
+        split = split_outbound(number, [route.prefix])
+        if split:
+            return route.gateway, split[1]
+    return None
+
+
+def bridge_outbound(gateway, dialled, external, caller_id="", prelude=()):
+    caller_id = {"effective_caller_id_number": caller_id} if caller_id else {}
+    return Route("outbound", (
+        *prelude,
+        multiset(**caller_id, call_timeout=OUTBOUND_RING_SECONDS, hangup_after_bridge="true",
+                 continue_on_fail="true"),
+        ("bridge", f"sofia/gateway/{gateway}/{external}"),
+        ("transfer", f"{dialled} XML {contexts.OUTCOME}"),
+    ))
+
+
+def route_outcome(request, domain):
+    """A bridge failed: decide what the caller gets next."""
+    result = outcome.classify(request.variable("originate_disposition")
+                              or request.variable("DIALSTATUS"))
+    number = request.destination
+    target = extension_records(domain, number).get(number) if number.isdigit() else None
+    if target is None or result == outcome.FAILED:
+        return refuse(f"outcome-{result}", prompts.CANNOT_COMPLETE, outcome.HANGUP_CAUSE[result])
+    if request.variable(FOLLOW_ME_VARIABLE) == "true":
+        return voicemail(target, result)
+    path = path_of(request.variable(PATH_VARIABLE)) or (number,)
+    return after_failure(domain, target, result, path)
