@@ -4,6 +4,8 @@ from switchctl import config as config_module
 from switchctl import schema
 from switchctl.db import open_database
 from switchctl.services.domains import ensure_domain
+from switchctl.services.extensions import add_extension
+from switchctl.xml_curl.app import create_app
 from tests.captures import FS_DOMAIN
 
 
@@ -33,3 +35,21 @@ def capture_domain(db):
     """The domain the captures were made with (FreeSWITCH's default: its own IP)."""
     with db.connection_context():
         return ensure_domain(FS_DOMAIN)
+
+
+@pytest.fixture
+def office(db, domain):
+    """101 Alice and 102 Bob (Sales), 103 a lobby phone that may not call out, 105 Eve."""
+    with db.connection_context():
+        add_extension(domain, "101", "Alice", "Passw0rd101", department="Sales")
+        add_extension(domain, "102", "Bob", "Passw0rd102", department="Sales")
+        restricted, _ = add_extension(domain, "103", "Lobby phone", "Passw0rd103")
+        restricted.outbound_allowed = False
+        restricted.save()
+        add_extension(domain, "105", "Eve", "Passw0rd105")
+    return domain
+
+
+@pytest.fixture
+def client(config, db):
+    return create_app(config).test_client()

@@ -3,56 +3,16 @@ from playhouse.test_utils import count_queries
 
 from switchctl import prompts
 from switchctl.models import Extension
-from switchctl.services.extensions import add_extension, set_outbound_caller_id
+from switchctl.services.extensions import set_outbound_caller_id
 from switchctl.xml_curl import dialplan
-from switchctl.xml_curl.app import create_app
 from switchctl.xml_curl.request import parse_body
-from tests.captures import xml_curl_body
+from tests.dialplan_helpers import actions, call
 from tests.xml_helpers import is_not_found, parsed, post
-
-DIALPLAN = "1d_dialplan_default_1001"
-
-
-@pytest.fixture
-def office(db, domain):
-    with db.connection_context():
-        add_extension(domain, "101", "Alice", "Passw0rd101", department="Sales")
-        add_extension(domain, "102", "Bob", "Passw0rd102", department="Sales")
-        restricted, _ = add_extension(domain, "103", "Lobby phone", "Passw0rd103")
-        restricted.outbound_allowed = False
-        restricted.save()
-    return domain
-
-
-@pytest.fixture
-def client(config, db):
-    return create_app(config).test_client()
-
-
-def call(caller, destination, domain_name="pbx.local", context="default", **variables):
-    """The captured dialplan request of 1000 -> 1001, re-addressed."""
-    overrides = {
-        "Hunt-Destination-Number": destination, "Caller-Destination-Number": destination,
-        "Hunt-Context": context, "Caller-Context": context,
-        "variable_user_name": caller, "variable_domain_name": domain_name,
-    }
-    overrides.update({f"variable_{k}": v for k, v in variables.items()})
-    return xml_curl_body(DIALPLAN, **overrides)
-
-
-def actions(root):
-    """[(application, data)] of the one extension in the answer, in order."""
-    found = root.xpath("/document/section[@name='dialplan']/context/extension/condition/action")
-    return [(a.get("application"), a.get("data", "")) for a in found]
-
-
-def context_name(root):
-    return root.xpath("/document/section[@name='dialplan']/context/@name")
 
 
 def test_call_from_101_to_102_bridges_to_102_with_a_ring_timeout(client, office):
     root = parsed(post(client, call("101", "102")))
-    assert context_name(root) == ["default"]
+    assert root.xpath("/document/section[@name='dialplan']/context/@name") == ["default"]
     assert actions(root) == [
         ("export", "dialed_extension=102"),
         ("multiset", "call_timeout=30 hangup_after_bridge=true continue_on_fail=true "

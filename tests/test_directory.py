@@ -18,11 +18,6 @@ MESSAGE_COUNT = "1g_directory_message_count_1000"
 
 
 @pytest.fixture
-def client(config, db):
-    return create_app(config).test_client()
-
-
-@pytest.fixture
 def fs_users(db, capture_domain):
     """Users 1000 and 1001 as in the captures (password 1234, realm 127.0.0.1)."""
     with db.connection_context():

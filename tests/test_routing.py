@@ -1,0 +1,153 @@
+"""How a call to an extension is routed: forwarding, DND, follow-me, outcomes, public calls."""
+
+import pytest
+
+from switchctl import prompts
+from switchctl.models import BlacklistEntry, Extension
+from switchctl.services import ValidationError, forwarding
+from switchctl.services.contacts import add_contact
+from tests.dialplan_helpers import bridges, call, steps_of
+
+pytestmark = pytest.mark.usefixtures("office")
+
+
+def ext(number):
+    return Extension.get(Extension.number == number)
+
+
+def variables_of(steps):
+    values = {}
+    for app, data in steps:
+        if app == "multiset":
+            values.update(item.split("=", 1) for item in data.split())
+        elif app in ("set", "export"):
+            name, _, value = data.partition("=")
+            values[name] = value
+    return values
+
+
+def test_forward_always_rings_the_target_instead(client):
+    forwarding.set_forward(ext("102"), "always", "105")
+    steps = steps_of(client, call("101", "102"))
+    assert bridges(steps) == ["user/105@pbx.local"]
+    assert variables_of(steps)["switchctl_path"] == "102,105"
+    assert steps[-1] == ("transfer", "105 XML outcome")
+
+
+def test_forward_always_chains_follow_each_extensions_rules(client):
+    forwarding.set_forward(ext("102"), "always", "105")
+    forwarding.set_forward(ext("105"), "always", "985337106")
+    assert bridges(steps_of(client, call("101", "102"))) == ["sofia/gateway/trunk/85337106"]
+
+
+@pytest.mark.parametrize("cycle", [("102", "105", "102"), ("102", "105", "101", "102")])
+def test_a_forwarding_loop_ends_with_a_prompt(client, cycle):
+    for source, target in zip(cycle, cycle[1:]):
+        forwarding.set_forward(ext(source), "always", target)
+    steps = steps_of(client, call("103", cycle[0]))
+    assert bridges(steps) == []
+    assert ("playback", prompts.NOT_AVAILABLE) in steps
+
+
+def test_forwarding_out_needs_the_forwarders_outbound_permission(client):
+    forwarding.set_forward(ext("103"), "always", "985337106")
+    steps = steps_of(client, call("101", "103"))
+    assert bridges(steps) == [] and ("playback", prompts.CANNOT_COMPLETE) in steps
+
+
+def test_dnd_takes_the_busy_path(client):
+    forwarding.set_dnd(ext("102"), True)
+    steps = steps_of(client, call("101", "102"))
+    assert bridges(steps) == [] and ("playback", prompts.USER_BUSY) in steps
+    forwarding.set_forward(ext("102"), "busy", "105")
+    assert bridges(steps_of(client, call("101", "102"))) == ["user/105@pbx.local"]
+
+
+def test_dnd_extension_still_calls_out(client):
+    forwarding.set_dnd(ext("102"), True)
+    assert bridges(steps_of(client, call("102", "101"))) == ["user/101@pbx.local"]
+
+
+@pytest.mark.parametrize(("disposition", "kind"), [("USER_BUSY", "busy"),
+                                                   ("NO_ANSWER", "no_answer"),
+                                                   ("USER_NOT_REGISTERED", "unavailable")])
+def test_each_failure_takes_its_own_forward(client, disposition, kind):
+    forwarding.set_forward(ext("102"), kind, "105")
+    body = call("101", "102", context="outcome", originate_disposition=disposition,
+                switchctl_path="102")
+    steps = steps_of(client, body)
+    assert bridges(steps) == ["user/105@pbx.local"]
+    assert variables_of(steps)["switchctl_path"] == "102,105"
+
+
+def test_a_failure_without_its_forward_goes_to_voicemail_treatment(client):
+    forwarding.set_forward(ext("102"), "busy", "105")
+    body = call("101", "102", context="outcome", originate_disposition="NO_ANSWER")
+    steps = steps_of(client, body)
+    assert bridges(steps) == [] and ("playback", prompts.NOT_AVAILABLE) in steps
+
+
+def test_busy_forward_back_to_a_tried_extension_ends(client):
+    forwarding.set_forward(ext("105"), "busy", "102")
+    body = call("101", "105", context="outcome", originate_disposition="USER_BUSY",
+                switchctl_path="102,105")
+    assert bridges(steps_of(client, body)) == []
+
+
+def test_a_forged_path_variable_is_ignored(client):
+    forwarding.set_forward(ext("102"), "busy", "105")
+    body = call("101", "102", context="outcome", originate_disposition="USER_BUSY",
+                switchctl_path="${system(x)}")
+    steps = steps_of(client, body)
+    assert bridges(steps) == ["user/105@pbx.local"]
+    assert variables_of(steps)["switchctl_path"] == "102,105"
+
+
+def test_follow_me_rings_the_extension_then_each_number_in_turn(client):
+    alice = ext("101")
+    alice.ring_seconds = 15
+    alice.save()
+    forwarding.set_follow_me(alice, [("102", 10), ("105", 20), ("985337106", 30)])
+    steps = steps_of(client, call("103", "101"))
+    assert bridges(steps) == [
+        "{ignore_early_media=true,originate_continue_on_timeout=true}"
+        "[leg_timeout=15]user/101@pbx.local|[leg_timeout=10]user/102@pbx.local|"
+        "[leg_timeout=20]user/105@pbx.local|[leg_timeout=30]sofia/gateway/trunk/85337106"]
+    assert variables_of(steps)["switchctl_follow_me"] == "true"
+    after = call("103", "101", context="outcome", originate_disposition="NO_ANSWER",
+                 switchctl_follow_me="true", switchctl_path="101")
+    assert ("playback", prompts.NOT_AVAILABLE) in steps_of(client, after)
+
+
+def test_follow_me_skips_outside_numbers_without_outbound_permission(client):
+    lobby = ext("103")
+    forwarding.set_follow_me(lobby, [("985337106", 30), ("102", 10)])
+    (dial,) = bridges(steps_of(client, call("101", "103")))
+    assert "gateway" not in dial and dial.endswith("|[leg_timeout=10]user/102@pbx.local")
+
+
+def test_follow_me_rejects_bad_entries_without_change(client):
+    alice = ext("101")
+    forwarding.set_follow_me(alice, [("102", 10)])
+    with pytest.raises(ValidationError, match="itself"):
+        forwarding.set_follow_me(alice, [("105", 10), ("101", 10)])
+    assert forwarding.follow_me_steps(alice.id) == [("102", 10)]
+
+
+def test_blacklisted_outside_caller_is_rejected_before_ringing(client, domain):
+    BlacklistEntry.create(domain=domain, number="13800000000")
+    steps = steps_of(client, call("", "102", context="public", caller_id="+13800000000"))
+    assert bridges(steps) == [] and steps[-1] == ("hangup", "CALL_REJECTED")
+    other = steps_of(client, call("", "102", context="public", caller_id="13900000000"))
+    assert bridges(other) == ["user/102@pbx.local"]
+
+
+def test_caller_id_name_comes_from_a_contact_the_callee_may_see(client, domain):
+    add_contact(domain, "ACME Sales", "+86 10 8888 6666")
+    add_contact(domain, "Bob's dentist", "13912345678", owner=ext("102"))
+    shared = steps_of(client, call("", "101", context="public", caller_id="861088886666"))
+    assert ("set", "effective_caller_id_name=ACME Sales") in shared
+    private_to_bob = steps_of(client, call("", "102", context="public", caller_id="13912345678"))
+    assert ("set", "effective_caller_id_name=Bob's dentist") in private_to_bob
+    not_for_alice = steps_of(client, call("", "101", context="public", caller_id="13912345678"))
+    assert not [s for s in not_for_alice if s[1].startswith("effective_caller_id_name")]
