@@ -124,6 +124,78 @@ def test_admin_override_moves_a_code(client, domain):
     assert refused_with(steps_of(client, call("102", "*74#")), prompts.CANNOT_COMPLETE)
 
 
-def test_codes_without_a_built_feature_are_not_routed(client):
+def test_codes_without_a_built_feature_are_not_routed(client):  # voicemail comes later
     steps = steps_of(client, call("101", "*60#"))
     assert steps[-1] == ("hangup", "UNALLOCATED_NUMBER")
+
+
+def test_directed_pickup_intercepts_the_call_ringing_at_the_extension(client):
+    steps = steps_of(client, call("101", "**102#"))
+    assert steps[:2] == [("set", "intercept_unanswered_only=true"),
+                         ("intercept", "${hash(select/pbx.local-ringing/102)}")]
+    assert ("playback", prompts.CANNOT_COMPLETE) in steps
+
+
+def test_group_pickup_uses_the_callers_department(client):
+    sales = Extension.get(Extension.number == "101").department_id
+    steps = steps_of(client, call("101", "*8"))
+    assert ("intercept", f"${{hash(select/pbx.local-ringgroup/dept{sales})}}") in steps
+    no_department = steps_of(client, call("103", "*8"))
+    assert ("playback", prompts.CANNOT_COMPLETE) in no_department
+    assert not [s for s in no_department if s[0] == "intercept"]
+
+
+def test_pickup_of_an_unknown_extension_is_refused(client):
+    assert refused_with(steps_of(client, call("101", "**199#")), prompts.INVALID_ENTRY)
+
+
+def allow_monitoring(number):
+    Extension.update(may_monitor=True).where(Extension.number == number).execute()
+
+
+@pytest.mark.parametrize("code", ["*90", "*91", "*92"])
+def test_monitoring_needs_the_admins_permission(client, code):
+    steps = steps_of(client, call("101", f"{code}102#"))
+    assert refused_with(steps, prompts.NOT_PERMITTED)
+    assert not [s for s in steps if s[0] == "eavesdrop"]
+
+
+@pytest.mark.parametrize(("code", "setup"), [
+    ("*90", ("multiset", "eavesdrop_enable_dtmf=false")),
+    ("*91", ("set", "eavesdrop_whisper_${hash(select/pbx.local-spyside/102)}leg=true")),
+    ("*92", ("multiset", "eavesdrop_enable_dtmf=false eavesdrop_whisper_aleg=true "
+                         "eavesdrop_whisper_bleg=true")),
+])
+def test_listen_whisper_and_barge(client, code, setup):
+    allow_monitoring("101")
+    steps = steps_of(client, call("101", f"{code}102#"))
+    assert setup in steps
+    assert ("eavesdrop", "${hash(select/pbx.local-spymap/102)}") in steps
+    assert steps.index(setup) < steps.index(("eavesdrop", "${hash(select/pbx.local-spymap/102)}"))
+
+
+def test_monitoring_an_unknown_extension_or_oneself_is_refused(client):
+    allow_monitoring("101")
+    assert refused_with(steps_of(client, call("101", "*90199#")), prompts.INVALID_ENTRY)
+    assert refused_with(steps_of(client, call("101", "*90101#")), prompts.INVALID_ENTRY)
+
+
+def test_intercom_auto_answers_two_way(client):
+    steps = steps_of(client, call("101", "*50102#"))
+    assert steps[0] == ("export", "sip_auto_answer=true")
+    assert ("bridge", "user/102@pbx.local") in steps
+
+
+def test_paging_auto_answers_the_extension_muted(client):
+    steps = steps_of(client, call("101", "*51102#"))
+    (variables,) = [data for app, data in steps if app == "multiset"]
+    assert "conference_utils_auto_outcall_flags=mute" in variables.split()
+    assert "conference_auto_outcall_prefix={sip_auto_answer=true}" in variables.split()
+    assert ("conference_set_auto_outcall", "user/102@pbx.local") in steps
+    assert ("conference", "page-${uuid}@default+flags{endconf|nomoh}") in steps
+
+
+def test_intercom_and_paging_respect_dnd(client):
+    Extension.update(dnd=True).where(Extension.number == "102").execute()
+    for code in ("*50102#", "*51102#"):
+        assert refused_with(steps_of(client, call("101", code)), prompts.USER_BUSY)

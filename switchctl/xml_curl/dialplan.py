@@ -19,7 +19,7 @@ from switchctl import prompts
 from switchctl.services import blacklist
 from switchctl.services.contacts import caller_name
 from switchctl.services.extensions import extension_records
-from switchctl.xml_curl import contexts, feature_codes, routing
+from switchctl.xml_curl import contexts, feature_codes, presence, routing
 from switchctl.xml_curl.actions import refuse
 from switchctl.xml_curl.documents import NOT_FOUND, document, serialise
 
@@ -68,24 +68,26 @@ def route_internal(request, domain):
     if caller is None or not caller.enabled:
         return refuse("unknown-caller", prompts.NOT_PERMITTED, "CALL_REJECTED")
     if number[:1] in ("*", "#"):
-        return _feature(caller, number)
+        return _feature(domain, caller, number)
+    marks = presence.caller_marks(domain, caller)
     if number in found:
-        return routing.ring(domain, found[number])
+        return routing.ring(domain, found[number], prelude=marks)
     trunk = routing.trunk(domain, number)
     if trunk is not None:
         if not caller.outbound_allowed:
             return refuse("outbound-denied", prompts.NOT_PERMITTED, "OUTGOING_CALL_BARRED")
         gateway, external = trunk
-        return routing.bridge_outbound(gateway, number, external, caller.outbound_caller_id)
+        return routing.bridge_outbound(gateway, number, external, caller.outbound_caller_id,
+                                       prelude=marks)
     return _unknown()
 
 
-def _feature(caller, number):
+def _feature(domain, caller, number):
     matched = feature_codes.match(number, caller.domain_id)
     if matched is None:
         return _unknown()
     handler, argument = matched
-    return handler(caller, argument)
+    return handler(domain, caller, argument)
 
 
 def _unknown():

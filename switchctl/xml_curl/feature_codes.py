@@ -1,7 +1,7 @@
 """Dialled feature codes, decided and carried out while the call is routed.
 
-Each handler gets the caller's extension record and the code's argument and
-returns the Route the caller hears: a confirmation, or a prompt saying what was
+Each handler gets the domain name, the caller's extension record and the code's
+argument and returns the Route the caller hears: a confirmation, or a prompt saying what was
 wrong (then nothing was changed). Codes of features not built yet have no handler
 here and so are not routed at all.
 """
@@ -12,8 +12,9 @@ from switchctl import features, prompts
 from switchctl.models import Extension, FeatureCodeOverride
 from switchctl.services import ValidationError
 from switchctl.services import blacklist, forwarding
-from switchctl.xml_curl import contexts
-from switchctl.xml_curl.actions import Route, confirm, invalid, refuse
+from switchctl.services.extensions import extension_records
+from switchctl.xml_curl import contexts, presence
+from switchctl.xml_curl.actions import Route, confirm, invalid, multiset, refuse
 
 ENTERED = re.compile(r"^\*(\+?\d{3,20})$")
 DIGITS_VARIABLE = "switchctl_digits"
@@ -47,7 +48,7 @@ def _editable(caller):
 
 
 def _forward_on(kind):
-    def handler(caller, argument):
+    def handler(domain, caller, argument):
         try:
             forwarding.set_forward(_editable(caller), kind, argument)
         except ValidationError:
@@ -57,20 +58,20 @@ def _forward_on(kind):
 
 
 def _forward_off(kind):
-    def handler(caller, argument):
+    def handler(domain, caller, argument):
         forwarding.cancel_forward(_editable(caller), kind)
         return confirm(f"forward-{kind}-off", prompts.FORWARD_CANCELLED)
     return handler
 
 
 def _dnd(on):
-    def handler(caller, argument):
+    def handler(domain, caller, argument):
         forwarding.set_dnd(caller, on)
         return confirm("dnd-on" if on else "dnd-off", prompts.DND_ON if on else prompts.DND_OFF)
     return handler
 
 
-def _blacklist_number(caller, number):
+def _blacklist_number(domain, caller, number):
     try:
         added = blacklist.add(caller.domain_id, number, added_by=caller.id)
     except ValidationError:
@@ -79,7 +80,7 @@ def _blacklist_number(caller, number):
                    prompts.BLACKLIST_ADDED if added else prompts.BLACKLIST_ALREADY)
 
 
-def blacklist_prompt(caller, argument):
+def blacklist_prompt(domain, caller, argument):
     """``*75#``: ask for the number, then come back as ``*75*<number>``."""
     code = features.effective_codes(overrides(caller.domain_id))["blacklist_add"]
     return Route("blacklist-enter", (
@@ -91,30 +92,124 @@ def blacklist_prompt(caller, argument):
     ))
 
 
-def blacklist_last(caller, argument):
+def blacklist_last(domain, caller, argument):
     number = blacklist.last_external_caller(caller.id)
     if number is None:
         return refuse("blacklist-no-caller", prompts.CANNOT_COMPLETE, "NORMAL_CLEARING")
-    return _blacklist_number(caller, number)
+    return _blacklist_number(domain, caller, number)
 
 
-def blacklist_remove(caller, argument):
+def blacklist_remove(domain, caller, argument):
     removed = blacklist.remove(caller.domain_id, argument)
     return confirm("blacklist-remove", say_digits(argument),
                    prompts.BLACKLIST_REMOVED if removed else prompts.BLACKLIST_NOT_LISTED)
 
 
-def announce_extension(caller, argument):
+def announce_extension(domain, caller, argument):
     return confirm("announce-extension", prompts.EXTENSION_NUMBER, say_digits(caller.number))
 
 
-def announce_lan_ip(caller, argument):
+def announce_lan_ip(domain, caller, argument):
     return confirm("announce-lan-ip", ("say", "en ip_address pronounced ${local_ip_v4}"))
 
 
-def announce_wan_ip(caller, argument):
+def announce_wan_ip(domain, caller, argument):
     # external_sip_ip is set in freeswitch-conf/vars.xml: the address the world sees.
     return confirm("announce-wan-ip", ("say", "en ip_address pronounced ${external_sip_ip}"))
+
+
+def _target(domain, number):
+    target = extension_records(domain, number).get(number)
+    return target if target is not None and target.enabled else None
+
+
+def pickup_directed(domain, caller, argument):
+    """``**<ext>#``: take the call ringing at ``<ext>`` (only while it is unanswered)."""
+    if _target(domain, argument) is None:
+        return invalid("pickup-unknown")
+    return _intercept("pickup", presence.lookup(domain, "ringing", argument))
+
+
+def pickup_group(domain, caller, argument):
+    """``*8``: take the last call ringing in the caller's department."""
+    if not caller.department_id:
+        return refuse("pickup-no-group", prompts.CANNOT_COMPLETE, "NORMAL_CLEARING")
+    return _intercept("pickup-group",
+                      presence.lookup(domain, "ringgroup", f"dept{caller.department_id}"))
+
+
+def _intercept(name, uuid_expression):
+    return Route(name, (
+        ("set", "intercept_unanswered_only=true"),
+        ("intercept", uuid_expression),
+        ("playback", prompts.CANNOT_COMPLETE),
+        ("hangup", "NORMAL_CLEARING"),
+    ))
+
+
+MONITOR_MODES = {
+    "listen": {},
+    "whisper": None,  # decided by the side the extension is on (see presence.py)
+    "barge": {"eavesdrop_whisper_aleg": "true", "eavesdrop_whisper_bleg": "true"},
+}
+
+
+def _monitor(mode):
+    def handler(domain, caller, argument):
+        if not caller.may_monitor:
+            return refuse(f"monitor-{mode}-denied", prompts.NOT_PERMITTED, "CALL_REJECTED")
+        if _target(domain, argument) is None or argument == caller.number:
+            return invalid(f"monitor-{mode}-unknown")
+        flags = MONITOR_MODES[mode]
+        if flags is None:
+            side = presence.lookup(domain, "spyside", argument)
+            setup = (("set", f"eavesdrop_whisper_{side}leg=true"),)
+        else:
+            setup = (multiset(eavesdrop_enable_dtmf="false", **flags),)
+        return Route(f"monitor-{mode}", (
+            ("answer", ""),
+            *setup,
+            ("eavesdrop", presence.lookup(domain, "spymap", argument)),
+            ("playback", prompts.CANNOT_COMPLETE),
+            ("hangup", "NORMAL_CLEARING"),
+        ))
+    return handler
+
+
+def intercom(domain, caller, argument):
+    """``*50<ext>#``: the extension answers by itself; both sides talk."""
+    target = _target(domain, argument)
+    if target is None or argument == caller.number:
+        return invalid("intercom-unknown")
+    if target.dnd:
+        return refuse("intercom-dnd", prompts.USER_BUSY, "USER_BUSY")
+    return Route("intercom", (
+        ("export", "sip_auto_answer=true"),
+        multiset(call_timeout=20, hangup_after_bridge="true", continue_on_fail="true"),
+        ("bridge", f"user/{target.number}@{domain}"),
+        ("playback", prompts.NOT_AVAILABLE),
+        ("hangup", "NORMAL_CLEARING"),
+    ))
+
+
+def paging(domain, caller, argument):
+    """``*51<ext>#``: the extension answers by itself and only listens.
+
+    The caller opens a conference that ends when they hang up; mod_conference
+    calls the extension in, auto-answered and muted."""
+    target = _target(domain, argument)
+    if target is None or argument == caller.number:
+        return invalid("paging-unknown")
+    if target.dnd:
+        return refuse("paging-dnd", prompts.USER_BUSY, "USER_BUSY")
+    return Route("paging", (
+        ("answer", ""),
+        multiset(conference_auto_outcall_timeout=20, conference_utils_auto_outcall_flags="mute",
+                 conference_auto_outcall_prefix="{sip_auto_answer=true}"),
+        ("conference_set_auto_outcall", f"user/{target.number}@{domain}"),
+        ("conference", "page-${uuid}@default+flags{endconf|nomoh}"),
+        ("hangup", "NORMAL_CLEARING"),
+    ))
 
 
 def say_digits(number):
@@ -137,6 +232,13 @@ HANDLERS = {
     "announce_extension": announce_extension,
     "announce_lan_ip": announce_lan_ip,
     "announce_wan_ip": announce_wan_ip,
+    "pickup_directed": pickup_directed,
+    "pickup_group": pickup_group,
+    "monitor_listen": _monitor("listen"),
+    "monitor_whisper": _monitor("whisper"),
+    "monitor_barge": _monitor("barge"),
+    "intercom": intercom,
+    "paging": paging,
 }
 # Features that ask for a number and come back with it after the code and a star.
 ENTRY_FEATURES = {"blacklist_add": _blacklist_number}

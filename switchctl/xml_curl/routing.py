@@ -19,7 +19,7 @@ from switchctl.services.domains import outbound_routes
 from switchctl.services.extensions import extension_records
 from switchctl.services.forwarding import active_forwards, follow_me_steps
 from switchctl.services.numbers import split_outbound
-from switchctl.xml_curl import contexts, outcome
+from switchctl.xml_curl import contexts, outcome, presence
 from switchctl.xml_curl.actions import Route, multiset, refuse
 
 MAX_HOPS = 5
@@ -85,6 +85,7 @@ def bridge_extension(domain, target, path, prelude=()):
     number = target.number
     return Route(f"extension-{number}", (
         *prelude,
+        *presence.callee_marks(domain, target),
         ("export", f"dialed_extension={number}"),
         multiset(call_timeout=target.ring_seconds, hangup_after_bridge="true",
                  continue_on_fail="true", ringback=prompts.RINGBACK,
@@ -103,6 +104,7 @@ def follow_me(domain, target, path, prelude=()):
             legs.append(f"[leg_timeout={timeout}]{dial}")
     return Route(f"follow-me-{target.number}", (
         *prelude,
+        *presence.callee_marks(domain, target),
         ("export", f"dialed_extension={target.number}"),
         multiset(hangup_after_bridge="true", continue_on_fail="true", ringback=prompts.RINGBACK,
                  **{PATH_VARIABLE: ",".join(path), FOLLOW_ME_VARIABLE: "true"}),
