@@ -126,12 +126,14 @@ def dial_order(codes):
     return sorted(dialled, key=lambda f: (f.argument != ARG_NONE, -len(codes[f.key])))
 
 
-def markdown_table(codes=None):
-    """The feature codes as a Markdown table (README and docs are generated from it)."""
+def markdown_table(live, codes=None):
+    """The feature codes as a Markdown table (the README is generated from it); ``live``
+    holds the keys the dialplan serves now."""
     codes = effective_codes() if codes is None else codes
-    rows = ["| Code | Feature | Manual |", "|---|---|---|"]
+    rows = ["| Code | Feature | Manual | Works now |", "|---|---|---|---|"]
     for feature in FEATURES:
         usage = feature.usage(codes[feature.key]).replace("|", "\\|")
         when = " (in call)" if feature.in_call else ""
-        rows.append(f"| `{usage}` | {feature.summary}{when} | §{feature.section} |")
+        works = "yes" if feature.key in live else "not yet"
+        rows.append(f"| `{usage}` | {feature.summary}{when} | §{feature.section} | {works} |")
     return "\n".join(rows)
