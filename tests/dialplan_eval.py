@@ -1,49 +1,40 @@
 """What FreeSWITCH would run for a dialplan document: a small model of mod_dialplan_xml.
 
-Rules read in signalwire/freeswitch (commit cc93a68); our own code, none copied:
+Rules read in signalwire/freeswitch (commit cc93a68); our own code, none copied.
+mod_dialplan_xml.c ``dialplan_hunt``: context by name (case-insensitive), else context
+``global``, else the call fails; extensions in document order; one whose ``parse_exten`` is
+true ends the hunt unless ``continue`` is true. ``parse_exten``: a ``field`` with ``$`` is
+expanded, else it names a caller-profile field (``switch_caller_get_field_by_name``; other names
+read ""); ``expression`` (attribute or child) is expanded; no field = true; ``regex=all|any|xor``
+over ``<regex>`` children. True: DP_MATCH gets the captures and ``$N`` is substituted in
+``<action>`` data, both only if the expression has a ``(``. False: ``<anti-action>``s run
+unsubstituted and, if any exist, the condition counts as true for the extension. ``break``:
+on-false (default, also unknown values), on-true, always, never; nested conditions run only after
+a true parent, a false nested result ends the extension unless break="never",
+``require-nested="false"`` ignores it. Actions queued before an extension turns out false stay
+queued. ``loop="N"`` repeats. ``exec_app``: ``inline="true"`` runs the app during the hunt;
+other actions are queued with ``$N`` substituted but ``${var}`` unexpanded:
+``switch_core_session_exec`` (switch_core_session.c) expands data when the app runs, after the
+earlier apps ran (the captured CDR xml_cdr/2a_* shows callflow ``user/${dialed_extension}@...``,
+app_log ``user/1001@127.0.0.1``). switch_regex.c ``switch_regex_perform`` (search, ``_NXZ.``
+via ``switch_ast2regex``, ``/re/is``), ``switch_perform_substitution`` (``$N``, ``${N}``, unset
+group = "", ``$0`` whole match), ``switch_capture_regex``. switch_channel.c
+``switch_channel_expand_variables_check``: ``${name}`` (name and value expanded again,
+``:offset:length``), unknown = "", ``\\$`` = ``$``, ``\\\\`` = ``\\``, ``\\'`` dropped.
+mod_dptools.c ``base_set`` (set, multiset with ``^^<delim>``), ``export_function`` (sets it
+locally too and appends to ``export_vars``), ``unset_function``.
 
-- ``mod_dialplan_xml.c`` ``dialplan_hunt``: context by name (case-insensitive), else the
-  context named ``global``, else no extension (the call fails); ``auto_hunt=true`` starts at the
-  extension named like the destination; extensions in document order; an extension whose
-  ``parse_exten`` result is true stops the hunt unless ``continue`` is true.
-- ``parse_exten``: per condition, ``field`` with a ``$`` is expanded, else it names a caller
-  profile field (``switch_caller_get_field_by_name``, switch_caller.c; any other name reads as
-  ""); ``expression`` (attribute or ``<expression>`` child) is expanded too; no field = true.
-  ``regex="all|any|xor"`` over ``<regex>`` children (captures: the last evaluated one whose
-  expression has a ``(``, if it matched). True: DP_MATCH is set to the captures and ``$N`` is
-  substituted in ``<action>`` data only when the expression contains ``(``. False: the
-  ``<anti-action>`` elements run unsubstituted and, if there is at least one, the condition
-  counts as matched (so the extension matches). ``break``: on-false (default, also for unknown
-  values), on-true, always, never. Nested ``<condition>`` children are parsed only when the
-  parent's result is true; a false nested result ends the extension unless break="never";
-  ``require-nested="false"`` on the parent makes the nested result true. Actions found before
-  the extension turns out false stay queued. ``loop="N"`` repeats an action (atoi).
-- ``exec_app``: ``inline="true"`` runs the application during the hunt (routing-safe apps only);
-  other actions are only queued (``switch_caller_extension_add_application``) with ``$N``
-  substituted but ``${var}`` NOT expanded; ``switch_core_session_exec`` (switch_core_session.c)
-  expands the data when the application runs (unless ``app_disable_expand_variables``).
-  Confirmed by the captured CDR (tests/data/freeswitch/xml_cdr/2a_*): callflow
-  ``user/${dialed_extension}@${domain_name}``, app_log ``user/1001@127.0.0.1``.
-- ``switch_regex_perform`` / ``switch_perform_substitution`` (switch_regex.c): unanchored search,
-  ``_NXZ.`` patterns (``switch_ast2regex``), ``/re/i`` and ``/re/s``; ``$N``/``${N}`` captures,
-  unknown or unset groups give "", ``$0`` is the whole match.
-- ``switch_channel_expand_variables_check`` (switch_channel.c): ``${name}`` (name itself
-  expanded, value expanded again, ``:offset:length``), unknown = "", ``\\$`` = ``$``,
-  ``\\\\`` = ``\\``, ``\\'`` dropped; strings without ``${`` or escapes are untouched.
-- mod_dptools.c ``base_set``/``set``/``multiset`` (``^^<delim>``, ``switch_separate_string``),
-  ``export`` (also sets the variable locally, appends to ``export_vars``), ``unset``.
-
-Deviations (deliberate): ``${name(args)}`` / ``${name args}`` API calls and ``$${global}``
-preprocessor variables are left verbatim (FreeSWITCH runs the API / the preprocessor expands the
-global before the hunt); Python ``re`` (ASCII mode) stands in for PCRE2 (no POSIX classes,
-``\\p{}``, ``(?<name>)``, recursion; a pattern Python rejects raises ``Unsupported``);
-time-of-day attributes, ``${var[idx]}``, DP_REGEX_MATCH_N and inline applications other than
-set/unset/export/multiset/log/eval/info/event raise ``Unsupported``; variable names are
-case-sensitive. ``Hunt.actions`` shows each queued action's data as expanded when it runs,
-assuming every earlier queued action ran and only set/unset/export/multiset changed variables.
+Deviations: ``${name(args)}``/``${name args}`` API calls and ``$${global}`` (the preprocessor's)
+stay verbatim; Python ``re`` in ASCII mode replaces PCRE2 (no POSIX classes, ``\\p{}``,
+``(?<name>)``, recursion; a pattern Python rejects raises ``Unsupported``); time-of-day
+attributes, ``${var[i]}``, inline apps other than set/unset/export/multiset/log/eval/info/event
+raise ``Unsupported``; DP_REGEX_MATCH_N and auto_hunt are not modelled; names are
+case-sensitive. ``Hunt.actions`` data assumes every earlier queued app ran and only
+set/unset/export/multiset changed variables.
 """
 
 import re
+import warnings
 from collections import ChainMap
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,7 +67,7 @@ class Hunt:
 
 
 def switch_true(value):
-    value = (value or "").strip()
+    value = value or ""
     return value.lower() in TRUE_WORDS or (value.lstrip("-").isdigit() and int(value) != 0)
 
 
@@ -98,8 +89,10 @@ def expand(text, variables, depth=0):
 
 def _expand_step(text, i, variables, depth):
     two = text[i:i + 2]
-    if two in ("\\\\", "\\'"):
-        return two[1].replace("'", ""), i + 2
+    if two == "\\\\":
+        return "\\", i + 2
+    if two == "\\'":
+        return "", i + 2
     if two == "\\$":
         return "$", i + 3 if text[i + 2:i + 3] == "$" else i + 2
     if text.startswith("$${", i):
@@ -128,7 +121,7 @@ def _variable(inner, raw, variables, depth):
     if " " in inner or "(" in inner:
         return raw  # API call: left verbatim
     name, _, spec = expand(inner, variables, depth + 1).partition(":")
-    if "[" in name:
+    if "]" in name.partition("[")[2]:
         raise Unsupported(f"array index in ${{{inner}}}")
     value = variables.get(name)
     if value is None:
@@ -158,8 +151,10 @@ def _compile(expression):
             return None  # FreeSWITCH: "missing ending '/'", no match
         flags |= (re.IGNORECASE if "i" in options else 0) | (re.DOTALL if "s" in options else 0)
     try:
-        return re.compile(expression, flags)
-    except re.error as error:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)  # "[[:digit:]]" means other things
+            return re.compile(expression, flags)
+    except (re.error, FutureWarning) as error:
         raise Unsupported(f"regex {expression!r}: {error}") from error
 
 
@@ -193,26 +188,16 @@ def _app_export(variables, data):
 
 def _app_multiset(variables, data):
     delim = " "
-    if data.startswith("^^") and len(data) > 3:
+    if data.startswith("^^") and len(data) >= 3:
         delim, data = data[2], data[3:]
     for item in _split(data, delim):
         _app_set(variables, item)
 
 
 def _split(data, delim):
-    """``switch_separate_string`` without its backslash escapes: '...' quotes, trimmed items."""
-    items, current, quoted = [], "", False
-    for char in data:
-        if char == "'":
-            quoted = not quoted
-        elif char == delim and not quoted:
-            items.append(current)
-            current = ""
-        else:
-            current += char
-    items.append(current)
-    items = [item.strip(" ") for item in items]
-    return [item for item in items if item] if delim == " " else items
+    """``switch_separate_string`` minus backslash escapes: '...' groups, items trimmed."""
+    items = re.findall(f"(?:'[^']*'|[^{re.escape(delim)}])+", data)
+    return [item.replace("'", "").strip(" ") for item in items]
 
 
 APPS = {"set": _app_set, "export": _app_export, "multiset": _app_multiset,
@@ -239,13 +224,13 @@ class _Hunter:
         proceed = False
         for cond in node.iterchildren("condition"):
             mode = (cond.get("break") or "").lower()
+            mode = mode if mode in ("on-true", "always", "never") else "on-false"
             true, proceed, match = self.evaluate(cond, proceed)
             if true:
                 self.actions(cond, "action", match)
             elif self.actions(cond, "anti-action", None):
                 proceed = True
-            if mode == "always" or mode == ("on-true" if true else "on-false") or (
-                    not true and mode not in ("on-true", "never")):
+            if mode in ("always", "on-true" if true else "on-false"):
                 break
             if proceed and cond.find("condition") is not None:
                 proceed = self.extension(cond, nested=True)
@@ -255,9 +240,9 @@ class _Hunter:
 
     def evaluate(self, cond, proceed):
         """(condition true?, FreeSWITCH's ``proceed``, match for $N or None)."""
-        if cond.get("regex"):
-            return self.regex_rule(cond, cond.get("regex").lower(), proceed)
         self.check_time(cond)
+        if cond.get("regex") is not None:
+            return self.regex_rule(cond, cond.get("regex").lower(), proceed)
         if cond.get("field") is None:
             return True, True, None
         match, substitutes = self.match(cond)
@@ -299,16 +284,21 @@ class _Hunter:
             app, data = node.get("application", ""), node.text or node.get("data", "")
             data = substitute(data, match) if match is not None else data
             for _ in range(_atoi(node.get("loop", "1"))):
-                self.inline(app, data) if switch_true(node.get("inline")) else \
+                if switch_true(node.get("inline")):
+                    self.inline(app, data)
+                else:
                     self.queue.append((app, data))
         return bool(nodes)
 
     def push_dp_match(self, match):
-        values = [match.group(0)] + [group for group in match.groups() if group is not None]
-        values = [value for value in values if value]  # empty values are not stored
+        """``switch_capture_regex`` pushes each set group; pushing "" deletes the variable."""
+        values = []
+        for value in (match.group(0),) + match.groups():
+            if value is not None:
+                values = values + [value] if value else []
         if values:
-            self.channel["DP_MATCH"] = "ARRAY::" + "|:".join(values) if len(values) > 1 \
-                else values[0]
+            self.channel["DP_MATCH"] = (
+                "ARRAY::" + "|:".join(values) if len(values) > 1 else values[0])
 
     def inline(self, app, data):
         if app not in APPS and app not in INLINE_NOOPS:
@@ -325,14 +315,14 @@ def _find_context(document, name):
     if isinstance(document, str):
         document = document.encode()
     root = etree.fromstring(document) if isinstance(document, bytes) else document
-    for section in root.iter("section"):
-        if (section.get("name") or "").lower() == "dialplan":
-            contexts = {(c.get("name") or "").lower(): c for c in
-                        reversed(list(section.iterchildren("context")))}
-            found = contexts.get(name.lower(), contexts.get("global"))
-            if found is not None:
-                return found
-    raise ContextNotFound(f"Context {name} not found")
+    root = root.getroot() if hasattr(root, "getroot") else root
+    sections = [s for s in root.iter("section") if (s.get("name") or "").lower() == "dialplan"]
+    contexts = {(c.get("name") or "").lower(): c for c in
+                reversed(list(sections[0].iterchildren("context")) if sections else [])}
+    found = contexts.get(name.lower(), contexts.get("global"))
+    if found is None:
+        raise ContextNotFound(f"Context {name} not found (and no context global)")
+    return found
 
 
 def hunt(document, context, variables):
@@ -340,8 +330,8 @@ def hunt(document, context, variables):
     mod_dialplan_xml does for a channel whose variables are `variables` (a dict:
     channel variables such as destination_number, caller_id_number, user_name,
     domain_name...). Returns a Hunt with .actions: list[(application, data)] in
-    the order FreeSWITCH would queue them (data with ${var} and $N already
-    expanded as FreeSWITCH expands them when the action is queued), and
+    the order FreeSWITCH would queue them (data with $N substituted as when the
+    action is queued and ${var} expanded as when it runs: see below), and
     .variables: the dict after inline actions ran. Raises ContextNotFound.
 
     ``variables`` seeds both the channel variables and the caller profile (the
@@ -350,10 +340,6 @@ def hunt(document, context, variables):
     """
     hunter = _Hunter(context, variables)
     extensions = list(_find_context(document, context).iterchildren("extension"))
-    if switch_true(hunter.channel.get("auto_hunt")):
-        destination = (hunter.profile.get("destination_number") or "").lower()
-        names = [(e.get("name") or "").lower() for e in extensions]
-        extensions = extensions[names.index(destination):] if destination in names else extensions
     for extension in extensions:
         if hunter.extension(extension) and not switch_true(extension.get("continue")):
             break
