@@ -1,6 +1,7 @@
 """Running the real ``switchctl`` command in a subprocess."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -29,3 +30,11 @@ def start_serve(data_dir, http, **extra):
         if "serving http://" in line:
             return process
     raise RuntimeError(f"switchctl serve exited with {process.wait()} before listening")
+
+
+DEMO_LINE = re.compile(r"^demo extension (\d+) \(.*\) password (\S+)$", re.M)
+
+
+def demo_passwords(init_output):
+    """``{number: password}`` from what ``switchctl init --demo`` printed."""
+    return dict(DEMO_LINE.findall(init_output))

@@ -8,7 +8,7 @@ import requests
 from lxml import etree
 
 from tests.captures import xml_curl_body
-from tests.cli_helpers import start_serve, switchctl
+from tests.cli_helpers import demo_passwords, start_serve, switchctl
 
 
 def free_port():
@@ -21,8 +21,7 @@ def free_port():
 def served(tmp_path):
     init = switchctl(tmp_path, "init", "--demo")
     assert init.returncode == 0, init.stderr
-    passwords = dict(line.split()[2:6:3] for line in init.stdout.splitlines()
-                     if line.startswith("demo extension"))
+    passwords = demo_passwords(init.stdout)
     port = free_port()
     process = start_serve(tmp_path, f"127.0.0.1:{port}")
     yield f"http://127.0.0.1:{port}", passwords, process
@@ -40,7 +39,8 @@ def test_serve_answers_a_captured_register_lookup_over_http(served):
     assert response.status_code == 200
     root = etree.fromstring(response.content)
     assert root.xpath("//user/@id") == ["102"]
-    assert len(passwords) == 5
+    assert sorted(passwords) == ["101", "102", "103", "104", "105"]
+    assert all(len(p) == 16 for p in passwords.values())
 
 
 def test_serve_stops_cleanly_on_sigterm(served):

@@ -6,11 +6,16 @@ Environment:
 - SWITCHCTL_TEST_HTTP         where that FreeSWITCH's xml_curl posts (its vars.xml
                               switchctl_url; default 127.0.0.1:8080): the tests start
                               ``switchctl serve`` there on a fresh database.
+- SWITCHCTL_TEST_FS_SIP       host:port of its internal SIP profile, for the tests that
+                              register phones and call with sipp (run that FreeSWITCH
+                              with bind_ip=127.0.0.1 in vars.xml to keep SIP on loopback).
 Without SWITCHCTL_TEST_FS_ESL, or when nothing answers there, every test here is
-skipped and the reason is printed in the summary.
+skipped and the reason is printed in the summary; likewise the SIP tests without
+SWITCHCTL_TEST_FS_SIP or sipp (Debian package sip-tester).
 """
 
 import os
+import shutil
 import socket
 
 import gevent
@@ -18,7 +23,7 @@ import pytest
 from greenswitch import InboundESL
 
 from switchctl.config import parse_host_port
-from tests.cli_helpers import start_serve, switchctl
+from tests.cli_helpers import demo_passwords, start_serve, switchctl
 
 ESL_TIMEOUT = 5
 
@@ -44,13 +49,15 @@ def fs_address():
 
 @pytest.fixture(scope="session")
 def served(fs_address, tmp_path_factory):
-    """``switchctl serve`` with the demo office where the real FreeSWITCH posts."""
+    """``switchctl serve`` with the demo office where the real FreeSWITCH posts;
+    yields ``{extension: password}`` of the demo extensions."""
     data = tmp_path_factory.mktemp("integration")
     http = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8080")
     init = switchctl(data, "init", "--demo")
     assert init.returncode == 0, init.stderr
+    passwords = demo_passwords(init.stdout)
     process = start_serve(data, http)
-    yield data
+    yield passwords
     process.terminate()
     process.wait(timeout=10)
 
@@ -63,6 +70,16 @@ def esl(fs_address):
         client.connect()
     yield client
     client.stop()
+
+
+@pytest.fixture(scope="session")
+def sip_address(fs_address):
+    raw = os.environ.get("SWITCHCTL_TEST_FS_SIP", "")
+    if not raw:
+        pytest.skip("no SIP address: set SWITCHCTL_TEST_FS_SIP=host:port (see README)")
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp is not installed (Debian package sip-tester)")
+    return parse_host_port(raw, "SWITCHCTL_TEST_FS_SIP")
 
 
 def api(client, command):
