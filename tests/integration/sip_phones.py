@@ -32,6 +32,15 @@ def answering_phone(port):
                             stderr=subprocess.DEVNULL)
 
 
+def dial_code(sip, caller, password, code):
+    """``caller`` dials a feature code; the switch answers, prompts and hangs up itself
+    (so the scenario, which expects to hang up, is not judged)."""
+    command = _sipp(str(sip), "-sf", str(SCENARIOS / "call.xml"), "-s", code,
+                    "-key", "caller", caller, "-au", caller, "-ap", password,
+                    "-p", str(free_udp_port()))
+    subprocess.run(command, capture_output=True, timeout=TIMEOUT + 5, check=False)
+
+
 def call(sip, caller, password, destination):
     """``caller`` dials ``destination``, answers the 407 challenge, talks 1 s and hangs up;
     True when the call was answered and ended cleanly."""

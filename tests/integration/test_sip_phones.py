@@ -3,7 +3,13 @@
 import pytest
 
 from tests.integration.conftest import api
-from tests.integration.sip_phones import answering_phone, call, free_udp_port, register
+from tests.integration.sip_phones import (
+    answering_phone,
+    call,
+    dial_code,
+    free_udp_port,
+    register,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -26,3 +32,19 @@ def test_extension_101_calls_102(esl, served, sip_address):
     finally:
         if phone.poll() is None:
             phone.kill()
+
+
+def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_address):
+    """*71105 from 104's phone; then 101 calling 104 is answered at 105; *071 undoes it."""
+    port = free_udp_port()
+    assert register(sip_address, "105", served["105"], port)
+    dial_code(sip_address, "104", served["104"], "*71105")
+    phone = answering_phone(port)
+    try:
+        assert call(sip_address, "101", served["101"], "104")
+        assert phone.wait(timeout=30) == 0
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+    dial_code(sip_address, "104", served["104"], "*071")
+    assert not call(sip_address, "101", served["101"], "104")  # 104 has no phone registered
