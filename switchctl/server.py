@@ -34,6 +34,7 @@ def build_wsgi(config):
     switch_app = xml_curl_app.create_app(config)
     return PathDispatcher(portal.create_app(config), {
         xml_curl_app.XML_PATH: switch_app,
+        xml_curl_app.CDR_PATH: switch_app,
         "/healthz": switch_app,
     })
 

@@ -1,4 +1,4 @@
-"""The switch-facing HTTP app: FreeSWITCH's xml_curl requests (and later CDR posts).
+"""The switch-facing HTTP app: FreeSWITCH's xml_curl requests and CDR posts.
 
 Only addresses in ``xml_curl_allow`` (loopback by default) may ask, with HTTP basic
 credentials when ``http_credentials`` is set: the answers carry password hashes.
@@ -17,18 +17,21 @@ from flask import Flask, Response, abort, request
 
 from switchctl.db import reset
 from switchctl.models import database
+from switchctl.services.call_records import record_call
+from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
 from switchctl.xml_curl import dialplan, directory
 from switchctl.xml_curl.documents import NOT_FOUND
 from switchctl.xml_curl.request import parse_body
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024
+MAX_CDR_BODY = 4 * 1024 * 1024  # a long call's CDR (app_log, callflows) grows large
 XML_PATH = "/xml_curl"
+CDR_PATH = "/cdr"
 
 
 def create_app(config):
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CDR_BODY
     sections = {
         "directory": directory.answer,
         "dialplan": lambda req: dialplan.answer(req, config.domain),
@@ -41,6 +44,12 @@ def create_app(config):
         fs_request = parse_body(request.get_data(cache=False))
         handler = sections.get(fs_request.section)
         return Response(_answer(handler, fs_request), mimetype="text/xml")
+
+    @app.post(CDR_PATH)
+    def xml_cdr():
+        guard.check(request)
+        return cdr_intake(request.get_data(cache=False), request.content_type,
+                          request.args.get("uuid", ""), config.domain)
 
     @app.get("/healthz")
     def healthz():
@@ -61,6 +70,24 @@ def _answer(handler, fs_request):
     except Exception:
         log.exception("xml_curl: error answering %s; sent not-found", fs_request.section)
     return NOT_FOUND
+
+
+def cdr_intake(body, content_type, posted_uuid, default_domain):
+    """Store a posted CDR. 2xx only when it is stored (or was already): any other answer
+    makes mod_xml_cdr retry, then keep the record in its err-log-dir."""
+    try:
+        cdr = parse_cdr(decode_body(body, content_type))
+    except CdrError as exc:
+        log.warning("cdr %s: refused: %s", posted_uuid or "?", exc)
+        return Response(f"bad CDR: {exc}\n", 400, mimetype="text/plain")
+    try:
+        result = record_call(cdr, default_domain)
+    except peewee.PeeweeException as exc:
+        reset(database)
+        log.error("cdr %s: database error, FreeSWITCH will retry (%s)", cdr.uuid, exc)
+        return Response("database unavailable\n", 503, mimetype="text/plain")
+    log.debug("cdr %s: %s", cdr.uuid, result)
+    return Response(f"{result}\n", 200, mimetype="text/plain")
 
 
 class SwitchGuard:

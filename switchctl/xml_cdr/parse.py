@@ -1,0 +1,123 @@
+"""A posted CDR, decoded from any of mod_xml_cdr's ``encode`` modes, into plain fields.
+
+mod_xml_cdr posts (see tests/data/freeswitch/xml_cdr and its README):
+- ``encode=true``: ``cdr=`` + %-encoded XML, application/x-www-form-urlencoded;
+- ``encode=false``: ``cdr=`` + raw XML, application/x-www-form-plaintext (not a form);
+- ``encode=base64``: ``cdr=`` + base64 with bare ``+`` and ``/``;
+- ``encode=textxml``: the raw XML, text/xml.
+Inside the XML every variable's text is %-encoded again.
+"""
+
+import base64
+import dataclasses
+import datetime
+from urllib.parse import unquote
+
+from lxml import etree
+
+# No network, no entity expansion: the body comes from the switch, but is still input.
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+class CdrError(ValueError):
+    """A post that is not a CDR we can read."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Cdr:
+    uuid: str
+    b_leg: bool
+    caller_number: str
+    caller_name: str
+    destination: str
+    context: str
+    user_name: str
+    authorized: bool
+    domain_name: str
+    start: datetime.datetime
+    answer: datetime.datetime | None
+    end: datetime.datetime
+    duration: int
+    billsec: int
+    hangup_cause: str
+    originate_disposition: str
+
+
+def decode_body(body, content_type):
+    """The CDR's XML text from a raw POST body and its Content-Type."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    text = body.decode("utf-8", errors="replace")
+    if kind == "text/xml":
+        return text
+    if not text.startswith("cdr="):
+        raise CdrError(f"{kind or 'no content type'}: body does not start with cdr=")
+    value = text[len("cdr="):]
+    if kind == "application/x-www-form-urlencoded":
+        return unquote(value, errors="replace")
+    if kind == "application/x-www-form-base64-encoded":
+        try:
+            return base64.b64decode(value.strip(), validate=True).decode("utf-8", "replace")
+        except ValueError:  # binascii.Error is one
+            raise CdrError("cdr= is not base64") from None
+    if kind == "application/x-www-form-plaintext":
+        return value
+    raise CdrError(f"unexpected content type {kind!r}")
+
+
+def parse_cdr(xml_text):
+    """The fields switchctl keeps from one CDR document."""
+    try:
+        root = etree.fromstring(xml_text.encode(), PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise CdrError(f"not XML: {exc}") from None
+    if root.tag != "cdr" or root.find("variables") is None:
+        raise CdrError("not a FreeSWITCH CDR (no <cdr><variables>)")
+    variables = {child.tag: unquote(child.text or "") for child in root.find("variables")}
+    profile = _first_profile(root)
+    uuid = variables.get("uuid", "")
+    if not uuid:
+        raise CdrError("CDR without a uuid")
+    return Cdr(
+        uuid=uuid,
+        b_leg=bool(variables.get("originating_leg_uuid")),
+        caller_number=profile.get("caller_id_number", ""),
+        caller_name=profile.get("caller_id_name", ""),
+        destination=profile.get("destination_number", ""),
+        context=profile.get("context", ""),
+        user_name=variables.get("user_name", ""),
+        authorized=variables.get("sip_authorized") == "true",
+        domain_name=variables.get("domain_name", "").lower(),
+        start=_time(variables, "start_epoch"),
+        answer=_time(variables, "answer_epoch", optional=True),
+        end=_time(variables, "end_epoch"),
+        duration=_int(variables, "duration"),
+        billsec=_int(variables, "billsec"),
+        hangup_cause=variables.get("hangup_cause", ""),
+        originate_disposition=variables.get("originate_disposition", ""),
+    )
+
+
+def _first_profile(root):
+    """The caller profile of the call as dialled (profile_index 1, before any transfer)."""
+    flows = root.findall("callflow")
+    first = next((f for f in flows if f.get("profile_index") == "1"), flows[-1] if flows else None)
+    profile = first.find("caller_profile") if first is not None else None
+    if profile is None:
+        raise CdrError("CDR without a caller profile")
+    return {child.tag: unquote(child.text or "") for child in profile if len(child) == 0}
+
+
+def _int(variables, name):
+    try:
+        return max(0, int(variables.get(name) or 0))
+    except ValueError:
+        raise CdrError(f"{name} is not a number") from None
+
+
+def _time(variables, name, optional=False):
+    seconds = _int(variables, name)
+    if seconds == 0:
+        if optional:
+            return None
+        raise CdrError(f"CDR without {name}")
+    return datetime.datetime.fromtimestamp(seconds)

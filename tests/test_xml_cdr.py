@@ -1,0 +1,192 @@
+"""CDR intake on FreeSWITCH's real posts (tests/data/freeswitch/xml_cdr)."""
+
+import logging
+from urllib.parse import quote
+
+import pytest
+
+from switchctl.models import CallRecord
+from switchctl.passwords import sip_ha1
+from switchctl.services.extensions import add_extension
+from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
+from tests.captures import DATA, FS_DOMAIN, payload
+from tests.dialplan_helpers import call, steps_of
+
+CONTENT_TYPES = {
+    "2a_answered_encode_true_a_leg": "application/x-www-form-urlencoded",
+    "2a_answered_encode_true_b_leg": "application/x-www-form-urlencoded",
+    "2b_busy_486_encode_true_a_leg": "application/x-www-form-urlencoded",
+    "2b_busy_486_encode_true_b_leg": "application/x-www-form-urlencoded",
+    "2c_unregistered_user_1002_encode_true_a_leg": "application/x-www-form-urlencoded",
+    "2d_answered_encode_false_a_leg": "application/x-www-form-plaintext",
+    "2d_answered_encode_false_b_leg": "application/x-www-form-plaintext",
+    "2e_unregistered_encode_base64_a_leg": "application/x-www-form-base64-encoded",
+    "2f_unregistered_encode_textxml_a_leg": "text/xml",
+    "2g_outbound_socket_5000_encode_true_a_leg": "application/x-www-form-urlencoded",
+}
+ANSWERED = "2a_answered_encode_true_a_leg"
+
+
+def body(name):
+    return payload(f"xml_cdr/{name}.body.txt")
+
+
+def cdr_xml(name):
+    return payload(f"xml_cdr/{name}.cdr.xml").decode()
+
+
+@pytest.fixture
+def fs_office(db, capture_domain):
+    """Extensions 1000-1002 of the capture run (domain 127.0.0.1)."""
+    for number in ("1000", "1001", "1002"):
+        extension, _ = add_extension(capture_domain, number, f"Extension {number}", "x" * 12)
+        extension.sip_ha1 = sip_ha1(number, FS_DOMAIN, "1234")
+        extension.save()
+    return capture_domain
+
+
+def post_cdr(client, data, content_type, uuid="a_x"):
+    return client.post(f"/cdr?uuid={uuid}", data=data, content_type=content_type)
+
+
+def test_every_capture_set_lists_its_content_type():
+    captured = {p.name[:-len(".body.txt")] for p in (DATA / "xml_cdr").glob("*.body.txt")}
+    assert captured == set(CONTENT_TYPES)
+
+
+@pytest.mark.parametrize("name", sorted(CONTENT_TYPES))
+def test_every_encoding_decodes_to_the_captured_xml(name):
+    decoded = decode_body(body(name), CONTENT_TYPES[name])
+    assert decoded.strip() == cdr_xml(name).strip()
+
+
+def test_answered_call_between_two_extensions_is_internal(client, fs_office):
+    response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
+    assert (response.status_code, response.data) == (200, b"stored\n")
+    (record,) = CallRecord.select()
+    assert (record.uuid, record.direction, record.disposition) == \
+        ("3f797751-8615-42f0-b800-3d3021009ef6", "internal", "ANSWERED")
+    assert (record.caller_number, record.callee_number) == ("1000", "1001")
+    assert record.caller_extension.number == "1000" and record.callee_extension.number == "1001"
+    assert (record.duration, record.billsec) == (3, 3)
+    assert record.answer is not None and record.end > record.start
+
+
+@pytest.mark.parametrize(("name", "disposition", "cause"), [
+    ("2b_busy_486_encode_true_a_leg", "BUSY", "USER_BUSY"),
+    ("2c_unregistered_user_1002_encode_true_a_leg", "UNAVAILABLE", "USER_NOT_REGISTERED"),
+    ("2e_unregistered_encode_base64_a_leg", "UNAVAILABLE", "USER_NOT_REGISTERED"),
+    ("2f_unregistered_encode_textxml_a_leg", "UNAVAILABLE", "USER_NOT_REGISTERED"),
+    ("2d_answered_encode_false_a_leg", "ANSWERED", "NORMAL_CLEARING"),
+])
+def test_unanswered_calls_keep_why(client, fs_office, name, disposition, cause):
+    assert post_cdr(client, body(name), CONTENT_TYPES[name]).status_code == 200
+    (record,) = CallRecord.select()
+    assert (record.disposition, record.hangup_cause, record.billsec) == \
+        (disposition, cause, 3 if disposition == "ANSWERED" else 0)
+
+
+@pytest.mark.parametrize("name", ["2a_answered_encode_true_b_leg",
+                                  "2b_busy_486_encode_true_b_leg"])
+def test_b_legs_are_accepted_but_not_stored(client, fs_office, name):
+    response = post_cdr(client, body(name), CONTENT_TYPES[name], uuid="x")
+    assert (response.status_code, response.data) == (200, b"skipped\n")
+    assert CallRecord.select().count() == 0
+
+
+def test_the_same_record_twice_is_stored_once(client, fs_office):
+    for _ in range(2):
+        assert post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED]).status_code == 200
+    assert post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED]).data == b"duplicate\n"
+    assert CallRecord.select().count() == 1
+
+
+def variant(replacements):
+    text = cdr_xml(ANSWERED)
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_outside_caller_is_inbound(client, fs_office):
+    xml = variant([("<sip_authorized>true</sip_authorized>", ""),
+                   ("<context>default</context>", "<context>public</context>"),
+                   ("<caller_id_number>1000</caller_id_number>",
+                    "<caller_id_number>13800000000</caller_id_number>")])
+    assert post_cdr(client, xml.encode(), "text/xml").status_code == 200
+    (record,) = CallRecord.select()
+    assert (record.direction, record.caller_number, record.caller_extension) == \
+        ("inbound", "13800000000", None)
+    assert record.callee_extension.number == "1001"
+
+
+def test_call_out_through_the_trunk_is_outbound_without_the_prefix(client, fs_office):
+    xml = variant([("<destination_number>1001</destination_number>",
+                    "<destination_number>985337106</destination_number>")])
+    assert post_cdr(client, xml.encode(), "text/xml").status_code == 200
+    (record,) = CallRecord.select()
+    assert (record.direction, record.callee_number, record.callee_extension) == \
+        ("outbound", "85337106", None)
+
+
+def test_forwarded_call_is_kept_as_dialled(client, fs_office):
+    """A transfer adds callflows; the record keeps the number the caller dialled."""
+    xml = variant([('profile_index="1"', 'profile_index="2"')])
+    first_flow = xml.index("<callflow")
+    original = xml[first_flow:xml.index("</callflow>") + len("</callflow>")]
+    xml = xml.replace(original, original.replace("<destination_number>1001<",
+                                                 "<destination_number>1002<")
+                      + original.replace('profile_index="2"', 'profile_index="1"'))
+    assert post_cdr(client, xml.encode(), "text/xml").status_code == 200
+    assert CallRecord.get().callee_number == "1001"
+
+
+@pytest.mark.parametrize(("data", "content_type"), [
+    (b"", "application/x-www-form-urlencoded"),
+    (b"cdr=", "application/x-www-form-urlencoded"),
+    (b"cdr=%3Cnot-xml", "application/x-www-form-urlencoded"),
+    (b"garbage", "application/x-www-form-urlencoded"),
+    (b"cdr=***", "application/x-www-form-base64-encoded"),
+    (b"<cdr><variables/></cdr>", "text/xml"),
+    (b"<html/>", "text/xml"),
+    (b"cdr=<cdr/>", "application/json"),
+    (b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><cdr>&b;</cdr>', "text/xml"),
+    (("cdr=" + quote(cdr_xml(ANSWERED).replace("1795661614", "soon"))).encode(),
+     "application/x-www-form-urlencoded"),
+])
+def test_malformed_posts_get_400_and_a_log_line(client, fs_office, caplog, data,
+                                                content_type):
+    caplog.set_level(logging.DEBUG)
+    response = post_cdr(client, data, content_type)
+    assert response.status_code == 400
+    assert CallRecord.select().count() == 0
+    assert any("refused" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_database_failure_answers_an_error_so_freeswitch_retries(client, fs_office, db):
+    db.execute_sql('DROP TABLE "call_record"')
+    response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
+    assert response.status_code == 503
+
+
+def test_cdr_posts_from_outside_the_allow_list_are_refused(client, fs_office):
+    response = client.post("/cdr", data=body(ANSWERED), content_type=CONTENT_TYPES[ANSWERED],
+                           environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert response.status_code == 403
+
+
+def test_parse_rejects_a_cdr_without_uuid():
+    with pytest.raises(CdrError, match="uuid"):
+        parse_cdr(variant([("<uuid>3f797751-8615-42f0-b800-3d3021009ef6</uuid>", "")]))
+
+
+def test_blacklist_last_caller_works_from_stored_records(client, fs_office):
+    xml = variant([("<sip_authorized>true</sip_authorized>", ""),
+                   ("<context>default</context>", "<context>public</context>"),
+                   ("<caller_id_number>1000</caller_id_number>",
+                    "<caller_id_number>13800000000</caller_id_number>")])
+    post_cdr(client, xml.encode(), "text/xml")
+    steps = steps_of(client, call("1001", "*76#", domain_name=FS_DOMAIN))
+    assert ("say", "en number iterated 13800000000") in steps
