@@ -14,9 +14,12 @@ skipped and the reason is printed in the summary; likewise the SIP tests without
 SWITCHCTL_TEST_FS_SIP or sipp (Debian package sip-tester).
 """
 
+import dataclasses
 import os
 import shutil
 import socket
+import sqlite3
+from pathlib import Path
 
 import gevent
 import pytest
@@ -47,17 +50,34 @@ def fs_address():
     return address
 
 
+@dataclasses.dataclass(frozen=True)
+class Served:
+    data: Path
+    passwords: dict
+
+    def __getitem__(self, number):
+        return self.passwords[number]
+
+    def rows(self, sql, *params):
+        """Rows of a query on the served database (read-only)."""
+        connection = sqlite3.connect(f"file:{self.data / 'switchctl.sqlite3'}?mode=ro", uri=True)
+        try:
+            return connection.execute(sql, params).fetchall()
+        finally:
+            connection.close()
+
+
 @pytest.fixture(scope="session")
 def served(fs_address, tmp_path_factory):
-    """``switchctl serve`` with the demo office where the real FreeSWITCH posts;
-    yields ``{extension: password}`` of the demo extensions."""
+    """``switchctl serve`` with the demo office where the real FreeSWITCH posts; yields
+    a Served (``served["101"]`` is 101's password)."""
     data = tmp_path_factory.mktemp("integration")
     http = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8080")
     init = switchctl(data, "init", "--demo")
     assert init.returncode == 0, init.stderr
     passwords = demo_passwords(init.stdout)
     process = start_serve(data, http)
-    yield passwords
+    yield Served(data, passwords)
     process.terminate()
     process.wait(timeout=10)
 

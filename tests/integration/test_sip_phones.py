@@ -1,5 +1,7 @@
 """Phones register with the passwords switchctl holds and call each other (real SIP)."""
 
+import time
+
 import pytest
 
 from tests.integration.conftest import api
@@ -14,6 +16,14 @@ from tests.integration.sip_phones import (
 pytestmark = pytest.mark.integration
 
 
+def wait_for(probe, seconds=10):
+    """mod_xml_cdr posts after the call is torn down: poll the database until it shows."""
+    deadline = time.monotonic() + seconds
+    while not (result := probe()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return result
+
+
 def test_a_phone_registers_with_its_password_and_not_without(esl, served, sip_address):
     port = free_udp_port()
     assert register(sip_address, "101", served["101"], port)
@@ -22,7 +32,7 @@ def test_a_phone_registers_with_its_password_and_not_without(esl, served, sip_ad
     assert "user_not_registered" in api(esl, "sofia_contact */103@pbx.local")
 
 
-def test_extension_101_calls_102(esl, served, sip_address):
+def test_extension_101_calls_102_and_the_call_is_recorded(esl, served, sip_address):
     port = free_udp_port()
     assert register(sip_address, "102", served["102"], port)
     phone = answering_phone(port)
@@ -32,6 +42,9 @@ def test_extension_101_calls_102(esl, served, sip_address):
     finally:
         if phone.poll() is None:
             phone.kill()
+    query = ("SELECT direction, caller_number, callee_number, disposition FROM call_record "
+             "WHERE caller_number = '101' AND callee_number = '102'")
+    assert wait_for(lambda: served.rows(query)) == [("internal", "101", "102", "ANSWERED")]
 
 
 def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_address):
