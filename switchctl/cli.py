@@ -1,6 +1,8 @@
 """``switchctl``: set up the database, manage extensions, run the service."""
 
 import argparse
+import datetime
+import json
 import logging
 import sys
 from pathlib import Path
@@ -10,7 +12,7 @@ import peewee
 from switchctl import config as config_module
 from switchctl import schema
 from switchctl.db import DatabaseURLError, open_database
-from switchctl.services import ValidationError
+from switchctl.services import ValidationError, call_records
 from switchctl.services import domains as domain_service
 from switchctl.services import extensions as extension_service
 from switchctl.services.demo import seed_demo
@@ -34,6 +36,7 @@ def build_parser():
     init.add_argument("--demo", action="store_true", help="add demo extensions if there are none")
     commands.add_parser("serve", help="run xml_curl and the portal")
     _extension_commands(commands.add_parser("extension", help="manage extensions"))
+    _calls_command(commands.add_parser("calls", help="search call records (newest first)"))
     portal = commands.add_parser("portal", help="turn the user portal on or off")
     portal.add_argument("state", choices=["enable", "disable"])
     return parser
@@ -58,6 +61,23 @@ def _extension_commands(parser):
     passwd = actions.add_parser("passwd", help="set a new SIP password (printed if generated)")
     passwd.add_argument("number")
     passwd.add_argument("--password")
+
+
+def _calls_command(parser):
+    parser.add_argument("--extension", help="only this extension's calls")
+    parser.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD")
+    parser.add_argument("--type", dest="kind", default="all", choices=call_records.CALL_TYPES)
+    parser.add_argument("--number", default="", help="the other party's number")
+    parser.add_argument("--page", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+
+
+def _date(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def main(argv=None):
@@ -182,6 +202,30 @@ def cmd_extension_passwd(domain, args):
     return 0
 
 
+def cmd_calls(domain, args):
+    extension_id = _existing(domain, args.extension).id if args.extension else None
+    records, more = call_records.search(call_records.CallQuery(
+        domain.id, extension_id, args.start, args.end, args.kind, args.number, args.page))
+    for record in records:
+        print(_call_line(record, args.json))
+    if more and not args.json:
+        print(f"(more: --page {args.page + 1})")
+    return 0
+
+
+def _call_line(record, as_json):
+    fields = {
+        "uuid": record.uuid, "start": record.start.isoformat(sep=" "),
+        "direction": record.direction, "from": record.caller_number,
+        "to": record.callee_number, "duration": record.duration, "billsec": record.billsec,
+        "disposition": record.disposition,
+    }
+    if as_json:
+        return json.dumps(fields)
+    columns = ("start", "direction", "from", "to", "billsec", "disposition")
+    return "\t".join(str(fields[column]) for column in columns)
+
+
 def cmd_portal(domain, args):
     domain_service.set_portal_enabled(domain, args.state == "enable")
     print(f"user portal {args.state}d")
@@ -196,6 +240,7 @@ COMMANDS = {
     ("extension", "passwd"): cmd_extension_passwd,
     ("extension", "caller-id"): cmd_extension_caller_id,
     ("portal", None): cmd_portal,
+    ("calls", None): cmd_calls,
 }
 
 

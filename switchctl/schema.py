@@ -40,6 +40,15 @@ def add_outbound_caller_id(migrator):
         "extension", "outbound_caller_id", peewee.CharField(max_length=24, default="")))
 
 
+@migration(3)
+def index_call_numbers(migrator):
+    """Call-record searches by the other party's number, newest first."""
+    migrate(
+        migrator.add_index("call_record", ("caller_number", "start"), False),
+        migrator.add_index("call_record", ("callee_number", "start"), False),
+    )
+
+
 def current_version():
     return max(MIGRATIONS, default=1)
 

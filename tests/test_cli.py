@@ -1,7 +1,11 @@
+import datetime
+import json
 import sqlite3
 
 import pytest
 
+from switchctl.db import open_database
+from switchctl.models import CallRecord, Domain, Extension
 from switchctl.passwords import sip_ha1
 from tests.cli_helpers import switchctl
 
@@ -116,3 +120,26 @@ def test_commands_before_init_say_what_to_do(tmp_path):
 
 def test_bad_configuration_is_one_line(tmp_path):
     assert "HOST:PORT" in refused(switchctl(tmp_path, "init", SWITCHCTL_HTTP="nonsense"))
+
+
+def test_calls_search_from_the_command_line(data):
+    ok(switchctl(data, "extension", "add", "104", "--name", "A"))
+    ok(switchctl(data, "extension", "add", "107", "--name", "B"))
+    db = open_database(f"sqlite:///{data / 'switchctl.sqlite3'}")
+    domain = Domain.get()
+    a, b = Extension.get(Extension.number == "104"), Extension.get(Extension.number == "107")
+    at = datetime.datetime(2018, 3, 14, 9, 30)
+    CallRecord.create(domain=domain, uuid="u1", direction="internal", caller_number="104",
+                      callee_number="107", caller_extension=a, callee_extension=b, start=at,
+                      end=at, billsec=42, disposition="ANSWERED")
+    CallRecord.create(domain=domain, uuid="u2", direction="outbound", caller_number="104",
+                      callee_number="85337106", caller_extension=a, start=at.replace(day=15),
+                      end=at.replace(day=15), disposition="BUSY")
+    db.close()
+    lines = ok(switchctl(data, "calls", "--extension", "107", "--from", "2018-03-14",
+                         "--to", "2018-03-14", "--json")).splitlines()
+    assert [json.loads(line)["uuid"] for line in lines] == ["u1"]
+    assert ok(switchctl(data, "calls", "--type", "outbound")).split("\t")[3] == "85337106"
+    assert "is not a date" in refused(switchctl(data, "calls", "--from", "14/03/2018"), code=2)
+    assert "before the start" in refused(switchctl(data, "calls", "--from", "2018-03-15",
+                                                   "--to", "2018-03-14"))

@@ -6,10 +6,14 @@ an outside caller reached us. The other party's number is kept as it was dialled
 without the outbound prefix, so searches by number find it either way.
 """
 
+import dataclasses
+import datetime
+
 import peewee
 
 from switchctl.models import CallRecord, Domain, Extension, database
 from switchctl.models.calls import DIRECTION_INBOUND, DIRECTION_INTERNAL, DIRECTION_OUTBOUND
+from switchctl.services import ValidationError
 from switchctl.services.domains import outbound_routes
 from switchctl.services.numbers import split_outbound
 from switchctl.xml_curl import contexts, outcome
@@ -80,3 +84,57 @@ def disposition(cdr):
     if cdr.hangup_cause == "ORIGINATOR_CANCEL":
         return "CANCELLED"
     return DISPOSITIONS[outcome.classify(cdr.originate_disposition or cdr.hangup_cause)]
+
+
+CALL_TYPES = ("all", DIRECTION_INBOUND, DIRECTION_OUTBOUND, DIRECTION_INTERNAL)
+PAGE_SIZE = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class CallQuery:
+    """A search of call records; every field optional. ``extension_id`` limits it to the calls
+    of one extension (the portal's own-calls view); None searches the whole domain."""
+
+    domain_id: int
+    extension_id: int | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    kind: str = "all"
+    number: str = ""
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+
+def search(query):
+    """``(records, more)``: one page of matching calls, newest first, and whether more follow."""
+    if query.kind not in CALL_TYPES:
+        raise ValidationError(f"call type must be one of {', '.join(CALL_TYPES)}")
+    if query.start and query.end and query.end < query.start:
+        raise ValidationError("the end date is before the start date")
+    if query.page < 1 or not 1 <= query.per_page <= 500:
+        raise ValidationError("page must be 1 or more, per_page 1 to 500")
+    rows = list(_select(query).limit(query.per_page + 1)
+                .offset((query.page - 1) * query.per_page))
+    return rows[:query.per_page], len(rows) > query.per_page
+
+
+def _select(query):
+    records = CallRecord.select().where(CallRecord.domain == query.domain_id)
+    if query.extension_id is not None:
+        mine = (CallRecord.caller_extension == query.extension_id) | \
+            (CallRecord.callee_extension == query.extension_id)
+        records = records.where(mine)
+    if query.start:
+        records = records.where(CallRecord.start >= _midnight(query.start))
+    if query.end:
+        records = records.where(CallRecord.start < _midnight(query.end, days=1))
+    if query.kind != "all":
+        records = records.where(CallRecord.direction == query.kind)
+    if query.number:
+        records = records.where((CallRecord.caller_number == query.number)
+                                | (CallRecord.callee_number == query.number))
+    return records.order_by(CallRecord.start.desc(), CallRecord.id.desc())
+
+
+def _midnight(day, days=0):
+    return datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time())
