@@ -44,8 +44,8 @@ def add_outbound_caller_id(migrator):
 def index_call_numbers(migrator):
     """Call-record searches by the other party's number, newest first."""
     migrate(
-        migrator.add_index("call_record", ("caller_number", "start"), False),
-        migrator.add_index("call_record", ("callee_number", "start"), False),
+        migrator.add_index("call_record", ("domain_id", "caller_number", "start"), False),
+        migrator.add_index("call_record", ("domain_id", "callee_number", "start"), False),
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from switchctl import config as config_module
-from switchctl.xml_curl.app import XML_PATH
+from switchctl.xml_curl.app import CDR_PATH, XML_PATH
 from tests.fsconf import CONF, preprocess
 
 DEFAULTS = config_module.load({})
@@ -53,10 +53,13 @@ def test_xml_curl_points_at_the_path_switchctl_serves(conf):
     assert int(param(configuration(root, "xml_curl.conf"), "timeout")) > 0
 
 
-def test_xml_cdr_posts_to_the_same_service(conf):
+def test_xml_cdr_posts_raw_xml_to_the_same_service(conf):
     _, root = conf
-    url = urlsplit(param(configuration(root, "xml_cdr.conf"), "url"))
-    assert (url.netloc, url.path) == (str(DEFAULTS.http), "/cdr")
+    cdr = configuration(root, "xml_cdr.conf")
+    url = urlsplit(param(cdr, "url"))
+    assert (url.netloc, url.path) == (str(DEFAULTS.http), CDR_PATH)
+    assert param(cdr, "encode") == "textxml"
+    assert param(cdr, "log-b-leg") == "false" and param(cdr, "prefix-a-leg") == "true"
 
 
 def test_event_socket_matches_switchctl_defaults(conf):

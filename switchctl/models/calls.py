@@ -38,8 +38,8 @@ class CallRecord(BaseModel):
             (("caller_extension", "start"), False),
             (("callee_extension", "start"), False),
             (("domain", "start"), False),
-            (("caller_number", "start"), False),
-            (("callee_number", "start"), False),
+            (("domain", "caller_number", "start"), False),
+            (("domain", "callee_number", "start"), False),
         )
 
 

@@ -1,6 +1,7 @@
 """A posted CDR, decoded from any of mod_xml_cdr's ``encode`` modes, into plain fields.
 
-mod_xml_cdr posts (see tests/data/freeswitch/xml_cdr and its README):
+mod_xml_cdr posts (see tests/data/freeswitch/xml_cdr and its README; the
+Content-Types are those FreeSWITCH means to send, see decode_body):
 - ``encode=true``: ``cdr=`` + %-encoded XML, application/x-www-form-urlencoded;
 - ``encode=false``: ``cdr=`` + raw XML, application/x-www-form-plaintext (not a form);
 - ``encode=base64``: ``cdr=`` + base64 with bare ``+`` and ``/``;
@@ -14,6 +15,8 @@ import datetime
 from urllib.parse import unquote
 
 from lxml import etree
+
+from switchctl.fs_encoding import percent_decode
 
 # No network, no entity expansion: the body comes from the switch, but is still input.
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -43,25 +46,29 @@ class Cdr:
     originate_disposition: str
 
 
-def decode_body(body, content_type):
-    """The CDR's XML text from a raw POST body and its Content-Type."""
-    kind = (content_type or "").split(";")[0].strip().lower()
-    text = body.decode("utf-8", errors="replace")
-    if kind == "text/xml":
+def decode_body(body, content_type=""):
+    """The CDR's XML text from a raw POST body, whichever ``encode`` mode made it.
+
+    The body is recognised by its content, not by its Content-Type: with
+    ``disable-100-continue`` set, mod_xml_cdr (1.10.12, process_cdr) replaces its
+    header list by the one holding ``Expect:``, so curl labels every post
+    application/x-www-form-urlencoded, raw XML and base64 included. ``content_type``
+    only goes into error messages."""
+    text = body.decode("utf-8", errors="replace").lstrip()
+    if text.startswith("<"):
         return text
     if not text.startswith("cdr="):
-        raise CdrError(f"{kind or 'no content type'}: body does not start with cdr=")
+        raise CdrError(f"neither XML nor cdr=... ({content_type or 'no content type'})")
     value = text[len("cdr="):]
-    if kind == "application/x-www-form-urlencoded":
-        return unquote(value, errors="replace")
-    if kind == "application/x-www-form-base64-encoded":
-        try:
-            return base64.b64decode(value.strip(), validate=True).decode("utf-8", "replace")
-        except ValueError:  # binascii.Error is one
-            raise CdrError("cdr= is not base64") from None
-    if kind == "application/x-www-form-plaintext":
+    if value.lstrip().startswith("<"):
         return value
-    raise CdrError(f"unexpected content type {kind!r}")
+    if value.startswith("%"):
+        return unquote(value, errors="replace")
+    try:
+        return base64.b64decode(value.strip(), validate=True).decode("utf-8", "replace")
+    except ValueError:  # binascii.Error is one
+        raise CdrError(f"cdr= holds neither XML, %-encoded XML nor base64 "
+                       f"({content_type or 'no content type'})") from None
 
 
 def parse_cdr(xml_text):
@@ -72,7 +79,7 @@ def parse_cdr(xml_text):
         raise CdrError(f"not XML: {exc}") from None
     if root.tag != "cdr" or root.find("variables") is None:
         raise CdrError("not a FreeSWITCH CDR (no <cdr><variables>)")
-    variables = {child.tag: unquote(child.text or "") for child in root.find("variables")}
+    variables = _Variables({child.tag: child.text or "" for child in root.find("variables")})
     profile = _first_profile(root)
     uuid = variables.get("uuid", "")
     if not uuid:
@@ -97,6 +104,14 @@ def parse_cdr(xml_text):
     )
 
 
+class _Variables(dict):
+    """A CDR's variables, each %-decoded when read (a CDR has hundreds, we read a dozen)."""
+
+    def get(self, name, default=""):
+        value = super().get(name)
+        return default if value is None else percent_decode(value)
+
+
 def _first_profile(root):
     """The caller profile of the call as dialled (profile_index 1, before any transfer)."""
     flows = root.findall("callflow")
@@ -104,7 +119,7 @@ def _first_profile(root):
     profile = first.find("caller_profile") if first is not None else None
     if profile is None:
         raise CdrError("CDR without a caller profile")
-    return {child.tag: unquote(child.text or "") for child in profile if len(child) == 0}
+    return {child.tag: percent_decode(child.text or "") for child in profile if len(child) == 0}
 
 
 def _int(variables, name):

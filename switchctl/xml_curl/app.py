@@ -74,7 +74,8 @@ def _answer(handler, fs_request):
 
 def cdr_intake(body, content_type, posted_uuid, default_domain):
     """Store a posted CDR. 2xx only when it is stored (or was already): any other answer
-    makes mod_xml_cdr retry, then keep the record in its err-log-dir."""
+    makes mod_xml_cdr retry, then keep the record in its err-log-dir. The body is
+    recognised by content (see xml_cdr.parse.decode_body)."""
     try:
         cdr = parse_cdr(decode_body(body, content_type))
     except CdrError as exc:

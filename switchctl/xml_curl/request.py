@@ -6,7 +6,7 @@ for a space. So the body is split and %-decoded here, never ``+``-decoded as a
 browser form would be. A field sent twice keeps its first value.
 """
 
-from urllib.parse import unquote
+from switchctl.fs_encoding import percent_decode
 
 
 class FsRequest:
@@ -30,7 +30,7 @@ class FsRequest:
             return default
         start += len(key)
         end = self._text.find("&", start)
-        return _decode(self._text[start:] if end < 0 else self._text[start:end])
+        return percent_decode(self._text[start:] if end < 0 else self._text[start:end])
 
     @property
     def section(self):
@@ -70,7 +70,7 @@ class FsRequest:
 
 def parse_pairs(body):
     """Every ``(key, value)`` of a raw xml_curl POST body (bytes), decoded, in order."""
-    return [(_decode(key), _decode(value)) for key, value in _split(body)]
+    return [(percent_decode(key), percent_decode(value)) for key, value in _split(body)]
 
 
 def parse_body(body):
@@ -82,7 +82,3 @@ def _split(body):
     text = body.decode("utf-8", errors="replace")
     return [(key, value) for key, _, value in (pair.partition("=") for pair in text.split("&"))
             if key]
-
-
-def _decode(text):
-    return unquote(text, errors="replace") if "%" in text else text
