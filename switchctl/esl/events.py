@@ -1,0 +1,111 @@
+"""Event-socket events as typed values: what the listener acts on, nothing more.
+
+Plain events arrive as ``Name: %-encoded value`` headers (greenswitch decodes
+them); CUSTOM events are told apart by ``Event-Subclass``. Anything else, or an
+event missing what we need, becomes None and is ignored.
+"""
+
+import dataclasses
+import json
+import re
+
+IN_USE_STATES = frozenset({"RINGING", "EARLY", "ACTIVE", "HELD", "RING_WAIT", "UNHELD",
+                           "DIALING"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Registered:
+    user: str  # "101@pbx.local"
+    contact: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Unregistered:
+    user: str
+    contact: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CallState:
+    uuid: str
+    user: str  # whose presence the channel carries; "" for none
+    state: str  # FreeSWITCH's Channel-Call-State
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelGone:
+    uuid: str
+
+
+SIP_URI = re.compile(r"sips?:[^>;\s\"]+")
+
+
+def contact_key(text):
+    """``sip:101@10.0.0.5:5060`` out of a Contact header or a registration url, so that
+    the same phone compares equal in events and in ``show registrations``."""
+    found = SIP_URI.search(text or "")
+    return found.group(0) if found else (text or "")
+
+
+def _user(name, domain):
+    return f"{name}@{domain.lower()}" if name and domain else ""
+
+
+def from_headers(headers):
+    """The typed value of one event (a dict of decoded headers), or None."""
+    name = headers.get("Event-Name", "")
+    if name == "CUSTOM":
+        return _custom(headers.get("Event-Subclass", ""), headers)
+    if name == "CHANNEL_CALLSTATE":
+        uuid = headers.get("Unique-ID", "")
+        state = headers.get("Channel-Call-State", "")
+        return CallState(uuid, _presence(headers), state) if uuid and state else None
+    if name in ("CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"):
+        uuid = headers.get("Unique-ID", "")
+        return ChannelGone(uuid) if uuid else None
+    return None
+
+
+def _custom(subclass, headers):
+    user = _user(headers.get("username") or headers.get("from-user", ""),
+                 headers.get("realm") or headers.get("from-host", ""))
+    if not user:
+        return None
+    if subclass == "sofia::register":
+        return Registered(user, contact_key(headers.get("contact", "")))
+    if subclass in ("sofia::unregister", "sofia::expire"):
+        return Unregistered(user, contact_key(headers.get("contact", "")))
+    return None
+
+
+def _presence(headers):
+    presence = headers.get("Channel-Presence-ID", "")
+    return presence.lower() if "@" in presence else ""
+
+
+def registrations_from_json(body):
+    """``{user: {contact, ...}}`` from the body of ``api show registrations as json``."""
+    users = {}
+    for row in _rows(body):
+        user = _user(row.get("reg_user", ""), row.get("realm", ""))
+        if user:
+            users.setdefault(user, set()).add(contact_key(row.get("url", "")))
+    return users
+
+
+def channels_from_json(body):
+    """``[CallState]`` from the body of ``api show channels as json``."""
+    return [CallState(row.get("uuid", ""), (row.get("presence_id") or "").lower(),
+                      row.get("callstate", ""))
+            for row in _rows(body) if row.get("uuid")]
+
+
+def _rows(body):
+    """The rows of a ``show ... as json`` answer; no rows is an empty answer too."""
+    text = (body or "").strip()
+    if not text.startswith("{"):
+        return []
+    try:
+        return json.loads(text).get("rows") or []
+    except (ValueError, AttributeError):
+        return []
