@@ -1,10 +1,12 @@
 """``switchctl``: set up the database, manage extensions, run the service."""
 
 import argparse
+import base64
 import datetime
 import json
 import logging
 import sys
+import urllib.request
 from pathlib import Path
 
 import peewee
@@ -34,7 +36,8 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     init = commands.add_parser("init", help="create or upgrade the database (idempotent)")
     init.add_argument("--demo", action="store_true", help="add demo extensions if there are none")
-    commands.add_parser("serve", help="run xml_curl and the portal")
+    commands.add_parser("serve", help="run xml_curl, CDR intake, the event listener and the portal")
+    commands.add_parser("status", help="the switch connection and every extension's live state")
     _extension_commands(commands.add_parser("extension", help="manage extensions"))
     _calls_command(commands.add_parser("calls", help="search call records (newest first)"))
     portal = commands.add_parser("portal", help="turn the user portal on or off")
@@ -116,6 +119,8 @@ def run(args, settings):
 
         serve(settings)
         return 0
+    if args.command == "status":
+        return cmd_status(settings)
     db = open_database(settings.database)
     with db.connection_context():
         if args.command == "init":
@@ -224,6 +229,24 @@ def _call_line(record, as_json):
         return json.dumps(fields)
     columns = ("start", "direction", "from", "to", "billsec", "disposition")
     return "\t".join(str(fields[column]) for column in columns)
+
+
+def cmd_status(settings):
+    """Ask the running service (switchctl serve) for its live view."""
+    url = f"http://{settings.http}/status"
+    request = urllib.request.Request(url)
+    if settings.http_credentials:
+        token = base64.b64encode(settings.http_credentials.encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own URL
+            status = json.load(response)
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"switchctl serve does not answer at {url} ({exc})") from None
+    print(f"switch: {status['switch']}")
+    for number, state in status["extensions"].items():
+        print(f"{number}\t{state}")
+    return 0
 
 
 def cmd_portal(domain, args):

@@ -13,6 +13,7 @@ from gevent.pywsgi import WSGIServer
 import portal
 from switchctl import schema
 from switchctl.db import open_database
+from switchctl.esl.live import LiveView
 from switchctl.xml_curl import app as xml_curl_app
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,12 @@ class PathDispatcher:
         return app(environ, start_response)
 
 
-def build_wsgi(config):
-    switch_app = xml_curl_app.create_app(config)
+def build_wsgi(config, live=None):
+    switch_app = xml_curl_app.create_app(config, live)
     return PathDispatcher(portal.create_app(config), {
         xml_curl_app.XML_PATH: switch_app,
         xml_curl_app.CDR_PATH: switch_app,
+        xml_curl_app.STATUS_PATH: switch_app,
         "/healthz": switch_app,
     })
 
@@ -55,7 +57,9 @@ def serve(config):
     with db.connection_context():
         schema.require_current(db)
     listener = listen(config.http)
-    server = WSGIServer(listener, build_wsgi(config), log=None, error_log=log)
+    live = LiveView(config)
+    server = WSGIServer(listener, build_wsgi(config, live), log=None, error_log=log)
+    follower = gevent.spawn(live.listener.run)
     gevent.signal_handler(signal.SIGTERM, server.stop)
     gevent.signal_handler(signal.SIGINT, server.stop)
     host, port = listener.getsockname()[:2]
@@ -64,3 +68,5 @@ def serve(config):
     # Everything loaded so far lives as long as the process: keep the collector off it.
     gc.freeze()
     server.serve_forever()
+    live.listener.stop()
+    follower.kill()

@@ -2,13 +2,16 @@
 
 import signal
 import socket
+import sys
+
+import gevent
 
 import pytest
 import requests
 from lxml import etree
 
 from tests.captures import xml_curl_body
-from tests.cli_helpers import demo_passwords, start_serve, switchctl
+from tests.cli_helpers import cli_env, demo_passwords, start_serve, switchctl
 
 
 def free_port():
@@ -66,3 +69,47 @@ def test_serve_reports_a_busy_port_in_one_line(tmp_path):
         result = switchctl(tmp_path, "serve", SWITCHCTL_HTTP=f"127.0.0.1:{port}")
     assert result.returncode == 1
     assert "Address already in use" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_status_shows_the_switch_and_live_extension_states(tmp_path):
+    """serve follows a (fake) switch over the event socket; `switchctl status` reads its view."""
+    from gevent import subprocess as green
+
+    from tests.fake_switch import FakeSwitch
+    from tests.test_listener import NO_ROWS, registered
+
+    switch_ = FakeSwitch(answers={"show registrations as json": NO_ROWS,
+                                  "show channels as json": NO_ROWS}).start()
+    assert switchctl(tmp_path, "init", "--demo").returncode == 0
+    http = f"127.0.0.1:{free_port()}"
+    process = start_serve(tmp_path, http, SWITCHCTL_ESL=f"127.0.0.1:{switch_.port}")
+    try:
+        switch_.wait_for_command("api show channels as json")
+        switch_.emit(registered("102", "sip:102@10.0.0.7:5060"))
+
+        def status_until(expected):
+            """`switchctl status` once the other process has caught up (bounded)."""
+            for _ in range(50):
+                shown = green.run([sys.executable, "-m", "switchctl", "status"],
+                                  capture_output=True, text=True, timeout=30,
+                                  env=cli_env(tmp_path, SWITCHCTL_HTTP=http)).stdout
+                if expected in shown:
+                    return shown
+                gevent.sleep(0.1)
+            return shown
+
+        shown = status_until("102\tidle")
+        assert shown.splitlines()[:3] == ["switch: connected", "101\tunavailable", "102\tidle"]
+        switch_.stop()
+        assert status_until("offline").startswith("switch: offline")
+    finally:
+        process.kill()
+        process.wait()
+        switch_.stop()
+
+
+def test_status_without_a_running_service_is_one_line(tmp_path):
+    switchctl(tmp_path, "init")
+    result = switchctl(tmp_path, "status", SWITCHCTL_HTTP=f"127.0.0.1:{free_port()}")
+    assert result.returncode == 1 and "does not answer" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ import base64
 import functools
 import hmac
 import ipaddress
+import json
 import logging
 
 import peewee
@@ -27,9 +28,11 @@ log = logging.getLogger(__name__)
 MAX_CDR_BODY = 4 * 1024 * 1024  # a long call's CDR (app_log, callflows) grows large
 XML_PATH = "/xml_curl"
 CDR_PATH = "/cdr"
+STATUS_PATH = "/status"
 
 
-def create_app(config):
+def create_app(config, live=None):
+    """The switch-facing app; ``live`` (a switchctl.esl.live.LiveView) serves /status."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CDR_BODY
     sections = {
@@ -50,6 +53,15 @@ def create_app(config):
         guard.check(request)
         return cdr_intake(request.get_data(cache=False), request.content_type,
                           request.args.get("uuid", ""), config.domain)
+
+    @app.get(STATUS_PATH)
+    def status():
+        guard.check(request)
+        if live is None:
+            return Response('{"error": "no event listener in this process"}\n', 503,
+                            mimetype="application/json")
+        return Response(json.dumps(live.status(config.domain)) + "\n",
+                        mimetype="application/json")
 
     @app.get("/healthz")
     def healthz():

@@ -1,0 +1,58 @@
+"""greenswitch's inbound event-socket client, with the guards its weak spots need.
+
+- ``send`` never waits forever: every command has a timeout.
+- A frame cut short by the switch (Content-Length more than what arrives before
+  EOF) made greenswitch's reader spin without yielding; here it ends the
+  connection instead.
+- A malformed frame (e.g. no Content-Length where one is needed) ends the
+  connection quietly instead of killing the reader greenlet with a traceback.
+``closed`` is set when the connection is over, whatever ended it.
+"""
+
+import logging
+
+import gevent
+from gevent.event import Event
+from greenswitch.esl import InboundESL, NotConnectedError
+
+log = logging.getLogger(__name__)
+COMMAND_TIMEOUT = 5
+
+
+class ConnectionLost(ConnectionError):
+    """The event socket went away (or answered nothing in time)."""
+
+
+class Connection(InboundESL):
+    def __init__(self, host, port, password, timeout=COMMAND_TIMEOUT):
+        super().__init__(host, port, password, timeout=timeout)
+        self.closed = Event()
+
+    def command(self, text):
+        """Send one command and return its reply event, within the timeout."""
+        try:
+            with gevent.Timeout(self.timeout, ConnectionLost(f"no reply to {text.split()[0]}")):
+                return self.send(text)
+        except NotConnectedError:
+            raise ConnectionLost("not connected") from None
+
+    def api(self, text):
+        """The body of ``api <text>``."""
+        return self.command(f"api {text}").data or ""
+
+    @staticmethod
+    def _read_socket(sock, length):
+        data = sock.read(length)
+        if data is None or len(data) < length:
+            raise ConnectionLost("event socket closed in the middle of a frame")
+        return data.decode("utf-8", errors="replace")
+
+    def receive_events(self):
+        try:
+            super().receive_events()
+        except (ConnectionLost, KeyError, ValueError, OSError) as exc:
+            log.warning("event socket: dropping the connection after a bad frame (%s)", exc)
+        finally:
+            self.connected = False
+            self._run = False  # greenswitch's flag that stops its event-processing loop
+            self.closed.set()

@@ -1,0 +1,134 @@
+"""The listener against a fake switch speaking the real event-socket protocol over TCP."""
+
+import gevent
+import pytest
+from gevent.queue import Queue
+
+from switchctl.config import HostPort
+from switchctl.esl.extension_state import IDLE, IN_USE, UNAVAILABLE, ExtensionStates
+from switchctl.esl.listener import SUBSCRIPTION, Listener
+from tests.esl_helpers import api_body
+from tests.fake_switch import FakeSwitch, event_frame
+from tests.captures import payload
+
+USER = "1003@127.0.0.1"
+NO_ROWS = '{"row_count":0}'
+
+
+def registered(user="101", contact="sip:101@10.0.0.5:5060"):
+    return event_frame({"Event-Subclass": "sofia::register", "Event-Name": "CUSTOM",
+                        "username": user, "realm": "pbx.local",
+                        "contact": f'"" <{contact}>'})
+
+
+def unregistered(user="101", contact="sip:101@10.0.0.5:5060"):
+    return event_frame({"Event-Subclass": "sofia::unregister", "Event-Name": "CUSTOM",
+                        "username": user, "realm": "pbx.local",
+                        "contact": f'"" <{contact}>'})
+
+
+def callstate(uuid, state, user="101@pbx.local"):
+    return event_frame({"Event-Name": "CHANNEL_CALLSTATE", "Unique-ID": uuid,
+                        "Channel-Call-State": state, "Channel-Presence-ID": user})
+
+
+@pytest.fixture
+def fake():
+    switch = FakeSwitch(answers={"show registrations as json": NO_ROWS,
+                                 "show channels as json": NO_ROWS}).start()
+    yield switch
+    switch.stop()
+
+
+@pytest.fixture
+def follow(fake):
+    states = ExtensionStates()
+    changes = Queue()
+    states.observers.append(lambda user, state: changes.put((user, state)))
+    listener = Listener(HostPort("127.0.0.1", fake.port), "ClueCon", states, retry=0.05)
+    runner = gevent.spawn(listener.run)
+    assert listener.online.wait(timeout=5)
+    yield listener, states, changes
+    listener.stop()
+    fake.stop()
+    runner.join(timeout=5)
+
+
+def next_change(changes):
+    return changes.get(timeout=5)
+
+
+def test_it_logs_in_subscribes_and_resyncs(fake, follow):
+    assert fake.commands[:4] == ["auth ClueCon", SUBSCRIPTION, "api show registrations as json",
+                                 "api show channels as json"]
+
+
+def test_events_move_an_extension_through_its_states(fake, follow):
+    _, states, changes = follow
+    fake.emit(registered())
+    assert next_change(changes) == ("101@pbx.local", IDLE)
+    fake.emit(callstate("u1", "RINGING"))
+    assert next_change(changes) == ("101@pbx.local", IN_USE)
+    fake.emit(callstate("u1", "HANGUP"))
+    assert next_change(changes) == ("101@pbx.local", IDLE)
+    fake.emit(unregistered())
+    assert next_change(changes) == ("101@pbx.local", UNAVAILABLE)
+
+
+def test_captured_frames_are_understood(fake, follow):
+    _, states, changes = follow
+    fake.emit(payload("esl_inbound/events_plain/CUSTOM_sofia__register.txt"))
+    assert next_change(changes) == (USER, IDLE)
+    fake.emit(payload("esl_inbound/events_plain/CUSTOM_sofia__expire.txt"))
+    assert next_change(changes) == (USER, UNAVAILABLE)
+
+
+def test_a_restarted_switch_is_followed_again_and_resynced(fake, follow):
+    listener, states, changes = follow
+    fake.emit(registered())
+    assert next_change(changes) == ("101@pbx.local", IDLE)
+    # While the switch is gone, 101 unregisters and 1000/1001 are in a call.
+    fake.answers["show registrations as json"] = api_body("api_show_registrations_as_json")
+    fake.answers["show channels as json"] = api_body("api_show_channels_as_json")
+    listener.online.clear()
+    fake.cut()
+    assert listener.online.wait(timeout=5)
+    assert listener.resyncs == 2
+    assert states.snapshot(["101@pbx.local", USER, "1000@127.0.0.1"]) == {
+        "101@pbx.local": UNAVAILABLE, USER: IDLE, "1000@127.0.0.1": IN_USE}
+
+
+@pytest.mark.parametrize("bad", [
+    b"Content-Length: 500\nContent-Type: text/event-plain\n\nEvent-Name: CUSTOM\n",
+    b"Content-Type: text/something-new\n\n",
+])
+def test_truncated_and_malformed_frames_are_survived(fake, follow, bad):
+    listener, states, changes = follow
+    listener.online.clear()
+    fake.emit(bad)
+    if bad.startswith(b"Content-Length: 500"):
+        fake.cut()  # the rest of the frame never comes
+    assert listener.online.wait(timeout=5)
+    fake.emit(registered())
+    assert next_change(changes) == ("101@pbx.local", IDLE)
+
+
+def test_a_wrong_password_keeps_trying_without_going_online(fake):
+    listener = Listener(HostPort("127.0.0.1", fake.port), "wrong", ExtensionStates(), retry=0.05)
+    runner = gevent.spawn(listener.run)
+    fake.wait_for_command("auth wrong")
+    fake.wait_for_command("auth wrong")  # it came back for a second try
+    assert not listener.online.is_set()
+    listener.stop()
+    runner.join(timeout=5)
+
+
+def test_no_switch_at_all_is_retried_quietly(fake):
+    port = fake.port
+    fake.stop()
+    listener = Listener(HostPort("127.0.0.1", port), "ClueCon", ExtensionStates(), retry=0.05)
+    runner = gevent.spawn(listener.run)
+    assert not listener.online.wait(timeout=0.3)
+    listener.stop()
+    runner.join(timeout=5)
+    assert runner.dead
