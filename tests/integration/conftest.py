@@ -54,6 +54,7 @@ def fs_address():
 class Served:
     data: Path
     passwords: dict
+    http: str
 
     def __getitem__(self, number):
         return self.passwords[number]
@@ -77,7 +78,7 @@ def served(fs_address, tmp_path_factory):
     assert init.returncode == 0, init.stderr
     passwords = demo_passwords(init.stdout)
     process = start_serve(data, http)
-    yield Served(data, passwords)
+    yield Served(data, passwords, http)
     process.terminate()
     process.wait(timeout=10)
 

@@ -1,6 +1,8 @@
 """Phones register with the passwords switchctl holds and call each other (real SIP)."""
 
+import json
 import time
+import urllib.request
 
 import pytest
 
@@ -61,3 +63,15 @@ def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_addres
             phone.kill()
     dial_code(sip_address, "104", served["104"], "*071")
     assert not call(sip_address, "101", served["101"], "104")  # 104 has no phone registered
+
+
+def test_the_listener_sees_a_phone_register(esl, served, sip_address):
+    """switchctl serve follows the real switch's events: a registration shows in /status."""
+    def state_of(number):
+        with urllib.request.urlopen(f"http://{served.http}/status", timeout=5) as response:
+            status = json.load(response)
+        return status["switch"], status["extensions"].get(number)
+
+    assert wait_for(lambda: state_of("104")[0] == "connected")
+    assert register(sip_address, "104", served["104"], free_udp_port())
+    assert wait_for(lambda: state_of("104") == ("connected", "idle"))
