@@ -32,6 +32,7 @@ BLACKLIST_ALREADY = "ivr/ivr-is_already_on_the_blacklist.wav"
 BLACKLIST_REMOVED = "ivr/ivr-has_been_removed_from_blacklist.wav"
 BLACKLIST_NOT_LISTED = "ivr/ivr-is_not_on_the_blacklist.wav"
 EXTENSION_NUMBER = "ivr/ivr-extension_number.wav"
+ERROR = "misc/error.wav"
 
 STANDARD_SOUNDS.update({
     FORWARD_SET: "Call forwarding has been set",
@@ -45,6 +46,7 @@ STANDARD_SOUNDS.update({
     BLACKLIST_REMOVED: "...has been removed from the blacklist",
     BLACKLIST_NOT_LISTED: "...is not on the blacklist",
     EXTENSION_NUMBER: "Extension number...",
+    ERROR: "An error has occurred, please contact the administrator",
 })
 
 

@@ -14,11 +14,24 @@ import uuid as uuid_module
 from urllib.parse import quote
 
 import gevent
+from gevent import socket as gsocket
 from gevent.event import Event
 from gevent.queue import Queue
 from gevent.server import StreamServer
 
 DISCONNECT_NOTICE = b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+
+
+def read_lines(reader):
+    """The lines of one command up to its blank line (None at EOF)."""
+    lines = []
+    while True:
+        line = reader.readline()
+        if not line:
+            return None
+        if line == b"\n":
+            return [part.decode() for part in lines]
+        lines.append(line.rstrip(b"\n"))
 
 
 def event_frame(headers, body=b""):
@@ -70,14 +83,9 @@ class FakeSwitch:
 
     @staticmethod
     def _read_command(reader):
-        lines = []
-        while True:
-            line = reader.readline()
-            if not line:
-                return None
-            if line == b"\n":
-                return b" ".join(lines).decode()
-            lines.append(line.rstrip(b"\n"))
+        """One command, its lines joined by spaces (None at EOF)."""
+        lines = read_lines(reader)
+        return None if lines is None else " ".join(lines)
 
     def _handle(self, sock, command):
         self.commands.append(command)
@@ -156,3 +164,80 @@ class FakeSwitch:
                 command = self.command_seen.get()
                 if command.startswith(prefix):
                     return command
+
+
+class FakeCall:
+    """The switch's side of one outbound socket: it connects to our server as FreeSWITCH
+    does for ``socket``, answers ``connect`` with the captured channel data (plus
+    ``variables``), and plays each ``sendmsg execute`` back as CHANNEL_EXECUTE and
+    CHANNEL_EXECUTE_COMPLETE before the reply, as in the capture. ``digits`` are what
+    the caller keys for each play_and_get_digits; ``hang_up_at`` makes the caller hang
+    up instead of completing that (0-based) application."""
+
+    def __init__(self, port, variables, digits=(), hang_up_at=None):
+        self.port = port
+        self.variables = variables
+        self.digits = list(digits)
+        self.hang_up_at = hang_up_at
+        self.commands = []
+        self.executed = []
+        self.done = Event()
+
+    def run(self):
+        sock = gsocket.create_connection(("127.0.0.1", self.port))
+        reader = sock.makefile("rb")
+        try:
+            while not self.done.is_set():
+                lines = read_lines(reader)
+                if lines is None:
+                    break
+                self.commands.append("\n".join(lines))
+                self._handle(sock, lines)
+        except OSError:
+            pass
+        finally:
+            self.done.set()
+            sock.close()
+
+    def _handle(self, sock, lines):
+        command = lines[0] if lines else ""
+        if command == "connect":
+            sock.sendall(self._connect_reply())
+        elif command == "myevents":
+            FakeSwitch._reply(sock, "+OK Events Enabled")
+        elif command.startswith("linger"):
+            FakeSwitch._reply(sock, "+OK will linger")
+        elif command == "sendmsg":
+            self._execute(sock, dict(line.split(": ", 1) for line in lines[1:] if ": " in line))
+
+    def _connect_reply(self):
+        from tests.captures import payload
+
+        captured = payload("esl_outbound/connect_reply.txt").decode()
+        extra = "".join(f"variable_{k}: {quote(str(v), safe='')}\n"
+                        for k, v in self.variables.items())
+        marker = "Content-Type: command/reply"
+        return captured.replace(marker, extra + marker, 1).encode()
+
+    def _execute(self, sock, message):
+        app, arg = message.get("execute-app-name", ""), message.get("execute-app-arg", "")
+        if len(self.executed) == self.hang_up_at:
+            self._hang_up(sock, "ORIGINATOR_CANCEL")
+            return
+        self.executed.append((app, arg))
+        complete = {"Event-Name": "CHANNEL_EXECUTE_COMPLETE", "Application": app,
+                    "Application-Data": arg, "Application-Response": "_none_",
+                    "variable_current_application": app}
+        if app == "play_and_get_digits":
+            complete[f"variable_{arg.split()[7]}"] = self.digits.pop(0) if self.digits else ""
+        sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))
+        sock.sendall(event_frame(complete))
+        FakeSwitch._reply(sock, "+OK")
+        if app == "hangup":
+            self._hang_up(sock, arg or "NORMAL_CLEARING")
+
+    def _hang_up(self, sock, cause):
+        sock.sendall(event_frame({"Event-Name": "CHANNEL_HANGUP", "Hangup-Cause": cause}))
+        sock.sendall(b"Content-Type: text/disconnect-notice\nContent-Disposition: linger\n"
+                     b"Linger-Time: -1\nContent-Length: 0\n\n")
+        self.done.set()

@@ -1,0 +1,107 @@
+"""The outbound event-socket server, driven by a fake switch that connects as FreeSWITCH does."""
+
+import logging
+
+import gevent
+import pytest
+
+from switchctl import prompts
+from switchctl.config import HostPort
+from switchctl.esl.outbound import OutboundServer, socket_data
+from tests.fake_switch import FakeCall
+
+
+class DemoFlow:
+    """Answer, ask for one digit, say it back: the small flow of the issue."""
+
+    def __init__(self, call):
+        self.call = call
+
+    def run(self):
+        self.call.answer()
+        digit = self.call.collect_digits("ivr/ivr-please_enter_extension_followed_by_pound.wav",
+                                         prompts.INVALID_ENTRY)
+        self.call.say(digit or "0")
+
+
+class BrokenFlow:
+    def __init__(self, call):
+        self.call = call
+
+    def run(self):
+        self.call.answer()
+        raise RuntimeError("a bug in a flow")
+
+
+class SlowFlow:
+    """Plays for as long as the caller stays: shows calls do not wait on each other."""
+
+    def __init__(self, call):
+        self.call = call
+
+    def run(self):
+        self.call.answer()
+        self.call.play("silence_stream://1000")
+
+
+@pytest.fixture
+def server():
+    running = OutboundServer(HostPort("127.0.0.1", 0), {
+        "demo": DemoFlow, "broken": BrokenFlow, "slow": SlowFlow}).start()
+    yield running
+    running.stop()
+
+
+def place(server, flow, **options):
+    call = FakeCall(server.port, {"switchctl_flow": flow}, **options)
+    worker = gevent.spawn(call.run)
+    assert call.done.wait(timeout=10)
+    worker.join(timeout=5)
+    return call
+
+
+def test_a_flow_runs_and_its_commands_reach_the_switch(server):
+    call = place(server, "demo", digits=["5"])
+    assert call.commands[:3] == ["connect", "myevents", "linger"]
+    assert call.executed == [
+        ("answer", ""),
+        ("play_and_get_digits", "1 1 3 5000 # ivr/ivr-please_enter_extension_followed_by_pound"
+                                f".wav {prompts.INVALID_ENTRY} switchctl_collected \\d+ 3000"),
+        ("say", "en number iterated 5"),
+        ("hangup", "NORMAL_CLEARING"),
+    ]
+
+
+def test_a_caller_hanging_up_ends_the_flow_quietly(server, caplog):
+    caplog.set_level(logging.DEBUG)
+    call = place(server, "demo", hang_up_at=1)
+    assert call.executed == [("answer", "")]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_failing_flow_plays_the_error_prompt_and_hangs_up(server, caplog):
+    call = place(server, "broken")
+    assert call.executed == [("answer", ""), ("playback", prompts.ERROR),
+                             ("hangup", "NORMAL_TEMPORARY_FAILURE")]
+    assert any("failed" in r.getMessage() for r in caplog.records)
+
+
+def test_an_unknown_flow_is_an_error_prompt_too(server):
+    call = place(server, "nonexistent")
+    assert call.executed == [("playback", prompts.ERROR), ("hangup", "NORMAL_TEMPORARY_FAILURE")]
+
+
+def test_concurrent_calls_do_not_block_each_other(server):
+    slow = FakeCall(server.port, {"switchctl_flow": "slow"}, hang_up_at=1)
+    calls = [FakeCall(server.port, {"switchctl_flow": "demo"}, digits=[str(n)])
+             for n in range(5)]
+    workers = [gevent.spawn(c.run) for c in [slow, *calls]]
+    for call in calls:
+        assert call.done.wait(timeout=10)
+    said = [("say", f"en number iterated {n}") for n in range(5)]
+    assert [c.executed[-2] for c in calls] == said
+    gevent.joinall(workers, timeout=5)
+
+
+def test_socket_data_is_what_the_dialplan_uses():
+    assert socket_data(HostPort("127.0.0.1", 8084)) == "127.0.0.1:8084 async full"
