@@ -15,9 +15,9 @@ ARG_DATETIME = "datetime"
 
 ARGUMENT_PATTERNS = {
     ARG_NONE: "",
-    ARG_EXTENSION: r"(\d{2,8})",
-    ARG_NUMBER: r"(\+?\d{2,20})",
-    ARG_DATETIME: r"(\d{8})",
+    ARG_EXTENSION: r"([0-9]{2,8})",
+    ARG_NUMBER: r"(\+?[0-9]{2,20})",
+    ARG_DATETIME: r"([0-9]{8})",
 }
 CODE_PATTERN = re.compile(r"^[*#0-9]{1,8}$")
 
@@ -43,7 +43,7 @@ class Feature:
     def dial_regex(self, code=None):
         """The anchored regex matching a dialled string; group 1 is the argument."""
         code = self.code if code is None else code
-        return f"^{re.escape(code)}{ARGUMENT_PATTERNS[self.argument]}#?$"
+        return f"^{re.escape(code)}{ARGUMENT_PATTERNS[self.argument]}#?\\Z"
 
 
 def _f(key, code, section, summary, argument=ARG_NONE, in_call=False):

@@ -3,9 +3,10 @@
 import pytest
 
 from switchctl import prompts
-from switchctl.models import BlacklistEntry, Extension
+from switchctl.models import BlacklistEntry, Extension, FollowMeEntry, ForwardRule
 from switchctl.services import ValidationError, forwarding
 from switchctl.services.contacts import add_contact
+from switchctl.services.extensions import remove_extension
 from tests.dialplan_helpers import bridges, call, steps_of
 
 pytestmark = pytest.mark.usefixtures("office")
@@ -50,9 +51,26 @@ def test_a_forwarding_loop_ends_with_a_prompt(client, cycle):
 
 
 def test_forwarding_out_needs_the_forwarders_outbound_permission(client):
-    forwarding.set_forward(ext("103"), "always", "985337106")
-    steps = steps_of(client, call("101", "103"))
-    assert bridges(steps) == [] and ("playback", prompts.CANNOT_COMPLETE) in steps
+    with pytest.raises(ValidationError, match="may not call outside"):
+        forwarding.set_forward(ext("103"), "always", "985337106")
+    assert not ForwardRule.select().exists()
+
+
+def test_a_forward_that_can_no_longer_be_followed_rings_the_extension_itself(client):
+    forwarding.set_forward(ext("102"), "always", "985337106")
+    Extension.update(outbound_allowed=False).where(Extension.number == "102").execute()
+    assert bridges(steps_of(client, call("101", "102"))) == ["user/102@pbx.local"]
+    forwarding.set_forward(ext("102"), "always", "105")
+    Extension.update(enabled=False).where(Extension.number == "105").execute()
+    assert bridges(steps_of(client, call("101", "102"))) == ["user/102@pbx.local"]
+
+
+def test_removing_an_extension_drops_forwards_and_follow_me_steps_to_it(client, domain):
+    forwarding.set_forward(ext("102"), "busy", "105")
+    forwarding.set_follow_me(ext("101"), [("105", 10), ("102", 10)])
+    remove_extension(domain, "105")
+    assert forwarding.active_forwards(ext("102").id) == {}
+    assert forwarding.follow_me_steps(ext("101").id) == [("102", 10)]
 
 
 def test_dnd_takes_the_busy_path(client):
@@ -121,7 +139,13 @@ def test_follow_me_rings_the_extension_then_each_number_in_turn(client):
 
 def test_follow_me_skips_outside_numbers_without_outbound_permission(client):
     lobby = ext("103")
-    forwarding.set_follow_me(lobby, [("985337106", 30), ("102", 10)])
+    with pytest.raises(ValidationError, match="may not call outside"):
+        forwarding.set_follow_me(lobby, [("985337106", 30), ("102", 10)])
+    lobby.follow_me_enabled = True
+    lobby.save()
+    FollowMeEntry.insert_many([  # set before the permission was withdrawn
+        {"extension": lobby.id, "position": 1, "destination": "985337106", "timeout": 30},
+        {"extension": lobby.id, "position": 2, "destination": "102", "timeout": 10}]).execute()
     (dial,) = bridges(steps_of(client, call("101", "103")))
     assert "gateway" not in dial and dial.endswith("|[leg_timeout=10]user/102@pbx.local")
 

@@ -7,7 +7,14 @@ import re
 
 import peewee
 
-from switchctl.models import Department, Domain, Extension, ForwardRule, database
+from switchctl.models import (
+    Department,
+    Domain,
+    Extension,
+    FollowMeEntry,
+    ForwardRule,
+    database,
+)
 from switchctl.models.routing import FORWARD_ALWAYS
 from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
 
@@ -17,9 +24,9 @@ from switchctl.services.domains import outbound_prefixes
 from switchctl.services.prepared import Prepared
 
 DEFAULT_VOICEMAIL_PIN = "1234"
-NUMBER_PATTERN = re.compile(r"^\d{2,8}$")
-CALLER_ID_PATTERN = re.compile(r"^\+?\d{3,20}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NUMBER_PATTERN = re.compile(r"^[0-9]{2,8}\Z")
+CALLER_ID_PATTERN = re.compile(r"^\+?[0-9]{3,20}\Z")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 # FreeSWITCH expands ${...} in channel variables: names never carry its syntax.
 FORBIDDEN_TEXT = frozenset("${}\\")
 REQUIRED_COLUMNS = ("number", "name", "password")
@@ -108,10 +115,20 @@ def set_password(extension, password):
 
 
 def remove_extension(domain, number):
-    deleted = Extension.delete().where(Extension.domain == domain,
-                                       Extension.number == number).execute()
-    if not deleted:
-        raise ValidationError(f"extension {number} does not exist")
+    """Remove an extension; other extensions' forwards and follow-me steps to it go too
+    (its number may be given to someone else later)."""
+    with database.atomic():
+        deleted = Extension.delete().where(Extension.domain == domain,
+                                           Extension.number == number).execute()
+        if not deleted:
+            raise ValidationError(f"extension {number} does not exist")
+        in_domain = Extension.select(Extension.id).where(Extension.domain == domain)
+        (ForwardRule.update(active=False)
+         .where(ForwardRule.destination == number, ForwardRule.extension.in_(in_domain))
+         .execute())
+        (FollowMeEntry.delete()
+         .where(FollowMeEntry.destination == number, FollowMeEntry.extension.in_(in_domain))
+         .execute())
 
 
 def list_extensions(domain):
@@ -128,7 +145,8 @@ def _pair_query(domain_name, first, second):
         ForwardRule.active)
     return (Extension.select(Extension, forward_always.alias("forward_always"))
             .join(Domain, on=(Extension.domain == Domain.id))
-            .where(Domain.name == domain_name, Extension.number.in_([first, second])))
+            .where(Domain.name == domain_name, Extension.number.in_([first, second]),
+                   Extension.enabled))
 
 
 _PAIR = Prepared(_pair_query, 3)
@@ -142,9 +160,10 @@ def find_extension(domain, number):
 def extension_records(domain_name, *numbers):
     """Read-only records of up to two extensions of a domain, by number, in one query.
 
-    Returns ``{number: record}`` for the ones that exist (routing reads the
-    caller and the callee together); ``forward_always`` holds the active
-    forward-always number, or None."""
+    Returns ``{number: record}`` for the enabled ones that exist (routing reads
+    the caller and the callee together; a disabled extension does not take part
+    in routing at all); ``forward_always`` holds the active forward-always
+    number, or None."""
     first, second = (numbers + ("", ""))[:2]
     return {record.number: record for record in _PAIR.rows(domain_name, first, second)}
 

@@ -1,5 +1,7 @@
 """Call forwarding (four independent types), do-not-disturb and follow-me."""
 
+import re
+
 from switchctl.models import Extension, FollowMeEntry, ForwardRule, database
 from switchctl.models.routing import FORWARD_KINDS
 from switchctl.services import ValidationError
@@ -7,19 +9,24 @@ from switchctl.services.domains import outbound_prefixes
 from switchctl.services.numbers import split_outbound
 
 MAX_DESTINATION = 32
+DIGITS = re.compile(r"^[0-9]+\Z")
 
 
 def check_destination(extension, destination):
     """A forward or follow-me target: another extension, or prefix + external number."""
-    if not destination or len(destination) > MAX_DESTINATION or not destination.isdigit():
+    if not DIGITS.match(destination or "") or len(destination) > MAX_DESTINATION:
         raise ValidationError("a forwarding number is digits only")
     if destination == extension.number:
         raise ValidationError("an extension cannot forward to itself")
     exists = Extension.select().where(Extension.domain == extension.domain_id,
                                       Extension.number == destination).exists()
-    if not exists and split_outbound(destination, outbound_prefixes(extension.domain)) is None:
+    if exists:
+        return destination
+    if split_outbound(destination, outbound_prefixes(extension.domain)) is None:
         raise ValidationError(f"{destination} is neither an extension nor an outside number "
                               "with the outbound prefix")
+    if not extension.outbound_allowed:
+        raise ValidationError(f"extension {extension.number} may not call outside numbers")
     return destination
 
 

@@ -2,7 +2,7 @@
 
 import re
 
-EXTERNAL_NUMBER = re.compile(r"^\+?\d{3,20}$")
+EXTERNAL_NUMBER = re.compile(r"^\+?[0-9]{3,20}\Z")
 
 
 def digits_key(number):

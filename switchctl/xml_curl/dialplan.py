@@ -23,10 +23,10 @@ from switchctl.xml_curl import contexts, feature_codes, presence, routing
 from switchctl.xml_curl.actions import refuse
 from switchctl.xml_curl.documents import NOT_FOUND, document, serialise
 
-DIALLABLE = re.compile(r"^[0-9*#+]{1,32}$")
+DIALLABLE = re.compile(r"^[0-9*#+]{1,32}\Z")
 # domain_name is set by FreeSWITCH, but on calls from outside it may come from the
 # request URI: only a plain host name is used, anything else means our own domain.
-DOMAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{0,252}$")
+DOMAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{0,252}\Z")
 
 
 def answer(request, default_domain):
@@ -34,7 +34,7 @@ def answer(request, default_domain):
     handler = CONTEXTS.get(request.context)
     if handler is None:
         return NOT_FOUND
-    domain = request.variable("domain_name").lower()
+    domain = request.trusted_variable("domain_name").lower()
     if not DOMAIN_NAME.match(domain):
         domain = default_domain
     route = handler(request, domain)
@@ -62,7 +62,7 @@ def _dialled(request):
 
 
 def route_internal(request, domain):
-    caller_number, number = request.variable("user_name"), _dialled(request)
+    caller_number, number = request.trusted_variable("user_name"), _dialled(request)
     found = extension_records(domain, caller_number, number)
     caller = found.get(caller_number)
     if caller is None or not caller.enabled:

@@ -16,7 +16,7 @@ from switchctl.services.extensions import extension_records
 from switchctl.xml_curl import contexts, presence
 from switchctl.xml_curl.actions import Route, confirm, invalid, multiset, refuse
 
-ENTERED = re.compile(r"^\*(\+?\d{3,20})$")
+ENTERED = re.compile(r"^\*(\+?[0-9]{3,20})\Z")
 DIGITS_VARIABLE = "switchctl_digits"
 
 

@@ -32,6 +32,19 @@ class FsRequest:
         end = self._text.find("&", start)
         return percent_decode(self._text[start:] if end < 0 else self._text[start:end])
 
+    def trusted(self, name):
+        """A field that must occur exactly once, or "" if it does not.
+
+        FreeSWITCH posts variable *names* unencoded, and a Verto client may set
+        variables of any name: a name like ``x&variable_user_name=101&y`` would
+        plant a second ``variable_user_name``. Identity is read only from fields
+        that are not repeated."""
+        key = f"&{name}="
+        first = self._text.find(key)
+        if first < 0 or self._text.find(key, first + 1) >= 0:
+            return ""
+        return self.get(name)
+
     @property
     def section(self):
         return self.get("section")
@@ -66,6 +79,9 @@ class FsRequest:
 
     def variable(self, name, default=""):
         return self.get(f"variable_{name}", default)
+
+    def trusted_variable(self, name):
+        return self.trusted(f"variable_{name}")
 
 
 def parse_pairs(body):

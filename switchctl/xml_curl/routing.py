@@ -26,7 +26,7 @@ MAX_HOPS = 5
 OUTBOUND_RING_SECONDS = 60
 PATH_VARIABLE = "switchctl_path"
 FOLLOW_ME_VARIABLE = "switchctl_follow_me"
-PATH_PATTERN = re.compile(r"^\d+(,\d+)*$")
+PATH_PATTERN = re.compile(r"^[0-9]+(,[0-9]+)*\Z")
 OUTCOME_FORWARD = {
     outcome.BUSY: "busy",
     outcome.NO_ANSWER: "no_answer",
@@ -54,13 +54,15 @@ def ring(domain, target, path=(), prelude=()):
 
 
 def forward(domain, target, destination, path, prelude=()):
-    """Send the call on to ``destination``, a forward of ``target``."""
+    """Send the call on to ``destination``, a forward of ``target``. A forward that can no
+    longer be followed (the extension is gone or disabled, the outbound permission was
+    withdrawn) is ignored: the extension itself rings rather than nobody."""
     found = extension_records(domain, destination)
     if destination in found:
         return ring(domain, found[destination], path, prelude)
     route = trunk(domain, destination)
     if route is None or not target.outbound_allowed:
-        return refuse("forward-failed", prompts.CANNOT_COMPLETE, "NORMAL_TEMPORARY_FAILURE")
+        return bridge_extension(domain, target, path, prelude)
     gateway, external = route
     return bridge_outbound(gateway, destination, external, prelude=prelude)
 
