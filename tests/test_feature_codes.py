@@ -112,7 +112,7 @@ def test_blacklist_last_caller_without_one_says_so(client):
 
 def test_announce_own_extension_and_addresses(client):
     assert ("say", "en number iterated 101") in steps_of(client, call("101", "**13#"))
-    assert ("say", "en ip_address pronounced ${local_ip_v4}") in \
+    assert ("say", "en ip_address pronounced ${bind_ip}") in \
         steps_of(client, call("101", "**12#"))
     assert ("say", "en ip_address pronounced ${external_sip_ip}") in \
         steps_of(client, call("101", "**11#"))
@@ -190,7 +190,8 @@ def test_paging_auto_answers_the_extension_muted(client):
     steps = steps_of(client, call("101", "*51102#"))
     (variables,) = [data for app, data in steps if app == "multiset"]
     assert "conference_utils_auto_outcall_flags=mute" in variables.split()
-    assert "conference_auto_outcall_prefix={sip_auto_answer=true}" in variables.split()
+    assert "conference_auto_outcall_prefix={sip_auto_answer=true,conference_controls=none}" \
+        in variables.split()
     assert ("conference_set_auto_outcall", "user/102@pbx.local") in steps
     assert ("conference", "page-${uuid}@default+flags{endconf|nomoh}") in steps
 

@@ -175,3 +175,28 @@ def test_caller_id_name_comes_from_a_contact_the_callee_may_see(client, domain):
     assert ("set", "effective_caller_id_name=Bob's dentist") in private_to_bob
     not_for_alice = steps_of(client, call("", "101", context="public", caller_id="13912345678"))
     assert not [s for s in not_for_alice if s[1].startswith("effective_caller_id_name")]
+
+
+def test_a_private_contact_name_is_not_shown_where_the_call_is_forwarded(client, domain):
+    add_contact(domain, "Bob's dentist", "13912345678", owner=ext("102"))
+    forwarding.set_forward(ext("102"), "always", "105")
+    steps = steps_of(client, call("", "102", context="public", caller_id="13912345678"))
+    assert bridges(steps) == ["user/105@pbx.local"]
+    assert not [s for s in steps if s[1].startswith("effective_caller_id_name")]
+
+
+def test_a_forward_after_failure_forgets_the_failed_extensions_call(client):
+    forwarding.set_forward(ext("102"), "busy", "105")
+    body = call("101", "102", context="outcome", originate_disposition="USER_BUSY",
+                switchctl_path="102")
+    steps = steps_of(client, body)
+    for realm in ("ringing", "spymap", "spyside"):
+        assert ("hash", f"delete/pbx.local-{realm}/102") in steps
+    assert ("unset", "effective_caller_id_name") in steps
+    assert steps.index(("hash", "delete/pbx.local-ringing/102")) < \
+        steps.index(("bridge", "user/105@pbx.local"))
+
+
+def test_follow_me_makes_room_for_its_longest_step(client):
+    forwarding.set_follow_me(ext("101"), [("102", 10), ("105", 90)])
+    assert variables_of(steps_of(client, call("103", "101")))["call_timeout"] == "90"

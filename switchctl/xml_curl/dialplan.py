@@ -102,9 +102,8 @@ def route_public(request, domain):
     calling = request.caller_number
     if blacklist.is_listed(target.domain_id, calling):
         return refuse("blacklisted", prompts.NOT_PERMITTED, "CALL_REJECTED")
-    name = caller_name(target.domain_id, target.id, calling)
-    prelude = (("set", f"effective_caller_id_name={name}"),) if name else ()
-    return routing.ring(domain, target, prelude=prelude)
+    return routing.ring(domain, target,
+                        caller_name=caller_name(target.domain_id, target.id, calling))
 
 
 CONTEXTS = {

@@ -110,7 +110,8 @@ def announce_extension(domain, caller, argument):
 
 
 def announce_lan_ip(domain, caller, argument):
-    return confirm("announce-lan-ip", ("say", "en ip_address pronounced ${local_ip_v4}"))
+    # bind_ip (freeswitch-conf/vars.xml) is the address the phones use.
+    return confirm("announce-lan-ip", ("say", "en ip_address pronounced ${bind_ip}"))
 
 
 def announce_wan_ip(domain, caller, argument):
@@ -204,8 +205,10 @@ def paging(domain, caller, argument):
         return refuse("paging-dnd", prompts.USER_BUSY, "USER_BUSY")
     return Route("paging", (
         ("answer", ""),
+        # conference_controls=none: the paged phone gets no keys (0 would unmute it).
         multiset(conference_auto_outcall_timeout=20, conference_utils_auto_outcall_flags="mute",
-                 conference_auto_outcall_prefix="{sip_auto_answer=true}"),
+                 conference_auto_outcall_prefix="{sip_auto_answer=true,conference_controls=none}",
+                 conference_auto_outcall_caller_id_number=caller.number),
         ("conference_set_auto_outcall", f"user/{target.number}@{domain}"),
         ("conference", "page-${uuid}@default+flags{endconf|nomoh}"),
         ("hangup", "NORMAL_CLEARING"),

@@ -36,6 +36,12 @@ def callee_marks(domain, target):
     return tuple(marks)
 
 
+def clear_marks(domain, target):
+    """Actions forgetting that a failed call was ``target``'s (before it rings elsewhere)."""
+    return tuple(("hash", f"delete/{domain}-{realm}/{target.number}")
+                 for realm in ("ringing", "spymap", "spyside"))
+
+
 def caller_marks(domain, caller):
     """Actions recording that extension record ``caller`` placed this call."""
     return (

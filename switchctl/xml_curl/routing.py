@@ -39,8 +39,11 @@ def path_of(text):
     return tuple(text.split(",")) if PATH_PATTERN.match(text or "") else ()
 
 
-def ring(domain, target, path=(), prelude=()):
-    """The route for a call reaching the extension record ``target`` after ``path``."""
+def ring(domain, target, path=(), prelude=(), caller_name=None):
+    """The route for a call reaching the extension record ``target`` after ``path``.
+
+    ``caller_name`` (from a contact only ``target`` may see) is shown only when
+    ``target`` itself rings; forwarded or followed calls show the caller as is."""
     path = path + (target.number,)
     if len(path) > MAX_HOPS or target.number in path[:-1]:
         return refuse("forward-loop", prompts.NOT_AVAILABLE, "NO_ANSWER")
@@ -50,6 +53,8 @@ def ring(domain, target, path=(), prelude=()):
         return after_failure(domain, target, outcome.BUSY, path)
     if target.follow_me_enabled:
         return follow_me(domain, target, path, prelude)
+    if caller_name:
+        prelude = (*prelude, ("set", f"effective_caller_id_name={caller_name}"))
     return bridge_extension(domain, target, path, prelude)
 
 
@@ -68,10 +73,15 @@ def forward(domain, target, destination, path, prelude=()):
 
 
 def after_failure(domain, target, result, path):
-    """Busy / no answer / unavailable at ``target``: its forward of that kind, else voicemail."""
+    """Busy / no answer / unavailable at ``target``: its forward of that kind, else voicemail.
+
+    The call is no longer ``target``'s: its pickup and monitoring entries go, and a
+    contact name that only ``target`` may see is dropped before ringing on."""
     destination = active_forwards(target.id).get(OUTCOME_FORWARD.get(result))
     if destination:
-        return forward(domain, target, destination, path)
+        cleanup = (*presence.clear_marks(domain, target),
+                   ("unset", "effective_caller_id_name"))
+        return forward(domain, target, destination, path, cleanup)
     return voicemail(target, result)
 
 
@@ -100,15 +110,19 @@ def bridge_extension(domain, target, path, prelude=()):
 def follow_me(domain, target, path, prelude=()):
     """The extension, then each follow-me number in turn; the first to answer wins."""
     legs = [f"[leg_timeout={target.ring_seconds}]user/{target.number}@{domain}"]
+    longest = target.ring_seconds
     for destination, timeout in follow_me_steps(target.id):
         dial = _dial_string(domain, target, destination)
         if dial:
             legs.append(f"[leg_timeout={timeout}]{dial}")
+            longest = max(longest, timeout)
     return Route(f"follow-me-{target.number}", (
         *prelude,
         *presence.callee_marks(domain, target),
         ("export", f"dialed_extension={target.number}"),
-        multiset(hangup_after_bridge="true", continue_on_fail="true", ringback=prompts.RINGBACK,
+        # call_timeout caps every |-step (switch_ivr_originate): make room for the longest.
+        multiset(call_timeout=longest, hangup_after_bridge="true", continue_on_fail="true",
+                 ringback=prompts.RINGBACK,
                  **{PATH_VARIABLE: ",".join(path), FOLLOW_ME_VARIABLE: "true"}),
         ("bridge", "{ignore_early_media=true,originate_continue_on_timeout=true}" + "|".join(legs)),
         ("transfer", f"{target.number} XML {contexts.OUTCOME}"),
