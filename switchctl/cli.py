@@ -173,7 +173,11 @@ def cmd_extension_remove(domain, args):
 
 
 def cmd_extension_import(domain, args):
-    text = args.file.read_text(encoding="utf-8-sig", errors="strict")
+    try:
+        text = args.file.read_text(encoding="utf-8-sig", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{args.file}: not UTF-8 text (byte {exc.start}); save the CSV "
+                              "as UTF-8") from None
     try:
         report = extension_service.import_csv(domain, text)
     except extension_service.ImportRejected as exc:

@@ -143,3 +143,9 @@ def test_calls_search_from_the_command_line(data):
     assert "is not a date" in refused(switchctl(data, "calls", "--from", "14/03/2018"), code=2)
     assert "before the start" in refused(switchctl(data, "calls", "--from", "2018-03-15",
                                                    "--to", "2018-03-14"))
+
+
+def test_a_csv_that_is_not_utf8_is_one_line(data, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("number,name,password\n301,Jos\xe9,GoodPass1\n".encode("latin-1"))
+    assert "not UTF-8" in refused(switchctl(data, "extension", "import", str(path)))

@@ -200,3 +200,8 @@ def test_intercom_and_paging_respect_dnd(client):
     Extension.update(dnd=True).where(Extension.number == "102").execute()
     for code in ("*50102#", "*51102#"):
         assert refused_with(steps_of(client, call("101", code)), prompts.USER_BUSY)
+
+
+def test_an_extension_written_with_a_plus_cannot_be_blacklisted(client):
+    assert refused_with(steps_of(client, call("101", "*75*+102")), prompts.INVALID_ENTRY)
+    assert BlacklistEntry.select().count() == 0

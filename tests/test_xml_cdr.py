@@ -200,3 +200,21 @@ def test_blacklist_last_caller_works_from_stored_records(client, fs_office):
     post_cdr(client, xml.encode(), "text/xml")
     steps = steps_of(client, call("1001", "*76#", domain_name=FS_DOMAIN))
     assert ("say", "en number iterated 13800000000") in steps
+
+
+def test_a_variable_named_after_an_odd_sip_header_does_not_cost_the_record(client, fs_office):
+    """X-a!b becomes the variable sip_h_X-a!b, which is no XML name."""
+    xml = variant([("<sip_authorized>", "<sip_h_X-a!b>x</sip_h_X-a!b><sip_authorized>")])
+    assert post_cdr(client, xml.encode(), "text/xml").status_code == 200
+    assert CallRecord.select().count() == 1
+
+
+def test_a_record_without_any_domain_here_stays_with_freeswitch(client, db):
+    response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
+    assert response.status_code == 503
+
+
+def test_caller_profile_fields_are_taken_as_written():
+    xml = variant([("<caller_id_name>Sipp 1000</caller_id_name>",
+                    "<caller_id_name>100%41 sure</caller_id_name>")])
+    assert parse_cdr(xml).caller_name == "100%41 sure"

@@ -10,11 +10,12 @@ def check_external(domain, number):
     """Only outside numbers can be blacklisted: never one of our extensions."""
     if not EXTERNAL_NUMBER.match(number):
         raise ValidationError(f"{number!r} is not a phone number")
+    key = digits_key(number)
     is_extension = Extension.select().where(Extension.domain == domain,
-                                            Extension.number == number).exists()
+                                            Extension.number == key).exists()
     if is_extension:
         raise ValidationError(f"{number} is an extension: only outside numbers can be blocked")
-    return digits_key(number)
+    return key
 
 
 def add(domain, number, added_by=None):

@@ -20,6 +20,11 @@ from switchctl.services.numbers import split_outbound
 from switchctl.services.prepared import Prepared
 from switchctl.xml_curl import contexts, outcome
 
+
+class NoDomain(LookupError):
+    """No domain to file the record under: it must stay with FreeSWITCH."""
+
+
 STORED = "stored"
 DUPLICATE = "duplicate"
 SKIPPED = "skipped"
@@ -40,7 +45,7 @@ def record_call(cdr, default_domain):
         return SKIPPED
     domain = domain_record(cdr.domain_name) or domain_record(default_domain)
     if domain is None:
-        return SKIPPED
+        raise NoDomain(f"neither {cdr.domain_name!r} nor {default_domain!r} is a domain here")
     if _STORED.first(cdr.uuid) is not None:
         return DUPLICATE
     try:
@@ -58,7 +63,7 @@ def _row(domain, cdr):
     direction, other = _classify(domain, cdr, caller, callee)
     return {
         "domain": domain.id, "uuid": cdr.uuid, "direction": direction,
-        "caller_number": cdr.user_name if caller else cdr.caller_number,
+        "caller_number": (cdr.user_name if caller else cdr.caller_number)[:64],
         "caller_name": cdr.caller_name[:80], "callee_number": other[:64],
         "caller_extension": caller, "callee_extension": callee,
         "start": cdr.start, "answer": cdr.answer, "end": cdr.end,

@@ -1,6 +1,6 @@
 """A small demo office for a first look: five extensions in two departments."""
 
-from switchctl.models import Extension
+from switchctl.models import Extension, database
 from switchctl.services.extensions import add_extension
 
 DEMO_EXTENSIONS = (
@@ -18,10 +18,11 @@ def seed_demo(domain):
     Returns ``[(number, name, password)]`` for the ones added: the passwords are
     generated and shown once.
     """
-    if Extension.select().where(Extension.domain == domain).exists():
-        return []
-    added = []
-    for number, name, department in DEMO_EXTENSIONS:
-        extension, password = add_extension(domain, number, name, department=department)
-        added.append((extension.number, extension.name, password))
+    with database.atomic():
+        if Extension.select().where(Extension.domain == domain).exists():
+            return []
+        added = []
+        for number, name, department in DEMO_EXTENSIONS:
+            extension, password = add_extension(domain, number, name, department=department)
+            added.append((extension.number, extension.name, password))
     return added

@@ -1,6 +1,6 @@
 """Domains and their settings."""
 
-from switchctl.models import Domain, OutboundRoute, Setting
+from switchctl.models import Domain, OutboundRoute, Setting, database
 from switchctl.services.prepared import Prepared
 
 DEFAULT_OUTBOUND_PREFIX = "9"
@@ -10,10 +10,11 @@ PORTAL_ENABLED = "portal_enabled"
 
 def ensure_domain(name):
     """The domain called ``name``, created with its default outbound route if new."""
-    domain, created = Domain.get_or_create(name=name)
-    if created:
-        OutboundRoute.create(domain=domain, prefix=DEFAULT_OUTBOUND_PREFIX,
-                             gateway=DEFAULT_GATEWAY)
+    with database.atomic():
+        domain, created = Domain.get_or_create(name=name)
+        if created:
+            OutboundRoute.create(domain=domain, prefix=DEFAULT_OUTBOUND_PREFIX,
+                                 gateway=DEFAULT_GATEWAY)
     return domain
 
 

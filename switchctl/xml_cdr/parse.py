@@ -12,6 +12,7 @@ Inside the XML every variable's text is %-encoded again.
 import base64
 import dataclasses
 import datetime
+import re
 from urllib.parse import unquote
 
 from lxml import etree
@@ -20,6 +21,11 @@ from switchctl.fs_encoding import percent_decode
 
 # No network, no entity expansion: the body comes from the switch, but is still input.
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+# FreeSWITCH names an element after every variable, and a SIP header such as "X-a!b"
+# becomes the variable sip_h_X-a!b: not an XML name. Such names are mended when a
+# document does not parse (values are %-encoded, so no "<" occurs outside tags).
+TAG = re.compile(r"<(/?)([A-Za-z_][^\s/>]*)")
+NOT_NAME = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
 class CdrError(ValueError):
@@ -75,8 +81,11 @@ def parse_cdr(xml_text):
     """The fields switchctl keeps from one CDR document."""
     try:
         root = etree.fromstring(xml_text.encode(), PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise CdrError(f"not XML: {exc}") from None
+    except etree.XMLSyntaxError:
+        try:
+            root = etree.fromstring(_mend_names(xml_text).encode(), PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise CdrError(f"not XML: {exc}") from None
     if root.tag != "cdr" or root.find("variables") is None:
         raise CdrError("not a FreeSWITCH CDR (no <cdr><variables>)")
     variables = _Variables({child.tag: child.text or "" for child in root.find("variables")})
@@ -112,14 +121,19 @@ class _Variables(dict):
         return default if value is None else percent_decode(value)
 
 
+def _mend_names(text):
+    return TAG.sub(lambda m: f"<{m.group(1)}{NOT_NAME.sub('_', m.group(2))}", text)
+
+
 def _first_profile(root):
-    """The caller profile of the call as dialled (profile_index 1, before any transfer)."""
+    """The caller profile of the call as dialled (profile_index 1, before any transfer).
+    Unlike variables, FreeSWITCH writes these fields as they are (switch_ivr.c)."""
     flows = root.findall("callflow")
     first = next((f for f in flows if f.get("profile_index") == "1"), flows[-1] if flows else None)
     profile = first.find("caller_profile") if first is not None else None
     if profile is None:
         raise CdrError("CDR without a caller profile")
-    return {child.tag: percent_decode(child.text or "") for child in profile if len(child) == 0}
+    return {child.tag: child.text or "" for child in profile if len(child) == 0}
 
 
 def _int(variables, name):

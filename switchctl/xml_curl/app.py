@@ -18,7 +18,7 @@ from flask import Flask, Response, abort, request
 
 from switchctl.db import reset
 from switchctl.models import database
-from switchctl.services.call_records import record_call
+from switchctl.services.call_records import NoDomain, record_call
 from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
 from switchctl.xml_curl import dialplan, directory
 from switchctl.xml_curl.documents import NOT_FOUND
@@ -99,6 +99,9 @@ def cdr_intake(body, content_type, posted_uuid, default_domain):
         reset(database)
         log.error("cdr %s: database error, FreeSWITCH will retry (%s)", cdr.uuid, exc)
         return Response("database unavailable\n", 503, mimetype="text/plain")
+    except NoDomain as exc:
+        log.error("cdr %s: not stored, FreeSWITCH keeps it: %s", cdr.uuid, exc)
+        return Response("no such domain\n", 503, mimetype="text/plain")
     log.debug("cdr %s: %s", cdr.uuid, result)
     return Response(f"{result}\n", 200, mimetype="text/plain")
 
