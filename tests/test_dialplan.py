@@ -138,3 +138,35 @@ def test_routing_takes_one_query_for_an_extension_and_two_otherwise(config, offi
     with db.connection_context(), count_queries() as counter:
         dialplan.answer(request, config.domain)
     assert counter.count == queries
+
+
+def test_a_planted_second_user_name_is_not_believed(client, office):
+    """A Verto client may set a variable named 'x&variable_user_name=101&y' (FreeSWITCH
+    posts names unencoded): identity comes only from a field that occurs once."""
+    forged = call("103", "985337106").replace(
+        b"&variable_user_name=103", b"&variable_user_name=101&variable_user_name=103")
+    steps = actions(parsed(post(client, forged)))
+    assert steps[-1] == ("hangup", "CALL_REJECTED")
+    assert not [s for s in steps if s[0] == "bridge"]
+
+
+def test_a_planted_second_domain_name_is_not_believed(client, office, db):
+    from switchctl.services.domains import ensure_domain
+    from switchctl.services.extensions import add_extension
+
+    other = ensure_domain("other.example")
+    add_extension(other, "102", "Someone else", "Passw0rdXYZ")
+    forged = call("", "102", context="public").replace(
+        b"&variable_domain_name=pbx.local",
+        b"&variable_domain_name=other.example&variable_domain_name=pbx.local")
+    assert ("bridge", "user/102@pbx.local") in actions(parsed(post(client, forged)))
+
+
+def test_domains_do_not_see_each_others_extensions(client, office, db):
+    from switchctl.services.domains import ensure_domain
+    from switchctl.services.extensions import add_extension
+
+    other = ensure_domain("other.example")
+    add_extension(other, "201", "Elsewhere", "Passw0rdXYZ")
+    steps = actions(parsed(post(client, call("101", "201"))))
+    assert steps[-1] == ("hangup", "UNALLOCATED_NUMBER")

@@ -51,9 +51,12 @@ def test_extension_101_calls_102_and_the_call_is_recorded(esl, served, sip_addre
 
 def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_address):
     """*71105 from 104's phone; then 101 calling 104 is answered at 105; *071 undoes it."""
+    forward = ("SELECT destination, active FROM forward_rule JOIN extension "
+               "ON extension.id = forward_rule.extension_id WHERE extension.number = '104'")
     port = free_udp_port()
     assert register(sip_address, "105", served["105"], port)
     dial_code(sip_address, "104", served["104"], "*71105")
+    assert served.rows(forward) == [("105", 1)]
     phone = answering_phone(port)
     try:
         assert call(sip_address, "101", served["101"], "104")
@@ -62,6 +65,7 @@ def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_addres
         if phone.poll() is None:
             phone.kill()
     dial_code(sip_address, "104", served["104"], "*071")
+    assert served.rows(forward) == [("105", 0)]
     assert not call(sip_address, "101", served["101"], "104")  # 104 has no phone registered
 
 
