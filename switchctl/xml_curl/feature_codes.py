@@ -177,13 +177,21 @@ def _monitor(mode):
     return handler
 
 
-def intercom(domain, caller, argument):
-    """``*50<ext>#``: the extension answers by itself; both sides talk."""
+def _auto_answer_target(domain, caller, argument, name):
+    """``(target, None)``, or ``(None, refusal)`` when the extension cannot be reached."""
     target = _target(domain, argument)
     if target is None or argument == caller.number:
-        return invalid("intercom-unknown")
+        return None, invalid(f"{name}-unknown")
     if target.dnd:
-        return refuse("intercom-dnd", prompts.USER_BUSY, "USER_BUSY")
+        return None, refuse(f"{name}-dnd", prompts.USER_BUSY, "USER_BUSY")
+    return target, None
+
+
+def intercom(domain, caller, argument):
+    """``*50<ext>#``: the extension answers by itself; both sides talk."""
+    target, refusal = _auto_answer_target(domain, caller, argument, "intercom")
+    if refusal:
+        return refusal
     return Route("intercom", (
         ("export", "sip_auto_answer=true"),
         multiset(call_timeout=20, hangup_after_bridge="true", continue_on_fail="true"),
@@ -198,11 +206,9 @@ def paging(domain, caller, argument):
 
     The caller opens a conference that ends when they hang up; mod_conference
     calls the extension in, auto-answered and muted."""
-    target = _target(domain, argument)
-    if target is None or argument == caller.number:
-        return invalid("paging-unknown")
-    if target.dnd:
-        return refuse("paging-dnd", prompts.USER_BUSY, "USER_BUSY")
+    target, refusal = _auto_answer_target(domain, caller, argument, "paging")
+    if refusal:
+        return refusal
     return Route("paging", (
         ("answer", ""),
         # conference_controls=none: the paged phone gets no keys (0 would unmute it).

@@ -41,6 +41,17 @@ def dial_code(sip, caller, password, code):
     subprocess.run(command, capture_output=True, timeout=TIMEOUT + 5, check=False)
 
 
+def call_answered_by_phone(sip, caller, password, destination, port):
+    """``caller`` calls ``destination``; True when the phone on ``port`` answered it and
+    the call ended cleanly on both sides."""
+    phone = answering_phone(port)
+    try:
+        return call(sip, caller, password, destination) and phone.wait(timeout=30) == 0
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+
+
 def call(sip, caller, password, destination):
     """``caller`` dials ``destination``, answers the 407 challenge, talks 1 s and hangs up;
     True when the call was answered and ended cleanly."""

@@ -8,8 +8,8 @@ import pytest
 
 from tests.integration.conftest import api
 from tests.integration.sip_phones import (
-    answering_phone,
     call,
+    call_answered_by_phone,
     dial_code,
     free_udp_port,
     register,
@@ -37,13 +37,7 @@ def test_a_phone_registers_with_its_password_and_not_without(esl, served, sip_ad
 def test_extension_101_calls_102_and_the_call_is_recorded(esl, served, sip_address):
     port = free_udp_port()
     assert register(sip_address, "102", served["102"], port)
-    phone = answering_phone(port)
-    try:
-        assert call(sip_address, "101", served["101"], "102")
-        assert phone.wait(timeout=30) == 0
-    finally:
-        if phone.poll() is None:
-            phone.kill()
+    assert call_answered_by_phone(sip_address, "101", served["101"], "102", port)
     query = ("SELECT direction, caller_number, callee_number, disposition FROM call_record "
              "WHERE caller_number = '101' AND callee_number = '102'")
     assert wait_for(lambda: served.rows(query)) == [("internal", "101", "102", "ANSWERED")]
@@ -57,13 +51,7 @@ def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_addres
     assert register(sip_address, "105", served["105"], port)
     dial_code(sip_address, "104", served["104"], "*71105")
     assert served.rows(forward) == [("105", 1)]
-    phone = answering_phone(port)
-    try:
-        assert call(sip_address, "101", served["101"], "104")
-        assert phone.wait(timeout=30) == 0
-    finally:
-        if phone.poll() is None:
-            phone.kill()
+    assert call_answered_by_phone(sip_address, "101", served["101"], "104", port)
     dial_code(sip_address, "104", served["104"], "*071")
     assert served.rows(forward) == [("105", 0)]
     assert not call(sip_address, "101", served["101"], "104")  # 104 has no phone registered
