@@ -170,3 +170,14 @@ def test_domains_do_not_see_each_others_extensions(client, office, db):
     add_extension(other, "201", "Elsewhere", "Passw0rdXYZ")
     steps = actions(parsed(post(client, call("101", "201"))))
     assert steps[-1] == ("hangup", "UNALLOCATED_NUMBER")
+
+
+def test_a_browser_user_is_who_it_logged_in_as_whatever_variables_it_sets(client, office):
+    """Verto channels: identity from the caller profile (the login), not from variables."""
+    body = call("101", "985337106")
+    body = body.replace(b"Caller-Source=mod_sofia", b"Caller-Source=mod_verto")
+    body = body.replace(b"Caller-Username=1000", b"Caller-Username=103%40pbx.local")
+    steps = actions(parsed(post(client, body)))
+    assert steps[-1] == ("hangup", "OUTGOING_CALL_BARRED")  # 103, not the 101 it claimed
+    allowed = body.replace(b"Caller-Username=103%40pbx.local", b"Caller-Username=101%40pbx.local")
+    assert ("bridge", "sofia/gateway/trunk/85337106") in actions(parsed(post(client, allowed)))

@@ -34,7 +34,7 @@ def answer(request, default_domain):
     handler = CONTEXTS.get(request.context)
     if handler is None:
         return NOT_FOUND
-    domain = request.trusted_variable("domain_name").lower()
+    domain = caller_identity(request)[1]
     if not DOMAIN_NAME.match(domain):
         domain = default_domain
     route = handler(request, domain)
@@ -56,13 +56,27 @@ def route_document(context, destination, route):
     return root
 
 
+def caller_identity(request):
+    """``(extension number, domain)`` of the calling user, from fields the user cannot set.
+
+    SIP phones cannot set channel variables (only sip_h_* ones), so sofia's
+    ``user_name``/``domain_name`` are believed. A Verto (browser) client may set
+    any channel variable at login (mod_verto copies its userVariables onto the
+    channel after the real identity), so for Verto the caller profile's username,
+    ``<id>@<domain>`` from the login, is used instead."""
+    if request.trusted("Caller-Source") == "mod_verto":
+        number, _, domain = request.trusted("Caller-Username").partition("@")
+        return number, domain.lower()
+    return request.trusted_variable("user_name"), request.trusted_variable("domain_name").lower()
+
+
 def _dialled(request):
     number = request.destination
     return number if DIALLABLE.match(number) else ""
 
 
 def route_internal(request, domain):
-    caller_number, number = request.trusted_variable("user_name"), _dialled(request)
+    caller_number, number = caller_identity(request)[0], _dialled(request)
     found = extension_records(domain, caller_number, number)
     caller = found.get(caller_number)
     if caller is None or not caller.enabled:
