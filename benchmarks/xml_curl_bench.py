@@ -14,7 +14,6 @@ and the server's memory.
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.captures import xml_curl_body  # noqa: E402
+from tests.cli_helpers import free_tcp_port as free_port  # noqa: E402
 from tests.cli_helpers import start_serve  # noqa: E402
 
 EXTENSIONS = 10_000
@@ -73,12 +73,6 @@ def populate(data, env):
     started = time.perf_counter()
     switchctl(env, "extension", "import", str(csv))
     print(f"imported {EXTENSIONS} extensions in {time.perf_counter() - started:.2f} s")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(data, env):

@@ -14,6 +14,8 @@ import portal
 from switchctl import schema
 from switchctl.db import open_database
 from switchctl.esl.live import LiveView
+from switchctl.esl.outbound import OutboundServer
+from switchctl.ivr import FLOWS
 from switchctl.xml_curl import app as xml_curl_app
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,8 @@ def serve(config):
     live = LiveView(config)
     server = WSGIServer(listener, build_wsgi(config, live), log=None, error_log=log)
     follower = gevent.spawn(live.listener.run)
+    flows = OutboundServer(config.outbound, FLOWS).start()
+    log.info("call flows: outbound event socket on %s", config.outbound)
     gevent.signal_handler(signal.SIGTERM, server.stop)
     gevent.signal_handler(signal.SIGINT, server.stop)
     host, port = listener.getsockname()[:2]
@@ -68,5 +72,6 @@ def serve(config):
     # Everything loaded so far lives as long as the process: keep the collector off it.
     gc.freeze()
     server.serve_forever()
+    flows.stop()
     live.listener.stop()
     follower.kill()

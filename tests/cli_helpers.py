@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
 
@@ -18,11 +19,18 @@ def switchctl(data_dir, *args, **extra):
                           timeout=60, check=False)
 
 
+def free_tcp_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_serve(data_dir, http, **extra):
     """``switchctl serve`` as its own process, returned once it listens on ``http``.
 
     Standard error is a pipe: read it (or drain it) so a chatty server never stalls.
     """
+    extra.setdefault("SWITCHCTL_OUTBOUND", f"127.0.0.1:{free_tcp_port()}")
     process = subprocess.Popen([sys.executable, "-m", "switchctl", "serve"],
                                stderr=subprocess.PIPE, text=True,
                                env=cli_env(data_dir, SWITCHCTL_HTTP=http, **extra))

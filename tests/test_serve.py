@@ -12,12 +12,7 @@ from lxml import etree
 
 from tests.captures import xml_curl_body
 from tests.cli_helpers import cli_env, demo_passwords, start_serve, switchctl
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.cli_helpers import free_tcp_port as free_port
 
 
 @pytest.fixture
