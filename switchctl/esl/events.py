@@ -37,6 +37,15 @@ class ChannelGone:
     uuid: str
 
 
+@dataclasses.dataclass(frozen=True)
+class MessageQuery:
+    """A phone asks for its voicemail light (sofia, on REGISTER or SUBSCRIBE)."""
+
+    account: str  # "101@pbx.local"
+    profile: str
+    call_id: str
+
+
 SIP_URI = re.compile(r"sips?:[^>;\s\"]+")
 
 
@@ -60,6 +69,8 @@ def from_headers(headers):
         uuid = headers.get("Unique-ID", "")
         state = headers.get("Channel-Call-State", "")
         return CallState(uuid, _presence(headers), state) if uuid and state else None
+    if name == "MESSAGE_QUERY":
+        return _message_query(headers)
     if name in ("CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"):
         uuid = headers.get("Unique-ID", "")
         return ChannelGone(uuid) if uuid else None
@@ -76,6 +87,16 @@ def _custom(subclass, headers):
     if subclass in ("sofia::unregister", "sofia::expire"):
         return Unregistered(user, contact_key(headers.get("contact", "")))
     return None
+
+
+def _message_query(headers):
+    account = headers.get("Message-Account", "")
+    account = account[4:] if account.startswith("sip:") else account
+    number, _, domain = account.partition("@")
+    if not number or not domain:
+        return None
+    return MessageQuery(_user(number, domain), headers.get("VM-Sofia-Profile", ""),
+                        headers.get("VM-Call-ID", ""))
 
 
 def _presence(headers):

@@ -16,15 +16,16 @@ from switchctl.esl import events
 from switchctl.esl.connection import Connection, ConnectionLost
 
 log = logging.getLogger(__name__)
-SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE "
+SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE MESSAGE_QUERY "
                 "CUSTOM sofia::register sofia::unregister sofia::expire")
 
 
 class Listener:
-    def __init__(self, address, password, states, retry=2.0):
+    def __init__(self, address, password, states, retry=2.0, on_message_query=None):
         self.address = address
         self.password = password
         self.states = states
+        self.on_message_query = on_message_query  # MessageQuery -> command text, or None
         self.retry = retry
         self.online = Event()  # set while connected and in step
         self.resyncs = 0
@@ -65,8 +66,30 @@ class Listener:
         if not self._stopped:
             raise ConnectionLost("connection closed")
 
+    def send(self, command):
+        """Send one command on the live connection; False when the switch is away."""
+        client = self._client
+        if client is None or not self.online.is_set():
+            return False
+        try:
+            client.command(command)
+        except ConnectionLost as exc:
+            log.warning("event socket: could not send %s (%s)", command.split()[0], exc)
+            return False
+        return True
+
     def _on_event(self, event):
         try:
-            self.states.apply(events.from_headers(event.headers))
+            typed = events.from_headers(event.headers)
         except (KeyError, ValueError, AttributeError) as exc:
             log.warning("event socket: ignored a malformed event (%s)", exc)
+            return
+        if isinstance(typed, events.MessageQuery):
+            self._answer_query(typed)
+        else:
+            self.states.apply(typed)
+
+    def _answer_query(self, query):
+        reply = self.on_message_query(query) if self.on_message_query else None
+        if reply:
+            self.send(reply)

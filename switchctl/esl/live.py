@@ -1,15 +1,43 @@
 """What the running service knows live: the event listener and extension states."""
 
+import logging
+
+import peewee
+
+from switchctl.db import reset
+from switchctl.esl import mwi
 from switchctl.esl.extension_state import ExtensionStates
 from switchctl.esl.listener import Listener
-from switchctl.models import Extension
+from switchctl.models import Extension, database
 from switchctl.services.domains import find_domain
+
+log = logging.getLogger(__name__)
 
 
 class LiveView:
     def __init__(self, config):
         self.states = ExtensionStates()
-        self.listener = Listener(config.esl, config.esl_password, self.states)
+        self.listener = Listener(config.esl, config.esl_password, self.states,
+                                 on_message_query=self.answer_message_query)
+
+    def answer_message_query(self, query):
+        """The MESSAGE_WAITING answer to a phone's query (None: not one of our mailboxes)."""
+        number, _, domain = query.account.partition("@")
+        try:
+            found = mwi.counts(domain, number)
+        except peewee.PeeweeException as exc:
+            reset(database)
+            log.error("message waiting for %s: database error (%s)", query.account, exc)
+            return None
+        if found is None:
+            return None
+        return mwi.sendevent(query.account, found, query.profile, query.call_id)
+
+    def mailbox_changed(self, domain_name, number):
+        """Light (or put out) the voicemail lamp of every phone of a mailbox."""
+        found = mwi.counts(domain_name, number)
+        if found is not None:
+            self.listener.send(mwi.sendevent(f"{number}@{domain_name}", found))
 
     def status(self, domain_name):
         """Whether the switch is connected, and every extension's state."""

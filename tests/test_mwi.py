@@ -1,0 +1,85 @@
+"""Message waiting: phones' queries answered, mailbox changes announced, over the event socket."""
+
+import gevent
+import pytest
+
+from switchctl import config as config_module
+from switchctl.esl import events, mwi
+from switchctl.esl.live import LiveView
+from switchctl.models import VoicemailMessage
+from switchctl.services.domains import ensure_domain
+from switchctl.services.extensions import add_extension
+from tests.captures import payload
+from tests.esl_helpers import event_headers
+from tests.fake_switch import FakeSwitch, event_frame
+from tests.test_listener import NO_ROWS
+
+
+def test_the_captured_query_becomes_a_typed_value():
+    assert events.from_headers(event_headers("MESSAGE_QUERY")) == events.MessageQuery(
+        "1003@127.0.0.1", "internal", "reg1003-1@127.0.0.1")
+
+
+def test_sendevent_carries_what_sofia_reads():
+    assert mwi.sendevent("101@pbx.local", mwi.MessageCounts(2, 1), "internal", "abc@h") == (
+        "sendevent MESSAGE_WAITING\nMWI-Messages-Waiting: yes\n"
+        "MWI-Message-Account: sip:101@pbx.local\nMWI-Voice-Message: 2/1 (0/0)\n"
+        "Sofia-Profile: internal\nCall-ID: abc@h")
+    assert "MWI-Messages-Waiting: no" in mwi.sendevent("101@pbx.local", mwi.MessageCounts(0, 4))
+
+
+@pytest.fixture
+def mailboxes(db):
+    domain = ensure_domain("127.0.0.1")
+    owner, _ = add_extension(domain, "1003", "Mailbox owner", "Passw0rd1003")
+    for read in (False, False, True):
+        VoicemailMessage.create(domain=domain, mailbox=owner, caller_number="13800000000",
+                                path="voicemail/x.wav", read=read)
+    return owner
+
+
+@pytest.fixture
+def live(tmp_path, db):
+    switch = FakeSwitch(answers={"show registrations as json": NO_ROWS,
+                                 "show channels as json": NO_ROWS}).start()
+    settings = config_module.load({"SWITCHCTL_DATA": str(tmp_path),
+                                   "SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
+    view = LiveView(settings)
+    view.listener.retry = 0.05
+    runner = gevent.spawn(view.listener.run)
+    assert view.listener.online.wait(timeout=5)
+    yield view, switch
+    view.listener.stop()
+    switch.stop()
+    runner.join(timeout=5)
+
+
+def test_a_phones_query_is_answered_with_its_mailbox_counts(mailboxes, live):
+    view, switch = live
+    switch.emit(payload("esl_inbound/events_plain/MESSAGE_QUERY.txt"))
+    assert switch.wait_for_command("sendevent") == (
+        "sendevent MESSAGE_WAITING MWI-Messages-Waiting: yes "
+        "MWI-Message-Account: sip:1003@127.0.0.1 MWI-Voice-Message: 2/1 (0/0) "
+        "Sofia-Profile: internal Call-ID: reg1003-1@127.0.0.1")
+
+
+def test_queries_for_unknown_mailboxes_are_not_answered(mailboxes, live):
+    view, switch = live
+    switch.emit(event_frame({"Event-Name": "MESSAGE_QUERY", "Message-Account": "sip:999@x.y",
+                             "VM-Sofia-Profile": "internal", "VM-Call-ID": "c1"}))
+    switch.emit(payload("esl_inbound/events_plain/MESSAGE_QUERY.txt"))
+    assert "sip:1003@127.0.0.1" in switch.wait_for_command("sendevent")
+
+
+def test_a_mailbox_change_lights_every_phone_of_it(mailboxes, live):
+    view, switch = live
+    VoicemailMessage.update(read=True).execute()
+    gevent.spawn(view.mailbox_changed, "127.0.0.1", "1003")
+    assert switch.wait_for_command("sendevent") == (
+        "sendevent MESSAGE_WAITING MWI-Messages-Waiting: no "
+        "MWI-Message-Account: sip:1003@127.0.0.1 MWI-Voice-Message: 0/3 (0/0)")
+
+
+def test_counts_of_a_mailbox_that_does_not_exist_are_none(mailboxes):
+    assert mwi.counts("127.0.0.1", "1004") is None
+    assert mwi.counts("127.0.0.1", "1003") == mwi.MessageCounts(new=2, saved=1)
