@@ -30,6 +30,13 @@ class CallState:
     uuid: str
     user: str  # whose presence the channel carries; "" for none
     state: str  # FreeSWITCH's Channel-Call-State
+    direction: str = ""  # "outbound": a leg the switch placed towards a phone
+    caller_number: str = ""
+
+    @property
+    def rings_a_phone(self):
+        """A leg ringing at ``user``'s phone: an incoming call for that user."""
+        return self.state == "RINGING" and self.direction == "outbound" and bool(self.user)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +75,10 @@ def from_headers(headers):
     if name == "CHANNEL_CALLSTATE":
         uuid = headers.get("Unique-ID", "")
         state = headers.get("Channel-Call-State", "")
-        return CallState(uuid, _presence(headers), state) if uuid and state else None
+        if not uuid or not state:
+            return None
+        return CallState(uuid, _presence(headers), state, headers.get("Call-Direction", ""),
+                         headers.get("Caller-Caller-ID-Number", ""))
     if name == "MESSAGE_QUERY":
         return _message_query(headers)
     if name in ("CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"):

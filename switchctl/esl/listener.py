@@ -26,6 +26,7 @@ class Listener:
         self.password = password
         self.states = states
         self.on_message_query = on_message_query  # MessageQuery -> command text, or None
+        self.observers = []  # called with every typed event, after the state took it
         self.retry = retry
         self.online = Event()  # set while connected and in step
         self.resyncs = 0
@@ -86,8 +87,11 @@ class Listener:
             return
         if isinstance(typed, events.MessageQuery):
             self._answer_query(typed)
-        else:
-            self.states.apply(typed)
+            return
+        self.states.apply(typed)
+        if typed is not None:
+            for observer in list(self.observers):
+                observer(typed)
 
     def _answer_query(self, query):
         reply = self.on_message_query(query) if self.on_message_query else None

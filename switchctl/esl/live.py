@@ -6,9 +6,12 @@ import peewee
 
 from switchctl.db import reset
 from switchctl.esl import mwi
+from switchctl.esl.events import CallState
 from switchctl.esl.extension_state import ExtensionStates
 from switchctl.esl.listener import Listener
-from switchctl.models import Extension, database
+from switchctl.esl.notifications import Hub, IncomingCall, StateChange
+from switchctl.models import Domain, Extension, database
+from switchctl.services.contacts import caller_name
 from switchctl.services.domains import find_domain
 
 log = logging.getLogger(__name__)
@@ -17,8 +20,32 @@ log = logging.getLogger(__name__)
 class LiveView:
     def __init__(self, config):
         self.states = ExtensionStates()
+        self.hub = Hub()
         self.listener = Listener(config.esl, config.esl_password, self.states,
                                  on_message_query=self.answer_message_query)
+        self.states.observers.append(
+            lambda user, state: self.hub.publish(user, StateChange(user, state)))
+        self.listener.observers.append(self.announce_incoming_call)
+
+    def announce_incoming_call(self, event):
+        """A phone of ``event.user`` rings: tell that user's portal who calls."""
+        if not isinstance(event, CallState) or not event.rings_a_phone:
+            return
+        self.hub.publish(event.user, IncomingCall(event.user, event.uuid, event.caller_number,
+                                                  self._contact_name(event)))
+
+    def _contact_name(self, event):
+        number, _, domain_name = event.user.partition("@")
+        try:
+            extension = (Extension.select(Extension.id, Extension.domain).join(Domain)
+                         .where(Domain.name == domain_name, Extension.number == number).first())
+            if extension is None:
+                return ""
+            return caller_name(extension.domain_id, extension.id, event.caller_number) or ""
+        except peewee.PeeweeException as exc:
+            reset(database)
+            log.error("incoming call for %s: database error (%s)", event.user, exc)
+            return ""
 
     def answer_message_query(self, query):
         """The MESSAGE_WAITING answer to a phone's query (None: not one of our mailboxes)."""

@@ -1,0 +1,74 @@
+"""Live notifications for the portal: state changes and incoming calls, per user."""
+
+import gevent
+import pytest
+
+from switchctl import config as config_module
+from switchctl.esl import events
+from switchctl.esl.live import LiveView
+from switchctl.esl.notifications import QUEUE_SIZE, Hub, IncomingCall, StateChange
+from switchctl.services.contacts import add_contact
+from switchctl.services.extensions import add_extension
+from tests.fake_switch import FakeSwitch, event_frame
+from tests.test_listener import NO_ROWS, registered
+
+
+def ringing(user, caller, direction="outbound", uuid="b-leg"):
+    return event_frame({"Event-Name": "CHANNEL_CALLSTATE", "Unique-ID": uuid,
+                        "Channel-Call-State": "RINGING", "Call-Direction": direction,
+                        "Channel-Presence-ID": user, "Caller-Caller-ID-Number": caller})
+
+
+def test_only_a_leg_ringing_at_a_phone_is_an_incoming_call():
+    assert events.CallState("u", "102@d", "RINGING", "outbound", "1000").rings_a_phone
+    assert not events.CallState("u", "101@d", "RINGING", "inbound", "101").rings_a_phone
+    assert not events.CallState("u", "102@d", "ACTIVE", "outbound", "1000").rings_a_phone
+
+
+def test_a_slow_reader_loses_the_oldest_messages():
+    hub = Hub()
+    queue = hub.subscribe("101@pbx.local")
+    for n in range(QUEUE_SIZE + 5):
+        hub.publish("101@PBX.local", n)
+    assert queue.qsize() == QUEUE_SIZE and queue.get_nowait() == 5
+
+
+@pytest.fixture
+def live(tmp_path, db, domain):
+    add_extension(domain, "101", "Alice", "Passw0rd101")
+    bob, _ = add_extension(domain, "102", "Bob", "Passw0rd102")
+    add_contact(domain, "ACME Sales", "13800000000")
+    add_contact(domain, "Bob's dentist", "13912345678", owner=bob)
+    switch = FakeSwitch(answers={"show registrations as json": NO_ROWS,
+                                 "show channels as json": NO_ROWS}).start()
+    settings = config_module.load({"SWITCHCTL_DATA": str(tmp_path),
+                                   "SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
+    view = LiveView(settings)
+    runner = gevent.spawn(view.listener.run)
+    assert view.listener.online.wait(timeout=5)
+    yield view, switch
+    view.listener.stop()
+    switch.stop()
+    runner.join(timeout=5)
+
+
+def test_a_user_hears_of_calls_to_their_phone_with_the_contact_name_they_may_see(live):
+    view, switch = live
+    alice, bob = view.hub.subscribe("101@pbx.local"), view.hub.subscribe("102@pbx.local")
+    switch.emit(ringing("102@pbx.local", "13912345678", uuid="b1"))
+    switch.emit(ringing("101@pbx.local", "13912345678", uuid="b2"))
+    switch.emit(ringing("101@pbx.local", "13800000000", uuid="b3"))
+    assert bob.get(timeout=5) == StateChange("102@pbx.local", "in use")
+    assert bob.get(timeout=5) == IncomingCall("102@pbx.local", "b1", "13912345678",
+                                              "Bob's dentist")
+    assert alice.get(timeout=5) == StateChange("101@pbx.local", "in use")
+    assert alice.get(timeout=5) == IncomingCall("101@pbx.local", "b2", "13912345678", "")
+    assert alice.get(timeout=5) == IncomingCall("101@pbx.local", "b3", "13800000000",
+                                                "ACME Sales")
+
+
+def test_state_changes_reach_the_users_subscribers(live):
+    view, switch = live
+    alice = view.hub.subscribe("101@pbx.local")
+    switch.emit(registered("101"))
+    assert alice.get(timeout=5) == StateChange("101@pbx.local", "idle")
