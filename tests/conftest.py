@@ -53,3 +53,26 @@ def office(db, domain):
 @pytest.fixture
 def client(config, db):
     return create_app(config).test_client()
+
+
+@pytest.fixture
+def live_view(tmp_path, db):
+    """A LiveView following a fake switch (no registrations, no channels); yields both."""
+    import gevent
+
+    from switchctl.esl.live import LiveView
+    from tests.fake_switch import FakeSwitch
+
+    empty = '{"row_count":0}'
+    switch = FakeSwitch(answers={"show registrations as json": empty,
+                                 "show channels as json": empty}).start()
+    settings = config_module.load({"SWITCHCTL_DATA": str(tmp_path),
+                                   "SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
+    view = LiveView(settings)
+    view.listener.retry = 0.05
+    runner = gevent.spawn(view.listener.run)
+    assert view.listener.online.wait(timeout=5)
+    yield view, switch
+    view.listener.stop()
+    switch.stop()
+    runner.join(timeout=5)

@@ -3,16 +3,13 @@
 import gevent
 import pytest
 
-from switchctl import config as config_module
 from switchctl.esl import events, mwi
-from switchctl.esl.live import LiveView
 from switchctl.models import VoicemailMessage
 from switchctl.services.domains import ensure_domain
 from switchctl.services.extensions import add_extension
 from tests.captures import payload
 from tests.esl_helpers import event_headers
-from tests.fake_switch import FakeSwitch, event_frame
-from tests.test_listener import NO_ROWS
+from tests.fake_switch import event_frame
 
 
 def test_the_captured_query_becomes_a_typed_value():
@@ -39,19 +36,8 @@ def mailboxes(db):
 
 
 @pytest.fixture
-def live(tmp_path, db):
-    switch = FakeSwitch(answers={"show registrations as json": NO_ROWS,
-                                 "show channels as json": NO_ROWS}).start()
-    settings = config_module.load({"SWITCHCTL_DATA": str(tmp_path),
-                                   "SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
-    view = LiveView(settings)
-    view.listener.retry = 0.05
-    runner = gevent.spawn(view.listener.run)
-    assert view.listener.online.wait(timeout=5)
-    yield view, switch
-    view.listener.stop()
-    switch.stop()
-    runner.join(timeout=5)
+def live(live_view):
+    return live_view
 
 
 def test_a_phones_query_is_answered_with_its_mailbox_counts(mailboxes, live):

@@ -1,16 +1,13 @@
 """Live notifications for the portal: state changes and incoming calls, per user."""
 
-import gevent
 import pytest
 
-from switchctl import config as config_module
 from switchctl.esl import events
-from switchctl.esl.live import LiveView
 from switchctl.esl.notifications import QUEUE_SIZE, Hub, IncomingCall, StateChange
 from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import add_extension
-from tests.fake_switch import FakeSwitch, event_frame
-from tests.test_listener import NO_ROWS, registered
+from tests.fake_switch import event_frame
+from tests.test_listener import registered
 
 
 def ringing(user, caller, direction="outbound", uuid="b-leg"):
@@ -34,22 +31,12 @@ def test_a_slow_reader_loses_the_oldest_messages():
 
 
 @pytest.fixture
-def live(tmp_path, db, domain):
+def live(live_view, domain):
     add_extension(domain, "101", "Alice", "Passw0rd101")
     bob, _ = add_extension(domain, "102", "Bob", "Passw0rd102")
     add_contact(domain, "ACME Sales", "13800000000")
     add_contact(domain, "Bob's dentist", "13912345678", owner=bob)
-    switch = FakeSwitch(answers={"show registrations as json": NO_ROWS,
-                                 "show channels as json": NO_ROWS}).start()
-    settings = config_module.load({"SWITCHCTL_DATA": str(tmp_path),
-                                   "SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
-    view = LiveView(settings)
-    runner = gevent.spawn(view.listener.run)
-    assert view.listener.online.wait(timeout=5)
-    yield view, switch
-    view.listener.stop()
-    switch.stop()
-    runner.join(timeout=5)
+    return live_view
 
 
 def test_a_user_hears_of_calls_to_their_phone_with_the_contact_name_they_may_see(live):
