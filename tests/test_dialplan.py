@@ -15,6 +15,7 @@ def test_call_from_101_to_102_bridges_to_102_with_a_ring_timeout(client, office)
     assert root.xpath("/document/section[@name='dialplan']/context/@name") == ["default"]
     sales = Extension.get(Extension.number == "102").department_id
     assert actions(root) == [
+        ("set", "force_transfer_context=default"),
         ("hash", "insert/pbx.local-spymap/101/${uuid}"),
         ("hash", "insert/pbx.local-spyside/101/b"),
         ("hash", "insert/pbx.local-ringing/102/${uuid}"),
@@ -41,7 +42,7 @@ def test_ring_time_follows_the_extension(client, office, db):
 
 
 def test_prefix_9_goes_out_through_the_trunk_gateway(client, office):
-    assert actions(parsed(post(client, call("101", "985337106"))))[2:] == [
+    assert actions(parsed(post(client, call("101", "985337106"))))[3:] == [
         ("multiset", "call_timeout=60 hangup_after_bridge=true continue_on_fail=true"),
         ("bridge", "sofia/gateway/trunk/85337106"),
         ("transfer", "985337106 XML outcome"),
@@ -181,3 +182,20 @@ def test_a_browser_user_is_who_it_logged_in_as_whatever_variables_it_sets(client
     assert steps[-1] == ("hangup", "OUTGOING_CALL_BARRED")  # 103, not the 101 it claimed
     allowed = body.replace(b"Caller-Username=103%40pbx.local", b"Caller-Username=101%40pbx.local")
     assert ("bridge", "sofia/gateway/trunk/85337106") in actions(parsed(post(client, allowed)))
+
+
+def test_transfers_asked_by_a_phone_stay_in_the_calls_first_context(client, office):
+    inside = actions(parsed(post(client, call("101", "102"))))
+    outside = actions(parsed(post(client, call("", "102", context="public"))))
+    assert inside[0] == ("set", "force_transfer_context=default")
+    assert outside[0] == ("set", "force_transfer_context=public")
+
+
+def test_a_leg_switchctl_rang_routes_as_its_extension(client, office):
+    """102's phone transfers its caller: the leg has dialed_user=102, no user_name."""
+    body = call("", "105", dialed_user="102", dialed_domain="pbx.local")
+    body = body.replace(b"&variable_user_name=&", b"&")
+    assert ("bridge", "user/105@pbx.local") in actions(parsed(post(client, body)))
+    barred = call("", "985337106", dialed_user="103", dialed_domain="pbx.local")
+    barred = barred.replace(b"&variable_user_name=&", b"&")
+    assert actions(parsed(post(client, barred)))[-1] == ("hangup", "OUTGOING_CALL_BARRED")

@@ -67,7 +67,13 @@ def caller_identity(request):
     if request.trusted("Caller-Source") == "mod_verto":
         number, _, domain = request.trusted("Caller-Username").partition("@")
         return number, domain.lower()
-    return request.trusted_variable("user_name"), request.trusted_variable("domain_name").lower()
+    if request.trusted_variable("user_name"):
+        return (request.trusted_variable("user_name"),
+                request.trusted_variable("domain_name").lower())
+    # A leg that switchctl rang (user/<ext>) has no user_name, only dialed_user: that is
+    # the extension it belongs to, e.g. when its phone transfers the other party.
+    return (request.trusted_variable("dialed_user"),
+            request.trusted_variable("dialed_domain").lower())
 
 
 def _dialled(request):
@@ -83,7 +89,10 @@ def route_internal(request, domain):
         return refuse("unknown-caller", prompts.NOT_PERMITTED, "CALL_REJECTED")
     if number[:1] in ("*", "#"):
         return _feature(domain, caller, number)
-    marks = presence.caller_marks(domain, caller)
+    # A transfer the phone asks for (SIP REFER) re-routes the other leg in its current
+    # context, which is "outcome" after a forward: keep transfers in the original one.
+    marks = (("set", f"force_transfer_context={contexts.INTERNAL}"),
+             *presence.caller_marks(domain, caller))
     if number in found:
         return routing.ring(domain, found[number], prelude=marks)
     trunk = routing.trunk(domain, number)
@@ -117,6 +126,7 @@ def route_public(request, domain):
     if blacklist.is_listed(target.domain_id, calling):
         return refuse("blacklisted", prompts.NOT_PERMITTED, "CALL_REJECTED")
     return routing.ring(domain, target,
+                        prelude=(("set", f"force_transfer_context={contexts.PUBLIC}"),),
                         caller_name=caller_name(target.domain_id, target.id, calling))
 
 
