@@ -21,7 +21,7 @@ def _sipp(*args):
 def register(sip, number, password, port):
     """REGISTER ``number`` with digest auth from 127.0.0.1:``port``; True on 200."""
     command = _sipp(str(sip), "-sf", str(SCENARIOS / "register.xml"), "-s", number,
-                    "-au", number, "-ap", password, "-p", str(port))
+                    "-au", number, "-ap", password, "-p", str(port), "-aa")
     return subprocess.run(command, capture_output=True, timeout=TIMEOUT + 5,
                           check=False).returncode == 0
 
