@@ -14,6 +14,7 @@ import peewee
 from switchctl import config as config_module
 from switchctl import schema
 from switchctl.db import DatabaseURLError, open_database
+from switchctl.passwords import generate_password
 from switchctl.services import ValidationError, call_records
 from switchctl.services import domains as domain_service
 from switchctl.services import extensions as extension_service
@@ -203,7 +204,7 @@ def cmd_extension_caller_id(domain, args):
 
 def cmd_extension_passwd(domain, args):
     extension = _existing(domain, args.number)
-    password = args.password or extension_service.generate_password()
+    password = args.password or generate_password()
     extension_service.set_password(extension, password)
     print(f"password of {extension.number} changed")
     if not args.password:

@@ -7,7 +7,7 @@ operators, who see everything).
 
 from switchctl.models import Contact
 from switchctl.services import ValidationError
-from switchctl.services.extensions import FORBIDDEN_TEXT, EMAIL_PATTERN
+from switchctl.services.extensions import EMAIL_PATTERN, check_text
 from switchctl.services.numbers import digits_key
 
 LIMITS = {"name": 80, "phone": 32, "email": 254, "company": 120}
@@ -28,12 +28,7 @@ def add_contact(domain, name, phone, email="", company="", owner=None):
 
 def _check(values):
     for field, limit in LIMITS.items():
-        value = values[field]
-        if len(value) > limit or not value.isprintable() or FORBIDDEN_TEXT & set(value):
-            raise ValidationError(f"{field} must be printable text of at most {limit} characters "
-                                  "without $ { } \\")
-    if not values["name"]:
-        raise ValidationError("name is required")
+        check_text(field, values[field], limit, required=field == "name")
     if len(digits_key(values["phone"])) < 2:
         raise ValidationError("phone must hold a number")
     if values["email"] and not EMAIL_PATTERN.match(values["email"]):

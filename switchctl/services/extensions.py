@@ -17,8 +17,6 @@ from switchctl.models import (
 )
 from switchctl.models.routing import FORWARD_ALWAYS
 from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
-
-__all__ = ["generate_password"]
 from switchctl.services import ValidationError
 from switchctl.services.domains import outbound_prefixes
 from switchctl.services.prepared import Prepared
@@ -64,8 +62,8 @@ def check_input(item, prefixes):
     clash = next((p for p in prefixes if item.number.startswith(p)), None)
     if clash is not None:
         raise ValidationError(f"number {item.number} starts with the outbound prefix {clash}")
-    _check_text("name", item.name, 80, required=True)
-    _check_text("department", item.department, 64)
+    check_text("name", item.name, 80, required=True)
+    check_text("department", item.department, 64)
     check_password(item.password)
     if item.email and not EMAIL_PATTERN.match(item.email):
         raise ValidationError(f"email {item.email!r} is not an address")
@@ -79,7 +77,8 @@ def check_password(password):
             "no spaces")
 
 
-def _check_text(label, value, limit, required=False):
+def check_text(label, value, limit, required=False):
+    """Printable text of at most ``limit`` characters that FreeSWITCH will not expand."""
     if required and not value.strip():
         raise ValidationError(f"{label} is required")
     if len(value) > limit or not value.isprintable() or FORBIDDEN_TEXT & set(value):
