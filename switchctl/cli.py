@@ -18,6 +18,7 @@ from switchctl.passwords import generate_password
 from switchctl.services import ValidationError, call_records
 from switchctl.services import domains as domain_service
 from switchctl.services import extensions as extension_service
+from switchctl.services import logins
 from switchctl.services.demo import seed_demo
 
 log = logging.getLogger("switchctl")
@@ -41,8 +42,17 @@ def build_parser():
     commands.add_parser("status", help="the switch connection and every extension's live state")
     _extension_commands(commands.add_parser("extension", help="manage extensions"))
     _calls_command(commands.add_parser("calls", help="search call records (newest first)"))
-    portal = commands.add_parser("portal", help="turn the user portal on or off")
+    portal = commands.add_parser(
+        "portal", help="turn the user portal on or off (for the domain, or for extensions)")
     portal.add_argument("state", choices=["enable", "disable"])
+    portal.add_argument("numbers", nargs="*", metavar="EXTENSION",
+                        help="only these extensions (the domain's switch stays as it is)")
+    account = commands.add_parser("account", help="portal accounts for admins and operators")
+    account_actions = account.add_subparsers(dest="action", required=True, parser_class=Parser)
+    add = account_actions.add_parser("add", help="add an admin or operator account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["admin", "operator"], required=True)
+    add.add_argument("--password", help="(default: a strong generated one, printed)")
     return parser
 
 
@@ -255,8 +265,24 @@ def cmd_status(settings):
 
 
 def cmd_portal(domain, args):
-    domain_service.set_portal_enabled(domain, args.state == "enable")
-    print(f"user portal {args.state}d")
+    enabled = args.state == "enable"
+    if not args.numbers:
+        domain_service.set_portal_enabled(domain, enabled)
+        print(f"user portal {args.state}d")
+        return 0
+    extension_service.set_portal_access(domain, args.numbers, enabled)
+    print(f"user portal {args.state}d for {', '.join(args.numbers)}")
+    if enabled and not domain_service.portal_enabled(domain):
+        print("note: the user portal is off for the domain ('switchctl portal enable')")
+    return 0
+
+
+def cmd_account_add(domain, args):
+    password = args.password or generate_password()
+    logins.add_account(domain, args.username, args.role, password)
+    print(f"added {args.role} account {args.username}")
+    if not args.password:
+        print(f"password {password}")
     return 0
 
 
@@ -268,6 +294,7 @@ COMMANDS = {
     ("extension", "passwd"): cmd_extension_passwd,
     ("extension", "caller-id"): cmd_extension_caller_id,
     ("portal", None): cmd_portal,
+    ("account", "add"): cmd_account_add,
     ("calls", None): cmd_calls,
 }
 

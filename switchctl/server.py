@@ -35,7 +35,7 @@ class PathDispatcher:
 
 def build_wsgi(config, live=None):
     switch_app = xml_curl_app.create_app(config, live)
-    return PathDispatcher(portal.create_app(config), {
+    return PathDispatcher(portal.create_app(config, live), {
         xml_curl_app.XML_PATH: switch_app,
         xml_curl_app.CDR_PATH: switch_app,
         xml_curl_app.STATUS_PATH: switch_app,

@@ -3,7 +3,8 @@
 import pytest
 
 from switchctl.esl import events
-from switchctl.esl.notifications import QUEUE_SIZE, Hub, IncomingCall, StateChange
+from switchctl.esl.notifications import (EVERYONE, QUEUE_SIZE, Hub, IncomingCall, StateChange,
+                                         SwitchLink)
 from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import add_extension
 from tests.fake_switch import event_frame
@@ -45,17 +46,34 @@ def test_a_user_hears_of_calls_to_their_phone_with_the_contact_name_they_may_see
     switch.emit(ringing("102@pbx.local", "13912345678", uuid="b1"))
     switch.emit(ringing("101@pbx.local", "13912345678", uuid="b2"))
     switch.emit(ringing("101@pbx.local", "13800000000", uuid="b3"))
-    assert bob.get(timeout=5) == StateChange("102@pbx.local", "in use")
     assert bob.get(timeout=5) == IncomingCall("102@pbx.local", "b1", "13912345678",
                                               "Bob's dentist")
-    assert alice.get(timeout=5) == StateChange("101@pbx.local", "in use")
     assert alice.get(timeout=5) == IncomingCall("101@pbx.local", "b2", "13912345678", "")
     assert alice.get(timeout=5) == IncomingCall("101@pbx.local", "b3", "13800000000",
                                                 "ACME Sales")
 
 
-def test_state_changes_reach_the_users_subscribers(live):
+def test_state_changes_reach_the_domains_subscribers_only(live):
     view, switch = live
-    alice = view.hub.subscribe("101@pbx.local")
+    office, elsewhere = view.hub.subscribe("@pbx.local"), view.hub.subscribe("@other.example")
     switch.emit(registered("101"))
-    assert alice.get(timeout=5) == StateChange("101@pbx.local", "idle")
+    assert office.get(timeout=5) == StateChange("101@pbx.local", "idle")
+    switch.emit(ringing("101@pbx.local", "13800000000", uuid="b4"))
+    assert office.get(timeout=5) == StateChange("101@pbx.local", "in use")
+    assert elsewhere.empty()
+
+
+def test_everyone_hears_when_the_switch_goes_away_and_comes_back(live):
+    view, switch = live
+    queue = view.hub.subscribe(EVERYONE, "101@pbx.local")
+    switch.cut()
+    assert queue.get(timeout=5) == SwitchLink(False)
+    assert queue.get(timeout=5) == SwitchLink(True)
+
+
+def test_an_unsubscribed_queue_hears_nothing_more():
+    hub = Hub()
+    queue = hub.subscribe("101@pbx.local", "@pbx.local")
+    hub.unsubscribe(queue)
+    hub.publish("@pbx.local", "x")
+    assert queue.empty() and not hub.subscribers

@@ -27,6 +27,7 @@ class Listener:
         self.states = states
         self.on_message_query = on_message_query  # MessageQuery -> command text, or None
         self.observers = []  # called with every typed event, after the state took it
+        self.link_observers = []  # called with True when in step, False when the link is lost
         self.retry = retry
         self.online = Event()  # set while connected and in step
         self.resyncs = 0
@@ -42,7 +43,9 @@ class Listener:
                 if not self._stopped:
                     log.warning("event socket %s: %s; retrying in %ss", self.address, exc,
                                 self.retry)
-            self.online.clear()
+            if self.online.is_set():
+                self.online.clear()
+                self._tell_link(False)
             if not self._stopped:
                 gevent.sleep(self.retry)
 
@@ -62,10 +65,15 @@ class Listener:
                            events.channels_from_json(client.api("show channels as json")))
         self.resyncs += 1
         self.online.set()
+        self._tell_link(True)
         log.info("event socket %s: connected, state resynchronised", self.address)
         client.closed.wait()
         if not self._stopped:
             raise ConnectionLost("connection closed")
+
+    def _tell_link(self, online):
+        for observer in list(self.link_observers):
+            observer(online)
 
     def send(self, command):
         """Send one command on the live connection; False when the switch is away."""

@@ -9,7 +9,8 @@ from switchctl.esl import mwi
 from switchctl.esl.events import CallState
 from switchctl.esl.extension_state import ExtensionStates
 from switchctl.esl.listener import Listener
-from switchctl.esl.notifications import Hub, IncomingCall, StateChange
+from switchctl.esl.notifications import (EVERYONE, Hub, IncomingCall, StateChange, SwitchLink,
+                                         domain_topic)
 from switchctl.models import Domain, Extension, database
 from switchctl.services.contacts import caller_name
 from switchctl.services.domains import find_domain
@@ -24,8 +25,10 @@ class LiveView:
         self.listener = Listener(config.esl, config.esl_password, self.states,
                                  on_message_query=self.answer_message_query)
         self.states.observers.append(
-            lambda user, state: self.hub.publish(user, StateChange(user, state)))
+            lambda user, state: self.hub.publish(domain_topic(user), StateChange(user, state)))
         self.listener.observers.append(self.announce_incoming_call)
+        self.listener.link_observers.append(
+            lambda online: self.hub.publish(EVERYONE, SwitchLink(online)))
 
     def announce_incoming_call(self, event):
         """A phone of ``event.user`` rings: tell that user's portal who calls."""

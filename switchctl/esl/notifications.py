@@ -1,8 +1,10 @@
-"""What the portal is told live: extension states and incoming calls, per user.
+"""What the portal is told live: extension states, incoming calls, the switch's link.
 
-The listener publishes here; each open portal page (a server-sent-events stream,
-once the portal's login exists) subscribes for its user and reads a queue.
-Slow readers lose old messages rather than holding the listener up.
+The listener publishes here by topic: a user (``101@pbx.local``) hears of calls to
+their phones, a domain (``@pbx.local``) of its extensions' states, ``*`` of the
+switch going offline or online. Each open portal stream subscribes to its topics
+and reads one queue. Slow readers lose old messages rather than holding the
+listener up.
 """
 
 import dataclasses
@@ -26,20 +28,38 @@ class IncomingCall:
     contact_name: str  # from a contact the user may see; "" when none matches
 
 
+@dataclasses.dataclass(frozen=True)
+class SwitchLink:
+    online: bool
+
+
+EVERYONE = "*"
+
+
+def domain_topic(user_or_domain):
+    """The topic of a domain's extension states, from ``101@pbx.local`` or ``pbx.local``."""
+    return "@" + user_or_domain.rpartition("@")[2].lower()
+
+
 class Hub:
     def __init__(self):
-        self.subscribers = {}  # user -> set of queues
+        self.subscribers = {}  # topic -> set of queues
 
-    def subscribe(self, user):
+    def subscribe(self, *topics):
+        """One queue receiving what is published to any of ``topics``."""
         queue = Queue(QUEUE_SIZE)
-        self.subscribers.setdefault(user.lower(), set()).add(queue)
+        for topic in topics:
+            self.subscribers.setdefault(topic.lower(), set()).add(queue)
         return queue
 
-    def unsubscribe(self, user, queue):
-        self.subscribers.get(user.lower(), set()).discard(queue)
+    def unsubscribe(self, queue):
+        for topic, queues in list(self.subscribers.items()):
+            queues.discard(queue)
+            if not queues:
+                del self.subscribers[topic]
 
-    def publish(self, user, message):
-        for queue in list(self.subscribers.get(user.lower(), ())):
+    def publish(self, topic, message):
+        for queue in list(self.subscribers.get(topic.lower(), ())):
             try:
                 queue.put_nowait(message)
             except Full:

@@ -113,6 +113,17 @@ def set_password(extension, password):
     extension.save(only=[Extension.sip_ha1])
 
 
+def set_portal_access(domain, numbers, enabled):
+    """Open or close the user portal to extensions ``numbers``: all of them, or none."""
+    numbers = set(numbers)
+    with database.atomic():
+        chosen = (Extension.domain == domain) & Extension.number.in_(numbers)
+        found = {number for (number,) in Extension.select(Extension.number).where(chosen).tuples()}
+        if numbers - found:
+            raise ValidationError(f"no such extension: {', '.join(sorted(numbers - found))}")
+        Extension.update(portal_enabled=enabled).where(chosen).execute()
+
+
 def remove_extension(domain, number):
     """Remove an extension; other extensions' forwards and follow-me steps to it go too
     (its number may be given to someone else later)."""

@@ -1,0 +1,46 @@
+"""Failed-login throttling: too many failures lock a name (and an address) for a while.
+
+Kept in memory: one ``switchctl serve`` process answers the portal. Only failures
+count; a success clears the name's record.
+"""
+
+import time
+
+NAME_LIMIT = 5  # failures for one name from one address
+ADDRESS_LIMIT = 20  # failures from one address, whatever the name
+WINDOW = 300  # seconds a failure is remembered
+
+
+class LoginThrottle:
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.failures = {}  # key -> list of failure times
+
+    def _recent(self, key):
+        cutoff = self.clock() - WINDOW
+        kept = [t for t in self.failures.get(key, ()) if t > cutoff]
+        if kept:
+            self.failures[key] = kept
+        else:
+            self.failures.pop(key, None)
+        return kept
+
+    def wait_seconds(self, address, name):
+        """0 when a login may be tried now, else how long until it may."""
+        waits = []
+        for key, limit in (((address, name.lower()), NAME_LIMIT), ((address, None), ADDRESS_LIMIT)):
+            recent = self._recent(key)
+            if len(recent) >= limit:
+                waits.append(recent[-limit] + WINDOW - self.clock())
+        return max(0, int(max(waits, default=0)) + (1 if waits else 0))
+
+    def failed(self, address, name):
+        now = self.clock()
+        for key in ((address, name.lower()), (address, None)):
+            self.failures.setdefault(key, []).append(now)
+        if len(self.failures) > 100_000:  # a flood of names: forget the stale ones
+            for key in list(self.failures):
+                self._recent(key)
+
+    def succeeded(self, address, name):
+        self.failures.pop((address, name.lower()), None)

@@ -1,0 +1,22 @@
+"""The portal's logged-in user, as flask-login wants it."""
+
+import flask_login
+
+from switchctl.services.logins import load_principal
+
+
+class PortalUser(flask_login.UserMixin):
+    def __init__(self, principal):
+        self.principal = principal
+
+    def get_id(self):
+        return self.principal.session_id
+
+    @property
+    def is_extension(self):
+        return self.principal.kind == "e"
+
+
+def load_user(session_id):
+    principal = load_principal(session_id)
+    return None if principal is None else PortalUser(principal)

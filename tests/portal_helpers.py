@@ -1,0 +1,34 @@
+"""Logging in to the portal from tests, as a browser would (CSRF token from the form)."""
+
+import re
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+ERROR = re.compile(r'class="error" role="alert">([^<]*)<')
+
+
+def csrf_token(page_text):
+    found = CSRF.search(page_text)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def page_error(page_text):
+    found = ERROR.search(page_text)
+    return found.group(1) if found else None
+
+
+def log_in(client, username, password, next_url=None):
+    """Log in with a Flask test client; return the POST's response."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    url = "/login" if next_url is None else f"/login?next={next_url}"
+    return client.post(url, data={"username": username, "password": password,
+                                  "csrf_token": token})
+
+
+def log_in_http(session, base, username, password):
+    """Log in with a requests.Session against a running server."""
+    token = csrf_token(session.get(f"{base}/login", timeout=10).text)
+    form = {"username": username, "password": password, "csrf_token": token}
+    response = session.post(f"{base}/login", data=form, allow_redirects=False, timeout=10)
+    assert response.status_code == 302, page_error(response.text)
+    return response
