@@ -114,6 +114,31 @@ def test_portal_switch_and_caller_id(data):
     assert "digits" in refused(switchctl(data, "extension", "caller-id", "201", "12ab"))
 
 
+def test_portal_access_per_extension_is_all_or_nothing(data):
+    ok(switchctl(data, "extension", "add", "201", "--name", "A"))
+    ok(switchctl(data, "extension", "add", "202", "--name", "B"))
+    assert "no such extension: 299" in refused(switchctl(data, "portal", "enable", "201", "299"))
+    out = ok(switchctl(data, "portal", "enable", "201", "202"))
+    assert "enabled for 201, 202" in out and "off for the domain" in out
+    ok(switchctl(data, "portal", "disable", "202"))
+    with open_database(f"sqlite:///{data / 'switchctl.sqlite3'}").connection_context():
+        assert dict(Extension.select(Extension.number, Extension.portal_enabled).tuples()) == \
+            {"201": True, "202": False}
+
+
+def test_an_admin_account_gets_a_generated_password_that_logs_in(data):
+    from switchctl.services.logins import authenticate
+
+    out = ok(switchctl(data, "account", "add", "boss", "--role", "admin"))
+    password = out.split("password ", 1)[1].strip()
+    assert "already exists" in refused(switchctl(data, "account", "add", "boss", "--role",
+                                                 "operator"))
+    assert "starts with a letter" in refused(switchctl(data, "account", "add", "101",
+                                                       "--role", "admin"))
+    with open_database(f"sqlite:///{data / 'switchctl.sqlite3'}").connection_context():
+        assert authenticate("pbx.local", "boss", password).role == "admin"
+
+
 def test_commands_before_init_say_what_to_do(tmp_path):
     assert "switchctl init" in refused(switchctl(tmp_path, "extension", "list"))
 

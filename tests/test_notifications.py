@@ -11,9 +11,9 @@ from tests.fake_switch import event_frame
 from tests.test_listener import registered
 
 
-def ringing(user, caller, direction="outbound", uuid="b-leg"):
+def ringing(user, caller, direction="outbound", uuid="b-leg", state="RINGING"):
     return event_frame({"Event-Name": "CHANNEL_CALLSTATE", "Unique-ID": uuid,
-                        "Channel-Call-State": "RINGING", "Call-Direction": direction,
+                        "Channel-Call-State": state, "Call-Direction": direction,
                         "Channel-Presence-ID": user, "Caller-Caller-ID-Number": caller})
 
 
