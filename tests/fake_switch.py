@@ -174,11 +174,12 @@ class FakeCall:
     the caller keys for each play_and_get_digits; ``hang_up_at`` makes the caller hang
     up instead of completing that (0-based) application."""
 
-    def __init__(self, port, variables, digits=(), hang_up_at=None):
+    def __init__(self, port, variables, digits=(), hang_up_at=None, vanish_at=None):
         self.port = port
         self.variables = variables
         self.digits = list(digits)
         self.hang_up_at = hang_up_at
+        self.vanish_at = vanish_at  # close the socket without a word at that application
         self.commands = []
         self.executed = []
         self.done = Event()
@@ -221,13 +222,23 @@ class FakeCall:
 
     def _execute(self, sock, message):
         app, arg = message.get("execute-app-name", ""), message.get("execute-app-arg", "")
-        if len(self.executed) == self.hang_up_at:
-            self._hang_up(sock, "ORIGINATOR_CANCEL")
-            return
-        self.executed.append((app, arg))
         complete = {"Event-Name": "CHANNEL_EXECUTE_COMPLETE", "Application": app,
                     "Application-Data": arg, "Application-Response": "_none_",
-                    "variable_current_application": app}
+                    "Answer-State": "answered", "variable_current_application": app}
+        if len(self.executed) == self.vanish_at:
+            self.done.set()
+            sock.shutdown(gsocket.SHUT_RDWR)
+            return
+        if len(self.executed) == self.hang_up_at:
+            # As the real switch: the application starts, the caller hangs up, and it
+            # completes on a channel that is down (Answer-State: hangup).
+            sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))
+            sock.sendall(event_frame({**complete, "Answer-State": "hangup",
+                                      "Hangup-Cause": "NORMAL_CLEARING"}))
+            FakeSwitch._reply(sock, "+OK")
+            self._hang_up(sock, "NORMAL_CLEARING")
+            return
+        self.executed.append((app, arg))
         if app == "play_and_get_digits":
             complete[f"variable_{arg.split()[7]}"] = self.digits.pop(0) if self.digits else ""
         sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))

@@ -8,6 +8,7 @@ import pytest
 from switchctl import prompts
 from switchctl.config import HostPort
 from switchctl.esl.outbound import OutboundServer, socket_data
+from switchctl.esl.session import CallerHungUp
 from tests.fake_switch import FakeCall
 
 
@@ -44,10 +45,29 @@ class SlowFlow:
         self.call.play("silence_stream://1000")
 
 
+class WatchfulFlow:
+    """Notes whether its one prompt came back normally or with the caller gone."""
+
+    outcomes = []
+
+    def __init__(self, call):
+        self.call = call
+
+    def run(self):
+        self.call.answer()
+        try:
+            self.call.play("silence_stream://20000")
+        except CallerHungUp:
+            self.outcomes.append("hung up")
+            raise
+        self.outcomes.append("played")
+
+
 @pytest.fixture
 def server():
     running = OutboundServer(HostPort("127.0.0.1", 0), {
-        "demo": DemoFlow, "broken": BrokenFlow, "slow": SlowFlow}).start()
+        "demo": DemoFlow, "broken": BrokenFlow, "slow": SlowFlow,
+        "watchful": WatchfulFlow}).start()
     yield running
     running.stop()
 
@@ -77,6 +97,24 @@ def test_a_caller_hanging_up_ends_the_flow_quietly(server, caplog):
     call = place(server, "demo", hang_up_at=1)
     assert call.executed == [("answer", "")]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_an_application_cut_short_by_a_hangup_raises_in_the_flow(server):
+    """The real switch completes the interrupted application (Answer-State: hangup)
+    before the hangup: the flow must not take that for a normal end."""
+    WatchfulFlow.outcomes.clear()
+    place(server, "watchful", hang_up_at=1)
+    place(server, "watchful")
+    assert WatchfulFlow.outcomes == ["hung up", "played"]
+
+
+def test_a_switch_that_vanishes_mid_application_ends_the_flow_at_once(server):
+    WatchfulFlow.outcomes.clear()
+    place(server, "watchful", vanish_at=1)
+    with gevent.Timeout(5):  # not the flow's 120 s application timeout
+        while not WatchfulFlow.outcomes:
+            gevent.sleep(0.01)
+    assert WatchfulFlow.outcomes == ["hung up"]
 
 
 def test_a_failing_flow_plays_the_error_prompt_and_hangs_up(server, caplog):

@@ -1,12 +1,12 @@
-"""greenswitch's inbound event-socket client, with the guards its weak spots need.
+"""greenswitch's event-socket connections, with the guards its weak spots need.
 
-- ``send`` never waits forever: every command has a timeout.
 - A frame cut short by the switch (Content-Length more than what arrives before
   EOF) made greenswitch's reader spin without yielding; here it ends the
-  connection instead.
+  connection instead (GuardedReader, inbound and outbound alike).
 - A malformed frame (e.g. no Content-Length where one is needed) ends the
   connection quietly instead of killing the reader greenlet with a traceback.
-``closed`` is set when the connection is over, whatever ended it.
+- Inbound: ``send`` never waits forever (every command has a timeout), and
+  ``closed`` is set when the connection is over, whatever ended it.
 """
 
 import logging
@@ -23,22 +23,9 @@ class ConnectionLost(ConnectionError):
     """The event socket went away (or answered nothing in time)."""
 
 
-class Connection(InboundESL):
-    def __init__(self, host, port, password, timeout=COMMAND_TIMEOUT):
-        super().__init__(host, port, password, timeout=timeout)
-        self.closed = Event()
-
-    def command(self, text):
-        """Send one command and return its reply event, within the timeout."""
-        try:
-            with gevent.Timeout(self.timeout, ConnectionLost(f"no reply to {text.split()[0]}")):
-                return self.send(text)
-        except NotConnectedError:
-            raise ConnectionLost("not connected") from None
-
-    def api(self, text):
-        """The body of ``api <text>``."""
-        return self.command(f"api {text}").data or ""
+class GuardedReader:
+    """Mixin for a greenswitch protocol class: guarded frame reading, and
+    ``connection_over()`` called once the reader has stopped, whatever stopped it."""
 
     @staticmethod
     def _read_socket(sock, length):
@@ -55,4 +42,28 @@ class Connection(InboundESL):
         finally:
             self.connected = False
             self._run = False  # greenswitch's flag that stops its event-processing loop
-            self.closed.set()
+            self.connection_over()
+
+    def connection_over(self):
+        """Override: what to do once nothing more will be read."""
+
+
+class Connection(GuardedReader, InboundESL):
+    def __init__(self, host, port, password, timeout=COMMAND_TIMEOUT):
+        super().__init__(host, port, password, timeout=timeout)
+        self.closed = Event()
+
+    def command(self, text):
+        """Send one command and return its reply event, within the timeout."""
+        try:
+            with gevent.Timeout(self.timeout, ConnectionLost(f"no reply to {text.split()[0]}")):
+                return self.send(text)
+        except NotConnectedError:
+            raise ConnectionLost("not connected") from None
+
+    def api(self, text):
+        """The body of ``api <text>``."""
+        return self.command(f"api {text}").data or ""
+
+    def connection_over(self):
+        self.closed.set()

@@ -9,10 +9,12 @@ logged, the caller hears an error prompt and the call is hung up: no dead air.
 
 import logging
 
+from gevent.queue import Empty
 from gevent.server import StreamServer
 from greenswitch.esl import NotConnectedError, OutboundSession, OutboundSessionHasGoneAway
 
 from switchctl import prompts
+from switchctl.esl.connection import GuardedReader
 from switchctl.esl.session import CallerHungUp, CallSession
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,26 @@ FLOW_VARIABLE = "switchctl_flow"
 def socket_data(address):
     """The ``socket`` application's argument for our server (``full`` lets flows use api)."""
     return f"{address.host}:{address.port} async full"
+
+
+class CallSocket(GuardedReader, OutboundSession):
+    """greenswitch's outbound session, guarded. When the switch closes the socket,
+    greenswitch stops processing events it has already read, so a flow waiting on the
+    completion of an application cut short by a hangup would wait for its timeout.
+    Here those events are still handled, then every remaining waiter is told the call
+    has gone."""
+
+    def connection_over(self):
+        while True:
+            try:
+                event = self._esl_event_queue.get_nowait()
+            except Empty:
+                break
+            self.on_event(event)
+        gone = [result for waiting in self.expected_events.values() for *_, result in waiting]
+        for result in gone + list(self._commands_sent):
+            if not result.ready():
+                result.set_exception(OutboundSessionHasGoneAway())
 
 
 class OutboundServer:
@@ -41,7 +63,7 @@ class OutboundServer:
         self.server.stop(timeout=2)
 
     def _handle(self, sock, address):
-        session = OutboundSession(address, sock)
+        session = CallSocket(address, sock)
         try:
             session.connect()
             session.myevents()

@@ -36,7 +36,9 @@ class CallSession:
                 event = self.session.call_command(application, argument or None, block=True)
         except (OutboundSessionHasGoneAway, NotConnectedError, OSError):
             raise CallerHungUp(application) from None
-        if event is None:
+        # A caller hanging up mid-application still gets a CHANNEL_EXECUTE_COMPLETE (the
+        # application was cut short), but on a channel that is down.
+        if event is None or event.headers.get("Answer-State") == "hangup":
             raise CallerHungUp(application)
         return event.headers
 

@@ -2,6 +2,7 @@
 
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 SCENARIOS = Path(__file__).parent / "sipp"
@@ -18,18 +19,34 @@ def _sipp(*args):
     return ["sipp", *args, "-i", "127.0.0.1", "-m", "1", "-nostdin", "-timeout", f"{TIMEOUT}s"]
 
 
-def register(sip, number, password, port):
-    """REGISTER ``number`` with digest auth from 127.0.0.1:``port``; True on 200."""
+def register(sip, number, password, port, expires=300):
+    """REGISTER ``number`` with digest auth from 127.0.0.1:``port`` (``expires=0``
+    unregisters that contact); True on 200."""
     command = _sipp(str(sip), "-sf", str(SCENARIOS / "register.xml"), "-s", number,
-                    "-au", number, "-ap", password, "-p", str(port), "-aa")
+                    "-au", number, "-ap", password, "-p", str(port), "-aa",
+                    "-key", "expires", str(expires))
     return subprocess.run(command, capture_output=True, timeout=TIMEOUT + 5,
                           check=False).returncode == 0
 
 
 def answering_phone(port):
-    """A phone on ``port`` that answers one call and waits for its BYE (sipp's uas)."""
-    return subprocess.Popen(_sipp("-sn", "uas", "-p", str(port)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    """A phone on ``port`` that answers one call and waits for its BYE (sipp's uas),
+    returned once it listens (an INVITE to a closed port fails at once with 503)."""
+    phone = subprocess.Popen(_sipp("-sn", "uas", "-p", str(port)), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and phone.poll() is None and _port_free(port):
+        time.sleep(0.02)
+    return phone
+
+
+def _port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def dial_code(sip, caller, password, code):
@@ -52,11 +69,15 @@ def call_answered_by_phone(sip, caller, password, destination, port):
             phone.kill()
 
 
-def call(sip, caller, password, destination):
-    """``caller`` dials ``destination``, answers the 407 challenge, talks 1 s and hangs up;
-    True when the call was answered and ended cleanly."""
+def calling(sip, caller, password, destination):
+    """``caller`` dials ``destination``, answers the 407 challenge, talks 1 s and hangs up:
+    the running sipp (exit code 0 when the call was answered and ended cleanly)."""
     command = _sipp(str(sip), "-sf", str(SCENARIOS / "call.xml"), "-s", destination,
                     "-key", "caller", caller, "-au", caller, "-ap", password,
                     "-p", str(free_udp_port()))
-    return subprocess.run(command, capture_output=True, timeout=TIMEOUT + 5,
-                          check=False).returncode == 0
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def call(sip, caller, password, destination):
+    """``calling``, waited for; True when the call was answered and ended cleanly."""
+    return calling(sip, caller, password, destination).wait(timeout=TIMEOUT + 5) == 0
