@@ -1,60 +1,28 @@
 """The portal's live stream, end to end: the fake switch emits, ``switchctl serve`` (a
 separate process) follows it, and a logged-in user's /events stream carries the news."""
 
-import gevent
 import pytest
-import requests
 
-from switchctl import config as config_module
-from switchctl.db import open_database
-from switchctl.services.contacts import add_contact
-from switchctl.services.domains import find_domain
-from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
-from tests.fake_switch import FakeSwitch
-from tests.portal_helpers import log_in_http
+from tests.live_office import live_office
 from tests.sse_client import EventStream
-from tests.test_listener import NO_ROWS, registered, unregistered
+from tests.test_listener import registered, unregistered
 from tests.test_notifications import ringing
-
-
-def log_in(base, number, password):
-    """A requests session logged in; run in a thread so the fake switch keeps serving."""
-    def work():
-        session = requests.Session()
-        log_in_http(session, base, number, password)
-        return session.cookies.get_dict()
-    return gevent.get_hub().threadpool.apply(work)
 
 
 @pytest.fixture
 def office(tmp_path):
-    """``switchctl serve`` on the demo office, following a fake switch."""
-    init = switchctl(tmp_path, "init", "--demo")
-    assert init.returncode == 0, init.stderr
-    db = open_database(config_module.load({"SWITCHCTL_DATA": str(tmp_path)}).database)
-    with db.connection_context():
-        add_contact(find_domain("pbx.local"), "ACME Sales", "13800000000")
-    db.close()
-    switch = FakeSwitch(answers={"show registrations as json": NO_ROWS,
-                                 "show channels as json": NO_ROWS}).start()
-    port = free_tcp_port()
-    process = start_serve(tmp_path, f"127.0.0.1:{port}",
-                          SWITCHCTL_ESL=f"127.0.0.1:{switch.port}")
-    switch.wait_for_command("api show channels as json")
-    streams = []
+    with live_office(tmp_path) as running:
+        streams = []
 
-    def open_stream(number):
-        cookies = log_in(f"http://127.0.0.1:{port}", number, demo_passwords(init.stdout)[number])
-        stream = EventStream("127.0.0.1", port, cookies=cookies)
-        streams.append(stream)
-        return stream
+        def open_stream(number):
+            stream = EventStream("127.0.0.1", running.port,
+                                 cookies=running.log_in(number))
+            streams.append(stream)
+            return stream
 
-    yield switch, open_stream, port
-    for stream in streams:
-        stream.close()
-    process.kill()
-    process.wait()
-    switch.stop()
+        yield running.switch, open_stream, running.port
+        for stream in streams:
+            stream.close()
 
 
 def test_the_stream_starts_with_every_extension_and_the_switch_link(office):

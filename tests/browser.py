@@ -1,0 +1,41 @@
+"""Real Chromium for portal tests (Debian packages chromium and chromium-driver).
+
+WebDriver calls block this process briefly; waiting is done with ``until`` (gevent
+sleeps), so a fake switch living in this process keeps serving meanwhile.
+"""
+
+import shutil
+
+import gevent
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def chromium():
+    """A headless Chromium driver, or a skip saying what is missing."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Chromium is not installed (Debian packages chromium, chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1200,900"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def until(probe, seconds=10, what="the page to change"):
+    """Poll ``probe`` until it returns something true; fail with ``what`` otherwise."""
+    deadline = gevent.get_hub().loop.now() + seconds
+    while True:
+        result = probe()
+        if result:
+            return result
+        if gevent.get_hub().loop.now() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        gevent.sleep(0.1)
