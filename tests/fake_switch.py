@@ -1,14 +1,20 @@
 """A fake FreeSWITCH event socket for component tests: the real wire protocol on port 0.
 
-Inbound side only (what switchctl's listener uses): ``auth/request`` on connect,
-``auth``, ``event plain``, ``filter``, ``api`` (scripted answers), ``bgapi`` with its
-BACKGROUND_JOB event, ``exit`` with the disconnect notice. Framing follows the
-captures: command/reply without Content-Length; api/response with Content-Type
-first; events with Content-Length first and %-encoded plain headers. Every
-command is recorded; tests inject events (captured or built) and can cut the
-connection, or send a truncated frame.
+FakeSwitch is the inbound side (what switchctl's listener uses): ``auth/request`` on
+connect, ``auth``, ``event plain|json <names>``, ``filter <header> <value>`` (and
+``filter delete``), ``api`` (scripted answers), ``bgapi`` with its BACKGROUND_JOB
+event, ``exit`` with the disconnect notice. Framing follows the captures:
+command/reply without Content-Length; api/response with Content-Type first; events
+with Content-Length first, plain ones with %-encoded headers, JSON ones with the body
+as ``_body``. Every command is recorded; tests inject events (``emit`` sends raw
+bytes to everyone, ``emit_event`` honours each client's format, subscription and
+filters) and can cut the connection, or send a truncated frame.
+
+FakeCall is the outbound side: one call connecting to our outbound server.
 """
 
+import dataclasses
+import json
 import socket
 import uuid as uuid_module
 from urllib.parse import quote
@@ -34,6 +40,49 @@ def read_lines(reader):
         lines.append(line.rstrip(b"\n"))
 
 
+def json_event_frame(headers, body=b""):
+    """A ``text/event-json`` frame, as FreeSWITCH sends one (a body goes in ``_body``)."""
+    document = dict(headers)
+    if body:
+        document["Content-Length"] = str(len(body))
+        document["_body"] = body.decode()
+    inner = json.dumps(document, separators=(",", ":")).encode()
+    return b"Content-Length: %d\nContent-Type: text/event-json\n\n" % len(inner) + inner
+
+
+@dataclasses.dataclass
+class Subscription:
+    """What one inbound client asked for: ``event <format> <names>`` and its filters."""
+
+    format: str = ""
+    names: set = dataclasses.field(default_factory=set)
+    filters: list = dataclasses.field(default_factory=list)  # (header, value)
+
+    def subscribe(self, words):
+        self.format = words[0] if words else "plain"
+        self.names |= set(words[1:])
+
+    def filter(self, words):
+        if words[:1] == ["delete"]:
+            header, value = (words[1:] + ["", ""])[:2]
+            self.filters = [(h, v) for h, v in self.filters
+                            if h != header or (value and v != value)]
+        elif len(words) >= 2:
+            self.filters.append((words[0], " ".join(words[1:])))
+
+    def wants(self, headers):
+        name = headers.get("Event-Name", "")
+        # As mod_event_socket: a CUSTOM event needs its subclass listed after CUSTOM.
+        listed = "ALL" in self.names or (name in self.names and (
+            name != "CUSTOM" or headers.get("Event-Subclass") in self.names))
+        passes = not self.filters or any(str(headers.get(h)) == v for h, v in self.filters)
+        return bool(self.format) and listed and passes
+
+    def frame(self, headers, body):
+        maker = json_event_frame if self.format == "json" else event_frame
+        return maker(headers, body)
+
+
 def event_frame(headers, body=b""):
     """A ``text/event-plain`` frame of ``headers`` (name -> value, %-encoded) and an
     optional body, which gets its own inner Content-Length as FreeSWITCH sends it."""
@@ -50,6 +99,7 @@ class FakeSwitch:
         self.answers = dict(answers or {})  # api command -> body
         self.commands = []
         self.clients = []
+        self.subscriptions = {}  # client socket -> Subscription
         self.subscribed = Event()
         self.command_seen = Queue()
         self.server = StreamServer(("127.0.0.1", 0), self._serve)
@@ -69,6 +119,7 @@ class FakeSwitch:
 
     def _serve(self, sock, address):
         self.clients.append(sock)
+        self.subscriptions[sock] = Subscription()
         reader = sock.makefile("rb")
         try:
             sock.sendall(b"Content-Type: auth/request\n\n")
@@ -102,10 +153,17 @@ class FakeSwitch:
             sock.sendall(b"Content-Type: api/response\nContent-Length: %d\n\n" % len(body) + body)
         elif verb == "bgapi":
             self._bgapi(sock, rest)
+        elif verb == "event":
+            subscription = self.subscriptions[sock]
+            subscription.subscribe(rest.split())
+            self._reply(sock, f"+OK event listener enabled {subscription.format}")
+            self.subscribed.set()
+        elif verb == "filter":
+            self.subscriptions[sock].filter(rest.split())
+            header, _, value = rest.partition(" ")
+            self._reply(sock, f"+OK filter added. [{header}]=[{value}]")
         else:
-            self._reply(sock, "+OK event listener enabled plain" if verb == "event" else "+OK")
-            if verb == "event":
-                self.subscribed.set()
+            self._reply(sock, "+OK")
         return True
 
     def _auth(self, sock, password):
@@ -125,8 +183,13 @@ class FakeSwitch:
         sock.sendall(f"Content-Type: command/reply\nReply-Text: +OK Job-UUID: {job}\n"
                      f"Job-UUID: {job}\n\n".encode())
         result = self._answer(command).encode()
-        sock.sendall(event_frame({"Event-Name": "BACKGROUND_JOB", "Job-UUID": job,
-                                  "Job-Command": command.split(" ")[0]}, result))
+        name, _, argument = command.partition(" ")
+        headers = {"Event-Name": "BACKGROUND_JOB", "Job-UUID": job, "Job-Command": name}
+        if argument:
+            headers["Job-Command-Arg"] = argument
+        subscription = self.subscriptions.get(sock)
+        if subscription and subscription.wants(headers):  # an event like any other
+            sock.sendall(subscription.frame(headers, result))
 
     @staticmethod
     def _reply(sock, text):
@@ -140,6 +203,7 @@ class FakeSwitch:
     def _close(self, sock):
         if sock in self.clients:
             self.clients.remove(sock)
+        self.subscriptions.pop(sock, None)
         try:
             # shutdown first: the reader's makefile() would keep the descriptor open.
             sock.shutdown(socket.SHUT_RDWR)
@@ -151,6 +215,14 @@ class FakeSwitch:
         """Send raw frame bytes (a captured frame, or event_frame(...)) to every client."""
         for sock in list(self.clients):
             sock.sendall(frame)
+
+    def emit_event(self, headers, body=b""):
+        """Send an event to each client that subscribed to it and whose filters pass it,
+        in that client's format (plain or json)."""
+        for sock in list(self.clients):
+            subscription = self.subscriptions.get(sock)
+            if subscription and subscription.wants(headers):
+                sock.sendall(subscription.frame(headers, body))
 
     def cut(self):
         """Drop every connection without a word, as a crashing switch would."""
@@ -239,9 +311,13 @@ class FakeCall:
             self._hang_up(sock, "NORMAL_CLEARING")
             return
         self.executed.append((app, arg))
-        if app == "play_and_get_digits":
-            complete[f"variable_{arg.split()[7]}"] = self.digits.pop(0) if self.digits else ""
         sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))
+        if app == "play_and_get_digits":
+            keyed = self.digits.pop(0) if self.digits else ""
+            for digit in keyed:  # the caller's keys, as the transcript shows them
+                sock.sendall(event_frame({"Event-Name": "DTMF", "DTMF-Digit": digit,
+                                          "DTMF-Duration": "1280", "DTMF-Source": "ENDPOINT"}))
+            complete[f"variable_{arg.split()[7]}"] = keyed
         sock.sendall(event_frame(complete))
         FakeSwitch._reply(sock, "+OK")
         if app == "hangup":
