@@ -198,3 +198,31 @@ def test_a_cut_event_socket_resynchronises_from_the_real_switch(fs_address, serv
         view.listener.stop()
         runner.kill()
         register(sip_address, "104", served["104"], port_104, expires=0)
+
+
+def test_the_portal_stream_shows_a_real_registration(esl, served, sip_address):
+    """A logged-in portal user's /events carries the state change a real REGISTER makes."""
+    import requests
+
+    from tests.portal_helpers import log_in_http
+    from tests.sse_client import EventStream
+
+    api(esl, "sofia profile internal flush_inbound_reg 105@pbx.local")
+    assert settled_state(served, "105", "unavailable") == "unavailable"
+    session = requests.Session()
+    log_in_http(session, f"http://{served.http}", "101", served["101"])
+    host, port = served.http.rsplit(":", 1)
+    stream = EventStream(host, int(port), cookies=session.cookies.get_dict())
+    phone_port = free_udp_port()
+    try:
+        snapshot = stream.next_named("extensions")
+        assert snapshot["online"] is True
+        assert {r["number"]: r["state"] for r in snapshot["extensions"]}["105"] == "unavailable"
+        registering = gevent.get_hub().threadpool.spawn(
+            register, sip_address, "105", served["105"], phone_port)
+        assert stream.next_named("state", timeout=TIMEOUT) == {"extension": "105",
+                                                               "state": "idle"}
+        assert registering.get(timeout=TIMEOUT + 5)
+    finally:
+        stream.close()
+        register(sip_address, "105", served["105"], phone_port, expires=0)
