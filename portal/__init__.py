@@ -3,9 +3,10 @@
 import logging
 
 import peewee
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import auth, live
 from portal.throttle import LoginThrottle
@@ -16,7 +17,8 @@ from switchctl.models import database
 
 log = logging.getLogger(__name__)
 # Scripts and styles come from our own static folder only: no inline code can run.
-CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
 
 
 def create_app(config, live_view=None):
@@ -27,6 +29,11 @@ def create_app(config, live_view=None):
         SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=1024 * 1024, WTF_CSRF_TIME_LIMIT=None,
         SWITCHCTL=config, LIVE=live_view, LOGIN_THROTTLE=LoginThrottle())
+    if config.portal_proxies:
+        # Behind N reverse proxies: believe their X-Forwarded-For (the address the
+        # login throttle counts) and -Proto, and nobody else's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.portal_proxies,
+                                x_proto=config.portal_proxies)
     CSRFProtect(app)
     logins = LoginManager(app)
     logins.user_loader(load_user)
@@ -53,6 +60,8 @@ def create_app(config, live_view=None):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if session.get("_user_id"):  # no user's page from the cache after log-out
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(CSRFError)

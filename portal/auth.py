@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+import gevent
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -10,7 +11,8 @@ from wtforms.validators import InputRequired, Length
 
 from portal.users import PortalUser
 from switchctl.services.domains import find_domain, portal_enabled
-from switchctl.services.logins import LoginRefused, authenticate
+from switchctl.passwords import check_hash
+from switchctl.services.logins import LoginRefused, authenticate, login_name
 
 blueprint = Blueprint("auth", __name__)
 
@@ -21,10 +23,18 @@ class LoginForm(FlaskForm):
 
 
 def safe_next(target):
-    """Only a path on this site: never an open redirect."""
+    """Only a plain path on this site: never an open redirect, never a header break."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if not target.isascii() or not target.isprintable() or " " in target:
+        return None
     return target if not urlsplit(target).netloc else None
+
+
+def check_in_thread(stored, password):
+    """The account hash check in a worker thread: it is slow on purpose, and the
+    process's one event loop also answers FreeSWITCH."""
+    return gevent.get_hub().threadpool.apply(check_hash, (stored, password))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -39,26 +49,22 @@ def login():
     if request.method == "GET":
         return render_template("login.html", **page)
     if not form.validate():
-        return render_template("login.html", error=_form_error(form), **page), 400
-    address, name = request.remote_addr or "?", form.username.data
+        return render_template("login.html", error="Enter your extension number and "
+                               "password.", **page), 400
+    address, name = request.remote_addr or "?", login_name(form.username.data)
     wait = throttle.wait_seconds(address, name)
     if wait:
         return render_template("login.html", error=f"Too many failed logins. Try again in "
                                f"{wait} seconds.", **page), 429
     try:
-        principal = authenticate(settings.domain, name, form.password.data)
+        principal = authenticate(current_app.config["SECRET_KEY"], settings.domain, name,
+                                 form.password.data, slow_check=check_in_thread)
     except LoginRefused as refused:
         throttle.failed(address, name)
         return render_template("login.html", error=f"Login refused: {refused}.", **page), 401
     throttle.succeeded(address, name)
     login_user(PortalUser(principal))
     return redirect(safe_next(request.args.get("next")) or url_for("live.extensions"))
-
-
-def _form_error(form):
-    if form.csrf_token.errors:
-        return "The form has expired; please log in again."
-    return "Enter your extension number and password."
 
 
 @blueprint.post("/logout")

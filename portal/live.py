@@ -7,6 +7,7 @@ name of a contact the user may see) and the switch's link (``switch``).
 """
 
 import json
+import time
 
 import peewee
 from flask import Blueprint, Response, current_app, render_template
@@ -75,46 +76,63 @@ def events():
     if live is None:
         return Response("no event listener in this process\n", 503, mimetype="text/plain")
     principal = current_user.principal
-    topics = [EVERYONE, domain_topic(principal.domain_name)]
-    if principal.user:
-        topics.append(principal.user)
-    queue = live.hub.subscribe(*topics)  # before the snapshot: no change falls between
-    try:
-        snapshot = {"online": switch_online(live),
-                    "extensions": extension_rows(principal.domain_name, live)}
-    except Exception:
-        live.hub.unsubscribe(queue)
-        raise
-    response = Response(_stream(live, queue, principal.session_id, snapshot),
+    extension_rows(principal.domain_name, None)  # the database answers, or this is a 503
+    response = Response(_stream(live, principal, current_app.config["SECRET_KEY"]),
                         mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # a proxy in front must not hold events
     return response
 
 
-def _still_allowed(session_id):
+def _still_allowed(key, session_id):
     """Password changed or access withdrawn ends the stream; a database outage does not."""
     try:
-        return load_principal(session_id) is not None
+        return load_principal(key, session_id) is not None
     except peewee.PeeweeException:
         reset(database)
         return True
 
 
-def _stream(live, queue, session_id, snapshot):
+def _snapshot(live, principal):
     try:
-        yield f"retry: {RETRY_MS}\n" + event("extensions", snapshot)
-        while True:
-            try:
-                message = queue.get(timeout=KEEPALIVE_SECONDS)
-            except Empty:
-                if not _still_allowed(session_id):
-                    yield event("logout", {})
-                    return
-                yield ": keep-alive\n\n"
-                continue
-            text = message_event(message)
-            if text:
-                yield text
+        rows = extension_rows(principal.domain_name, live)
+    except peewee.PeeweeException:
+        reset(database)
+        return None
+    return event("extensions", {"online": switch_online(live), "extensions": rows})
+
+
+def _stream(live, principal, key):
+    """The stream's text. Subscribed only once it is read (a HEAD request never is), and
+    unsubscribed however it ends."""
+    topics = [EVERYONE, domain_topic(principal.domain_name)]
+    if principal.user:
+        topics.append(principal.user)
+    queue = live.hub.subscribe(*topics)  # before the snapshot: no change falls between
+    try:
+        snapshot = _snapshot(live, principal)
+        if snapshot is None:
+            yield event("unavailable", {})  # the page retries later
+            return
+        yield f"retry: {RETRY_MS}\n" + snapshot
+        yield from _follow(queue, key, principal.session_id)
     finally:
         live.hub.unsubscribe(queue)
+
+
+def _follow(queue, key, session_id):
+    """Messages as events, a keep-alive when quiet, and the session checked again every
+    KEEPALIVE_SECONDS, busy or not."""
+    check_at = time.monotonic() + KEEPALIVE_SECONDS
+    while True:
+        try:
+            text = message_event(queue.get(timeout=max(0.0, check_at - time.monotonic())))
+        except Empty:
+            text = ": keep-alive\n\n"
+        if time.monotonic() >= check_at:
+            if not _still_allowed(key, session_id):
+                yield event("logout", {})
+                return
+            check_at = time.monotonic() + KEEPALIVE_SECONDS
+        if text:
+            yield text

@@ -1,13 +1,17 @@
 """Failed-login throttling: too many failures lock a name (and an address) for a while.
 
-Kept in memory: one ``switchctl serve`` process answers the portal. Only failures
-count; a success clears the name's record.
+Three counts, each over the last WINDOW seconds: a name from one address, any name
+from one address, and a name from anywhere (someone spreading guesses over many
+addresses; it also means anyone can keep a name locked by failing on purpose, the
+usual price of an account lock). Kept in memory: one ``switchctl serve`` process
+answers the portal. Only failures count; a success clears that name from that address.
 """
 
 import time
 
 NAME_LIMIT = 5  # failures for one name from one address
 ADDRESS_LIMIT = 20  # failures from one address, whatever the name
+ANYWHERE_LIMIT = 20  # failures for one name, from any address
 WINDOW = 300  # seconds a failure is remembered
 
 
@@ -28,7 +32,8 @@ class LoginThrottle:
     def wait_seconds(self, address, name):
         """0 when a login may be tried now, else how long until it may."""
         waits = []
-        for key, limit in (((address, name.lower()), NAME_LIMIT), ((address, None), ADDRESS_LIMIT)):
+        for key, limit in zip(self._keys(address, name),
+                              (NAME_LIMIT, ADDRESS_LIMIT, ANYWHERE_LIMIT)):
             recent = self._recent(key)
             if len(recent) >= limit:
                 waits.append(recent[-limit] + WINDOW - self.clock())
@@ -36,11 +41,15 @@ class LoginThrottle:
 
     def failed(self, address, name):
         now = self.clock()
-        for key in ((address, name.lower()), (address, None)):
+        for key in self._keys(address, name):
             self.failures.setdefault(key, []).append(now)
         if len(self.failures) > 100_000:  # a flood of names: forget the stale ones
             for key in list(self.failures):
                 self._recent(key)
+
+    @staticmethod
+    def _keys(address, name):
+        return (address, name.lower()), (address, None), (None, name.lower())
 
     def succeeded(self, address, name):
         self.failures.pop((address, name.lower()), None)

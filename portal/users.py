@@ -1,6 +1,7 @@
 """The portal's logged-in user, as flask-login wants it."""
 
 import flask_login
+from flask import current_app
 
 from switchctl.services.logins import load_principal
 
@@ -18,5 +19,5 @@ class PortalUser(flask_login.UserMixin):
 
 
 def load_user(session_id):
-    principal = load_principal(session_id)
+    principal = load_principal(current_app.config["SECRET_KEY"], session_id)
     return None if principal is None else PortalUser(principal)

@@ -41,6 +41,7 @@ class Config:
     http_credentials: str
     secret_key: str
     log_level: str
+    portal_proxies: int = 0
 
     def __repr__(self):
         shown = {
@@ -66,6 +67,7 @@ DEFAULTS = {
     "http_credentials": "",
     "secret_key": "",
     "log_level": "INFO",
+    "portal_proxies": "0",
 }
 
 
@@ -109,6 +111,7 @@ def _build(raw):
         http_credentials=_credentials(raw["http_credentials"]),
         secret_key=raw["secret_key"],
         log_level=raw["log_level"].upper(),
+        portal_proxies=_proxies(raw["portal_proxies"]),
     )
 
 
@@ -132,6 +135,13 @@ def _networks(text):
         return tuple(ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip())
     except ValueError as exc:
         raise ConfigError(f"xml_curl_allow: {exc}") from None
+
+
+def _proxies(text):
+    if not text.strip().isdigit() or int(text) > 5:
+        raise ConfigError(f"portal_proxies: expected a number of proxies from 0 to 5, "
+                          f"got {text!r}")
+    return int(text)
 
 
 def _credentials(text):

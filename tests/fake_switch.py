@@ -293,6 +293,8 @@ class FakeCall:
         return captured.replace(marker, extra + marker, 1).encode()
 
     def _execute(self, sock, message):
+        """As in the transcript: the command's +OK first, then CHANNEL_EXECUTE, then (the
+        caller's DTMF and) CHANNEL_EXECUTE_COMPLETE."""
         app, arg = message.get("execute-app-name", ""), message.get("execute-app-arg", "")
         complete = {"Event-Name": "CHANNEL_EXECUTE_COMPLETE", "Application": app,
                     "Application-Data": arg, "Application-Response": "_none_",
@@ -301,17 +303,17 @@ class FakeCall:
             self.done.set()
             sock.shutdown(gsocket.SHUT_RDWR)
             return
+        FakeSwitch._reply(sock, "+OK")
+        sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))
         if len(self.executed) == self.hang_up_at:
-            # As the real switch: the application starts, the caller hangs up, and it
-            # completes on a channel that is down (Answer-State: hangup).
-            sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))
+            # As the real switch: the caller hangs up during the application, which
+            # then completes on a channel that is down (Answer-State: hangup).
+            self.executed.append((app, arg))
             sock.sendall(event_frame({**complete, "Answer-State": "hangup",
                                       "Hangup-Cause": "NORMAL_CLEARING"}))
-            FakeSwitch._reply(sock, "+OK")
             self._hang_up(sock, "NORMAL_CLEARING")
             return
         self.executed.append((app, arg))
-        sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))
         if app == "play_and_get_digits":
             keyed = self.digits.pop(0) if self.digits else ""
             for digit in keyed:  # the caller's keys, as the transcript shows them
@@ -319,7 +321,6 @@ class FakeCall:
                                           "DTMF-Duration": "1280", "DTMF-Source": "ENDPOINT"}))
             complete[f"variable_{arg.split()[7]}"] = keyed
         sock.sendall(event_frame(complete))
-        FakeSwitch._reply(sock, "+OK")
         if app == "hangup":
             self._hang_up(sock, arg or "NORMAL_CLEARING")
 

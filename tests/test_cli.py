@@ -136,7 +136,7 @@ def test_an_admin_account_gets_a_generated_password_that_logs_in(data):
     assert "starts with a letter" in refused(switchctl(data, "account", "add", "101",
                                                        "--role", "admin"))
     with open_database(f"sqlite:///{data / 'switchctl.sqlite3'}").connection_context():
-        assert authenticate("pbx.local", "boss", password).role == "admin"
+        assert authenticate("key", "pbx.local", "boss", password).role == "admin"
 
 
 def test_commands_before_init_say_what_to_do(tmp_path):

@@ -29,6 +29,8 @@ def test_environment_wins_over_the_file(tmp_path):
     ("SWITCHCTL_DOMAIN", "bad domain!", "SIP domain"),
     ("SWITCHCTL_XML_CURL_ALLOW", "10.0.0.0/33", "xml_curl_allow"),
     ("SWITCHCTL_HTTP_CREDENTIALS", "nocolon", "USER:PASSWORD"),
+    ("SWITCHCTL_PORTAL_PROXIES", "yes", "portal_proxies"),
+    ("SWITCHCTL_PORTAL_PROXIES", "9", "portal_proxies"),
 ])
 def test_bad_values_are_named(name, value, message):
     with pytest.raises(config.ConfigError, match=message):

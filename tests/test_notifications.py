@@ -77,3 +77,17 @@ def test_an_unsubscribed_queue_hears_nothing_more():
     hub.unsubscribe(queue)
     hub.publish("@pbx.local", "x")
     assert queue.empty() and not hub.subscribers
+
+
+def test_a_failing_link_observer_does_not_stop_the_reconnecting(live):
+    view, switch = live
+
+    def broken(online):
+        raise RuntimeError("a bug in an observer")
+
+    view.listener.link_observers.insert(0, broken)
+    queue = view.hub.subscribe(EVERYONE)
+    switch.cut()
+    assert queue.get(timeout=5) == SwitchLink(False)
+    assert queue.get(timeout=5) == SwitchLink(True)
+    assert view.listener.resyncs == 2

@@ -63,11 +63,29 @@ class WatchfulFlow:
         self.outcomes.append("played")
 
 
+class VoiceMessageFlow:
+    """Records until the caller hangs up (how messages usually end), then tries to thank."""
+
+    outcomes = []
+
+    def __init__(self, call):
+        self.call = call
+
+    def run(self):
+        self.call.answer()
+        self.outcomes.append(("hung up", self.call.record("/tmp/message.wav", 60)))
+        try:
+            self.call.play("ivr/ivr-thank_you.wav")
+        except CallerHungUp:
+            self.outcomes.append(("then", "hung up"))
+            raise
+
+
 @pytest.fixture
 def server():
     running = OutboundServer(HostPort("127.0.0.1", 0), {
         "demo": DemoFlow, "broken": BrokenFlow, "slow": SlowFlow,
-        "watchful": WatchfulFlow}).start()
+        "watchful": WatchfulFlow, "message": VoiceMessageFlow}).start()
     yield running
     running.stop()
 
@@ -95,7 +113,8 @@ def test_a_flow_runs_and_its_commands_reach_the_switch(server):
 def test_a_caller_hanging_up_ends_the_flow_quietly(server, caplog):
     caplog.set_level(logging.DEBUG)
     call = place(server, "demo", hang_up_at=1)
-    assert call.executed == [("answer", "")]
+    # The prompt started, the caller hung up in it: nothing more was asked of the switch.
+    assert [app for app, _ in call.executed] == ["answer", "play_and_get_digits"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -106,6 +125,19 @@ def test_an_application_cut_short_by_a_hangup_raises_in_the_flow(server):
     place(server, "watchful", hang_up_at=1)
     place(server, "watchful")
     assert WatchfulFlow.outcomes == ["hung up", "played"]
+
+
+def test_a_recording_ended_by_hanging_up_is_a_normal_end_of_the_recording(server):
+    VoiceMessageFlow.outcomes.clear()
+    place(server, "message", hang_up_at=1)
+    with gevent.Timeout(5):
+        while len(VoiceMessageFlow.outcomes) < 2:
+            gevent.sleep(0.01)
+    assert VoiceMessageFlow.outcomes == [("hung up", True), ("then", "hung up")]
+    VoiceMessageFlow.outcomes.clear()
+    call = place(server, "message")
+    assert VoiceMessageFlow.outcomes[0] == ("hung up", False)
+    assert call.executed[1] == ("record", "/tmp/message.wav 60 200 3")
 
 
 def test_a_switch_that_vanishes_mid_application_ends_the_flow_at_once(server):

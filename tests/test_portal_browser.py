@@ -45,8 +45,8 @@ def state_of(browser, number):
 
 def test_the_extension_list_follows_the_switch_without_a_reload(office, browser):
     log_in(browser, office, "102")
-    until(lambda: "connected" in browser.find_element(By.ID, "switch-link").text,
-          what="the event stream")
+    table = browser.find_element(By.ID, "extensions")
+    until(lambda: table.get_attribute("data-live") == "on", what="the event stream")
     assert state_of(browser, "103") == "unavailable"
     browser.execute_script(NOTIFICATION_SPY)
 

@@ -81,8 +81,10 @@ def test_without_a_login_the_stream_is_refused(office):
     stream.close()
 
 
-def test_a_stream_ends_with_logout_once_access_is_withdrawn(config, live_view, monkeypatch):
-    """In-process: keep-alives come quickly here, and each re-checks the session."""
+@pytest.fixture
+def in_process(config, live_view, monkeypatch):
+    """The portal app in this process on a LiveView of a fake switch, 101 logged in; the
+    session is re-checked every 50 ms here."""
     import portal
     from portal import live as live_pages
     from switchctl.services.domains import ensure_domain, set_portal_enabled
@@ -97,9 +99,50 @@ def test_a_stream_ends_with_logout_once_access_is_withdrawn(config, live_view, m
     view, _ = live_view
     browser = portal.create_app(config, view).test_client()
     log_in_client(browser, "101", "Passw0rd101")
+    return browser, view, lambda: set_portal_access(domain, ["101"], False)
+
+
+def test_a_stream_ends_with_logout_once_access_is_withdrawn(in_process):
+    browser, view, withdraw = in_process
     chunks = iter(browser.get("/events", buffered=False).response)
     assert b"event: extensions" in next(chunks)
     assert next(chunks) == b": keep-alive\n\n"
-    set_portal_access(domain, ["101"], False)
+    withdraw()
     assert next(chunks).startswith(b"event: logout")
-    assert next(chunks, None) is None and not view.hub.subscribers.get("101@pbx.local")
+    assert next(chunks, None) is None and not view.hub.subscribers
+
+
+def test_a_busy_stream_still_ends_when_access_is_withdrawn(in_process):
+    """Messages keep coming faster than the check interval: the check runs anyway."""
+    import gevent
+
+    from switchctl.esl.notifications import StateChange
+
+    browser, view, withdraw = in_process
+    chunks = iter(browser.get("/events", buffered=False).response)
+    assert b"event: extensions" in next(chunks)
+    withdraw()
+
+    def chatter():
+        while True:
+            view.hub.publish("@pbx.local", StateChange("102@pbx.local", "idle"))
+            gevent.sleep(0.005)
+
+    talker = gevent.spawn(chatter)
+    seen = []
+    try:
+        for chunk in chunks:  # ends when the stream does
+            seen.append(chunk)
+            if len(seen) > 1000:
+                break
+    finally:
+        talker.kill()
+    assert seen[-1].startswith(b"event: logout") and b"event: state" in seen[0]
+
+
+def test_a_head_request_leaves_no_subscription_behind(in_process):
+    browser, view, _ = in_process
+    response = browser.head("/events")
+    assert response.status_code == 200 and response.data == b""
+    response.close()
+    assert not view.hub.subscribers

@@ -1,5 +1,6 @@
 """Portal logins: who may log in, throttling, CSRF, sessions ending on a password change."""
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,8 @@ import pytest
 import portal
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
-from switchctl.services.logins import add_account
+from portal.throttle import ADDRESS_LIMIT, ANYWHERE_LIMIT, WINDOW, LoginThrottle
+from switchctl.services.logins import add_account, authenticate, load_principal
 from tests.portal_helpers import csrf_token, log_in, page_error
 
 
@@ -64,12 +66,43 @@ def test_an_admin_logs_in_even_when_the_user_portal_is_off(browser, office):
 
 
 def test_failed_logins_are_throttled_per_name(browser):
-    for _ in range(5):
-        assert log_in(browser, "101", "wrong-password").status_code == 401
+    for name in ("101", " 101", "101 ", "  101", "101"):  # the same name, however typed
+        assert log_in(browser, name, "wrong-password").status_code == 401
     locked = log_in(browser, "101", "Passw0rd101")
     assert locked.status_code == 429
     assert "Too many failed logins" in page_error(locked.get_data(as_text=True))
     assert log_in(browser, "102", "Passw0rd102").status_code == 302  # another name still may
+
+
+def test_the_throttle_counts_per_address_and_per_name_from_anywhere():
+    now = [1000.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for n in range(ADDRESS_LIMIT):
+        throttle.failed("10.0.0.1", f"user{n}")
+    assert throttle.wait_seconds("10.0.0.1", "someone-else") > 0
+    assert throttle.wait_seconds("10.0.0.2", "someone-else") == 0
+    for n in range(ANYWHERE_LIMIT):
+        throttle.failed(f"10.1.0.{n}", "101")
+    assert throttle.wait_seconds("10.2.0.1", "101") > 0
+    now[0] += WINDOW + 1
+    assert throttle.wait_seconds("10.2.0.1", "101") == 0
+    assert throttle.wait_seconds("10.0.0.1", "someone-else") == 0
+
+
+def test_the_session_fingerprint_is_keyed_not_a_plain_hash_of_the_password(app, office):
+    principal = authenticate("key-one", office.name, "101", "Passw0rd101")
+    other = authenticate("key-two", office.name, "101", "Passw0rd101")
+    ha1 = find_extension(office, "101").sip_ha1
+    assert principal.fingerprint != other.fingerprint
+    assert principal.fingerprint not in hashlib.sha256(ha1.encode()).hexdigest()
+    assert load_principal("key-one", principal.session_id) == principal
+    assert load_principal("key-two", principal.session_id) is None
+
+
+@pytest.mark.parametrize("session_id", ["", "e", "x1.abc", "e١.abc", "e1", "a99999.x",
+                                        "e1.\u00e9\u00e9"])
+def test_odd_session_ids_are_no_session(office, session_id):
+    assert load_principal("key", session_id) is None
 
 
 def test_a_post_without_the_csrf_token_is_refused(browser):
@@ -101,10 +134,12 @@ def test_a_session_ends_when_the_password_changes_or_access_is_withdrawn(browser
 
 
 @pytest.mark.parametrize("target, landing", [
-    ("/extensions", "/extensions"),
+    ("/extensions?sort=name", "/extensions?sort=name"),
     ("https://evil.example/", "/extensions"),
     ("//evil.example/", "/extensions"),
     ("/\\evil.example", "/extensions"),
+    ("/%0d%0aSet-Cookie:x=1", "/extensions"),
+    ("/x%00y", "/extensions"),
 ])
 def test_after_login_only_a_local_page_is_followed(browser, target, landing):
     assert log_in(browser, "101", "Passw0rd101", next_url=target).location == landing
@@ -135,3 +170,23 @@ def test_a_database_outage_gets_a_clear_page(browser, db):
     assert response.status_code == 503
     assert "database is not available" in response.get_data(as_text=True)
     assert browser.get("/extensions").status_code == 200  # and back once it is
+
+
+def test_a_users_pages_are_not_kept_in_the_browser_cache(browser):
+    log_in(browser, "101", "Passw0rd101")
+    assert browser.get("/extensions").headers["Cache-Control"] == "no-store"
+
+
+def test_behind_a_proxy_the_throttle_counts_the_forwarded_address(config, office):
+    set_portal_enabled(office, True)
+    set_portal_access(office, ["101"], True)
+    proxied = portal.create_app(config.with_changes(portal_proxies=1)).test_client()
+
+    def attempt(client_address):
+        token = csrf_token(proxied.get("/login").get_data(as_text=True))
+        return proxied.post("/login", headers={"X-Forwarded-For": client_address},
+                            data={"username": "101", "password": "wrong-password",
+                                  "csrf_token": token}).status_code
+
+    assert [attempt("198.51.100.7") for _ in range(6)] == [401] * 5 + [429]
+    assert attempt("198.51.100.8") == 401  # another client behind the same proxy

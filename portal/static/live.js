@@ -4,7 +4,9 @@
   var table = document.getElementById("extensions");
   var link = document.getElementById("switch-link");
   var incoming = document.getElementById("incoming");
+  var askButton = document.getElementById("notifications");
   if (!table || !window.EventSource) { return; }
+  var RETRY_MS = 5000;
 
   function setState(number, state) {
     var row = table.querySelector('tr[data-extension="' + CSS.escape(number) + '"]');
@@ -29,24 +31,45 @@
     }
   }
 
-  if (window.Notification && Notification.permission === "default") {
-    Notification.requestPermission();
+  // Browsers grant notifications only from a click: offer the button until decided.
+  if (askButton && window.Notification && Notification.permission === "default") {
+    askButton.hidden = false;
+    askButton.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { askButton.hidden = true; });
+    });
   }
 
-  var source = new EventSource("/events");
-  source.addEventListener("extensions", function (e) {
-    var data = JSON.parse(e.data);
-    setLink(data.online);
-    data.extensions.forEach(function (row) { setState(row.number, row.state); });
-  });
-  source.addEventListener("state", function (e) {
-    var data = JSON.parse(e.data);
-    setState(data.extension, data.state);
-  });
-  source.addEventListener("switch", function (e) { setLink(JSON.parse(e.data).online); });
-  source.addEventListener("call", function (e) { announce(JSON.parse(e.data)); });
-  source.addEventListener("logout", function () { source.close(); window.location = "/login"; });
-  source.onerror = function () {
-    if (source.readyState === EventSource.CLOSED) { setLink(false); }
-  };
+  function connect() {
+    var source = new EventSource("/events");
+    source.addEventListener("extensions", function (e) {
+      var data = JSON.parse(e.data);
+      setLink(data.online);
+      data.extensions.forEach(function (row) { setState(row.number, row.state); });
+      table.dataset.live = "on";
+    });
+    source.addEventListener("state", function (e) {
+      var data = JSON.parse(e.data);
+      setState(data.extension, data.state);
+    });
+    source.addEventListener("switch", function (e) { setLink(JSON.parse(e.data).online); });
+    source.addEventListener("call", function (e) { announce(JSON.parse(e.data)); });
+    source.addEventListener("logout", function () {
+      source.close();
+      window.location = "/login";
+    });
+    source.addEventListener("unavailable", function () { source.close(); later(); });
+    source.onerror = function () {
+      // The browser retries by itself unless the server refused (session over, no
+      // database): then look again in a while; the page itself goes to the login if due.
+      if (source.readyState === EventSource.CLOSED) { later(); }
+    };
+  }
+
+  function later() {
+    table.dataset.live = "off";
+    setLink(false);
+    window.setTimeout(function () { window.location.reload(); }, RETRY_MS);
+  }
+
+  connect();
 }());

@@ -73,7 +73,10 @@ class Listener:
 
     def _tell_link(self, online):
         for observer in list(self.link_observers):
-            observer(online)
+            try:
+                observer(online)
+            except Exception:  # an observer's bug must not stop the reconnecting
+                log.exception("event socket: a link observer failed")
 
     def send(self, command):
         """Send one command on the live connection; False when the switch is away."""

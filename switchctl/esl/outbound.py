@@ -34,12 +34,16 @@ class CallSocket(GuardedReader, OutboundSession):
     has gone."""
 
     def connection_over(self):
+        self._outbound_connected = False
         while True:
             try:
                 event = self._esl_event_queue.get_nowait()
             except Empty:
                 break
-            self.on_event(event)
+            try:
+                self.on_event(event)
+            except Exception:  # one odd event must not keep the flow waiting
+                log.exception("outbound socket: an event read before the end failed")
         gone = [result for waiting in self.expected_events.values() for *_, result in waiting]
         for result in gone + list(self._commands_sent):
             if not result.ready():

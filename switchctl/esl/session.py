@@ -29,8 +29,12 @@ class CallSession:
     def variable(self, name, default=""):
         return self.variables.get(f"variable_{name}", default)
 
-    def execute(self, application, argument=""):
-        """Run one application; return the headers of its CHANNEL_EXECUTE_COMPLETE."""
+    def execute(self, application, argument="", hangup_ends_it=False):
+        """Run one application; return the headers of its CHANNEL_EXECUTE_COMPLETE.
+
+        A caller who hangs up during it raises CallerHungUp, unless ``hangup_ends_it``
+        (hanging up is how a caller finishes a recording): then the headers come back,
+        with ``Answer-State: hangup``, and the next application raises."""
         try:
             with gevent.Timeout(self.timeout, CallerHungUp(f"{application} never completed")):
                 event = self.session.call_command(application, argument or None, block=True)
@@ -38,7 +42,9 @@ class CallSession:
             raise CallerHungUp(application) from None
         # A caller hanging up mid-application still gets a CHANNEL_EXECUTE_COMPLETE (the
         # application was cut short), but on a channel that is down.
-        if event is None or event.headers.get("Answer-State") == "hangup":
+        if event is None:
+            raise CallerHungUp(application)
+        if event.headers.get("Answer-State") == "hangup" and not hangup_ends_it:
             raise CallerHungUp(application)
         return event.headers
 
@@ -63,8 +69,11 @@ class CallSession:
         return completed.get(f"variable_{variable}", "")
 
     def record(self, path, max_seconds, silence_threshold=200, silence_seconds=3):
-        """``record <path> <max seconds> <silence threshold> <silence seconds>``."""
-        self.execute("record", f"{path} {max_seconds} {silence_threshold} {silence_seconds}")
+        """``record <path> <max seconds> <silence threshold> <silence seconds>``; True
+        when the caller ended it by hanging up (the recording is kept all the same)."""
+        completed = self.execute("record", f"{path} {max_seconds} {silence_threshold} "
+                                 f"{silence_seconds}", hangup_ends_it=True)
+        return completed.get("Answer-State") == "hangup"
 
     def set(self, name, value):
         self.execute("set", f"{name}={value}")

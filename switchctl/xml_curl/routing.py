@@ -16,7 +16,7 @@ import re
 
 from switchctl import prompts
 from switchctl.services.domains import outbound_routes
-from switchctl.services.extensions import extension_records
+from switchctl.services.extensions import NUMBER_PATTERN, extension_records
 from switchctl.services.forwarding import active_forwards, follow_me_steps
 from switchctl.services.numbers import split_outbound
 from switchctl.xml_curl import contexts, outcome, presence
@@ -164,7 +164,8 @@ def route_outcome(request, domain):
     result = outcome.classify(request.variable("originate_disposition")
                               or request.variable("DIALSTATUS"))
     number = request.destination
-    target = extension_records(domain, number).get(number) if number.isdigit() else None
+    target = extension_records(domain, number).get(number) \
+        if NUMBER_PATTERN.match(number) else None
     if target is None or result == outcome.FAILED:
         return refuse(f"outcome-{result}", prompts.CANNOT_COMPLETE, outcome.HANGUP_CAUSE[result])
     if request.variable(FOLLOW_ME_VARIABLE) == "true":
