@@ -13,15 +13,13 @@ unvalidated (FreeSWITCH expands ``${...}`` there).
 
 import re
 
-from lxml import etree
-
 from switchctl import prompts
 from switchctl.services import blacklist
 from switchctl.services.contacts import caller_name
 from switchctl.services.extensions import extension_records
 from switchctl.xml_curl import contexts, feature_codes, presence, routing
 from switchctl.xml_curl.actions import refuse
-from switchctl.xml_curl.documents import NOT_FOUND, document, serialise
+from switchctl.xml_curl.documents import NOT_FOUND, attr, document
 
 DIALLABLE = re.compile(r"^[0-9*#+]{1,32}\Z")
 # domain_name is set by FreeSWITCH, but on calls from outside it may come from the
@@ -38,22 +36,22 @@ def answer(request, default_domain):
     if not DOMAIN_NAME.match(domain):
         domain = default_domain
     route = handler(request, domain)
-    return serialise(route_document(request.context, request.destination, route))
+    return route_document(request.context, request.destination, route)
 
 
 def route_document(context, destination, route):
-    root, section = document("dialplan")
-    context_element = etree.SubElement(section, "context", name=context)
-    extension = etree.SubElement(context_element, "extension", name=route.name)
-    condition = etree.SubElement(extension, "condition")
+    """Bytes of the document: one extension in ``context`` carrying out ``route``."""
+    condition = ""
     if DIALLABLE.match(destination):
-        condition.set("field", "destination_number")
-        condition.set("expression", f"^{re.escape(destination)}$")
-    for application, data in route.actions:
-        action = etree.SubElement(condition, "action", application=application)
-        if data:
-            action.set("data", data)
-    return root
+        expression = attr(f"^{re.escape(destination)}$")
+        condition = f' field="destination_number" expression="{expression}"'
+    actions = "".join(
+        f'<action application="{attr(application)}" data="{attr(data)}"/>' if data else
+        f'<action application="{attr(application)}"/>'
+        for application, data in route.actions)
+    return document("dialplan", f'<context name="{attr(context)}"><extension '
+                                f'name="{attr(route.name)}"><condition{condition}>{actions}'
+                                "</condition></extension></context>")
 
 
 def caller_identity(request):

@@ -4,21 +4,11 @@ Users carry ``a1-hash`` (the digest HA1 for realm = domain) instead of a clear
 password. Nothing is marked ``cacheable``: a changed password applies at once.
 """
 
-import copy
 import logging
 
-from lxml import etree
-
-from switchctl.services.extensions import lookup_user
 from switchctl.services.domains import domain_record
-from switchctl.xml_curl.documents import (
-    NOT_FOUND,
-    add_params,
-    document,
-    fill,
-    param_list,
-    serialise,
-)
+from switchctl.services.extensions import lookup_user
+from switchctl.xml_curl.documents import NOT_FOUND, attr, document, params
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +40,7 @@ def answer(request):
         return _user_document(request)
     if request.get("tag_name") == "domain" and request.domain:
         domain = domain_record(request.domain)
-        return NOT_FOUND if domain is None else serialise(domain_element(domain.name)[0])
+        return NOT_FOUND if domain is None else document("directory", domain_xml(domain.name))
     return NOT_FOUND
 
 
@@ -64,51 +54,30 @@ def _user_document(request):
     if realm and realm.lower() != request.domain:
         log.warning("directory: %s@%s challenged with realm %r; a1-hash needs realm = domain "
                     "(set challenge-realm in the SIP profile)", request.user, request.domain, realm)
-    root, users = domain_element(extension.domain_name)
-    users.append(user_element(extension))
-    return serialise(root)
+    return document("directory", domain_xml(extension.domain_name, user_xml(extension)))
 
 
-def domain_element(name):
-    """``(root, users)``: a directory document holding one domain with its params."""
-    root, section = document("directory")
-    domain = copy.deepcopy(_DOMAIN_TEMPLATE)
-    domain.set("name", name)
-    section.append(domain)
-    return root, etree.SubElement(domain, "users")
+# The same for every domain: written once.
+_DOMAIN_SETTINGS = (params("params", "param", DOMAIN_PARAMS)
+                    + params("variables", "variable", DOMAIN_VARIABLES))
 
 
-def _domain_template():
-    domain = etree.Element("domain")
-    add_params(domain, "params", "param", DOMAIN_PARAMS)
-    add_params(domain, "variables", "variable", DOMAIN_VARIABLES)
-    return domain
+def domain_xml(name, users=""):
+    """``<domain>`` with its params and variables, and ``users`` (XML text)."""
+    return f'<domain name="{attr(name)}">{_DOMAIN_SETTINGS}<users>{users}</users></domain>'
 
 
-# The same for every domain: built once, copied into each answer.
-_DOMAIN_TEMPLATE = _domain_template()
-
-
-USER_PARAMS = param_list("params", "param", ("a1-hash", "vm-enabled"))
-USER_VARIABLES = param_list("variables", "variable", (
-    "user_context", "effective_caller_id_name", "effective_caller_id_number", "accountcode",
-    "toll_allow", "callgroup"))
-
-
-def user_element(extension):
-    """``<user>`` with the params and variables FreeSWITCH reads (in the order of
-    USER_PARAMS and USER_VARIABLES; ``callgroup`` only for a department member)."""
-    user = etree.Element("user", id=extension.number)
-    user.append(fill(USER_PARAMS, (
-        extension.sip_ha1,
-        "true" if extension.voicemail_enabled else "false",
-    )))
-    user.append(fill(USER_VARIABLES, (
-        USER_CONTEXT,
-        extension.name,
-        extension.number,
-        extension.number,
-        "outbound" if extension.outbound_allowed else "",
-        extension.department_name or None,
-    )))
-    return user
+def user_xml(extension):
+    """``<user>`` with the params and variables FreeSWITCH reads (``callgroup`` only for
+    a department member)."""
+    return (f'<user id="{attr(extension.number)}">' + params("params", "param", (
+        ("a1-hash", extension.sip_ha1),
+        ("vm-enabled", "true" if extension.voicemail_enabled else "false"),
+    )) + params("variables", "variable", (
+        ("user_context", USER_CONTEXT),
+        ("effective_caller_id_name", extension.name),
+        ("effective_caller_id_number", extension.number),
+        ("accountcode", extension.number),
+        ("toll_allow", "outbound" if extension.outbound_allowed else ""),
+        ("callgroup", extension.department_name or None),
+    )) + "</user>")

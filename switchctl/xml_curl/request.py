@@ -13,22 +13,30 @@ class FsRequest:
     """The fields of one request, found in the body when first read.
 
     A dialplan request carries some 180 fields and a handler reads a handful:
-    finding those few in the text costs a fraction of splitting all of them.
-    Field names are plain (FreeSWITCH's header and variable names); values are
-    %-decoded. A repeated field keeps its first value.
+    finding those few in the text costs a fraction of splitting all of them, and
+    each is looked for once (the answer is kept). Field names are plain
+    (FreeSWITCH's header and variable names); values are %-decoded. A repeated
+    field keeps its first value.
     """
 
-    __slots__ = ("_text",)
+    __slots__ = ("_text", "_found")
 
     def __init__(self, text):
         self._text = "&" + text
+        self._found = {}  # name -> value (None: absent); ("trusted", name) -> value
 
     def get(self, name, default=""):
-        key = f"&{name}="
-        start = self._text.find(key)
+        try:
+            value = self._found[name]
+        except KeyError:
+            value = self._found[name] = self._value_at(self._text.find(f"&{name}="), name)
+        return default if value is None else value
+
+    def _value_at(self, start, name):
+        """The decoded value of the field ``name`` found at ``start`` (None if -1)."""
         if start < 0:
-            return default
-        start += len(key)
+            return None
+        start += len(name) + 2
         end = self._text.find("&", start)
         return percent_decode(self._text[start:] if end < 0 else self._text[start:end])
 
@@ -39,11 +47,18 @@ class FsRequest:
         variables of any name: a name like ``x&variable_user_name=101&y`` would
         plant a second ``variable_user_name``. Identity is read only from fields
         that are not repeated."""
+        try:
+            return self._found[("trusted", name)]
+        except KeyError:
+            pass
         key = f"&{name}="
         first = self._text.find(key)
         if first < 0 or self._text.find(key, first + 1) >= 0:
-            return ""
-        return self.get(name)
+            value = ""
+        else:
+            value = self._found[name] = self._value_at(first, name)
+        self._found[("trusted", name)] = value
+        return value
 
     @property
     def section(self):
