@@ -148,3 +148,15 @@ def test_credentials_are_required_when_configured(config, db, fs_users):
     right = client.post("/xml_curl", data=xml_curl_body(REGISTER),
                         headers={"Authorization": "Basic ZnM6czNjcmV0"})
     user_of(parsed(right), "1000")
+
+
+def test_a_body_sent_without_a_length_is_read_all_the_same(client, fs_users):
+    """FreeSWITCH always sends Content-Length; a chunked body still gets its answer."""
+    import io
+
+    body = xml_curl_body(REGISTER)
+    response = client.post("/xml_curl", input_stream=io.BytesIO(body),
+                           headers={"Transfer-Encoding": "chunked"},
+                           content_type="application/x-www-form-urlencoded",
+                           environ_base={"wsgi.input_terminated": True})  # as pywsgi sets it
+    assert user_of(parsed(response), "1000").get("id") == "1000"

@@ -218,3 +218,11 @@ def test_caller_profile_fields_are_taken_as_written():
     xml = variant([("<caller_id_name>Sipp 1000</caller_id_name>",
                     "<caller_id_name>100%41 sure</caller_id_name>")])
     assert parse_cdr(xml).caller_name == "100%41 sure"
+
+
+def test_a_body_over_the_limit_is_refused_without_being_read(client, fs_office):
+    from switchctl.xml_curl.app import MAX_CDR_BODY
+
+    response = client.post("/cdr", data=b"x" * (MAX_CDR_BODY + 1), content_type="text/xml")
+    assert response.status_code == 413
+    assert CallRecord.select().count() == 0
