@@ -9,10 +9,38 @@ from switchctl.xml_curl.app import create_app
 from tests.captures import FS_DOMAIN
 
 
+def pytest_generate_tests(metafunc):
+    """Tests marked ``both_databases`` run once on SQLite and once on PostgreSQL."""
+    if metafunc.definition.get_closest_marker("both_databases") and \
+            "config" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
 @pytest.fixture
-def config(tmp_path):
-    return config_module.load({"SWITCHCTL_DATA": str(tmp_path / "data"),
-                               "SWITCHCTL_SECRET_KEY": "test-secret"})
+def backend(request):
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server for this test session (skips when none can run)."""
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer()
+    if server.missing:
+        pytest.skip(server.missing)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def config(tmp_path, backend, request):
+    environ = {"SWITCHCTL_DATA": str(tmp_path / "data"), "SWITCHCTL_SECRET_KEY": "test-secret"}
+    if backend == "postgres":
+        server = request.getfixturevalue("postgres")
+        server.empty()
+        environ["SWITCHCTL_DATABASE"] = server.url
+    return config_module.load(environ)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from switchctl.models import BlacklistEntry, Extension, ForwardRule
 from switchctl.services import forwarding
 from tests.switch_sim import Switch
 
-pytestmark = pytest.mark.usefixtures("office")
+pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 
 
 def ext(number):

@@ -9,6 +9,8 @@ from switchctl.services import ValidationError
 from switchctl.services.call_records import CallQuery, search
 from switchctl.services.extensions import add_extension
 
+pytestmark = pytest.mark.both_databases
+
 DAY = datetime.date(2018, 3, 14)
 
 

@@ -9,6 +9,8 @@ from switchctl.xml_curl.request import parse_body
 from tests.dialplan_helpers import actions, call
 from tests.xml_helpers import is_not_found, parsed, post
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_call_from_101_to_102_bridges_to_102_with_a_ring_timeout(client, office):
     root = parsed(post(client, call("101", "102")))

@@ -8,7 +8,10 @@ from switchctl.passwords import sip_ha1
 from switchctl.services.extensions import add_extension, set_password
 from switchctl.xml_curl.app import create_app
 from tests.captures import FS_DOMAIN, FS_PASSWORD, fields, xml_curl_body
+from tests.db_helpers import drop_table
 from tests.xml_helpers import digest_response, is_not_found, parsed, post
+
+pytestmark = pytest.mark.both_databases
 
 REGISTER = "1a_directory_sip_auth_REGISTER_1000"
 INVITE = "1b_directory_sip_auth_INVITE_1000"
@@ -128,7 +131,7 @@ def test_user_lookup_is_one_query(config, fs_users, db):
 
 def test_database_failure_answers_not_found_fast(client, fs_users, db, caplog):
     with db.connection_context():
-        db.execute_sql('DROP TABLE "extension"')
+        drop_table(db, "extension")
     assert is_not_found(parsed(post(client, xml_curl_body(REGISTER))))
     assert any("database error" in r.getMessage() for r in caplog.records)
 

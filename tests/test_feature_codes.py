@@ -13,7 +13,7 @@ from switchctl.models import (
 from switchctl.models.base import now
 from tests.dialplan_helpers import call, steps_of
 
-pytestmark = pytest.mark.usefixtures("office")
+pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 
 
 def forwards(number):

@@ -1,7 +1,6 @@
 """Portal logins: who may log in, throttling, CSRF, sessions ending on a password change."""
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
@@ -10,7 +9,10 @@ from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
 from portal.throttle import ADDRESS_LIMIT, ANYWHERE_LIMIT, WINDOW, LoginThrottle
 from switchctl.services.logins import add_account, authenticate, load_principal
+from tests.db_helpers import outage
 from tests.portal_helpers import csrf_token, log_in, page_error
+
+pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
@@ -157,16 +159,8 @@ def test_the_event_stream_asks_for_a_login_instead_of_redirecting(browser):
 
 def test_a_database_outage_gets_a_clear_page(browser, db):
     log_in(browser, "101", "Passw0rd101")
-    path = Path(db.database)
-    db.close()
-    path.rename(path.with_suffix(".away"))
-    path.mkdir()  # where the file was: SQLite cannot open it
-    try:
+    with outage(db):
         response = browser.get("/extensions")
-    finally:
-        db.close()
-        path.rmdir()
-        path.with_suffix(".away").rename(path)
     assert response.status_code == 503
     assert "database is not available" in response.get_data(as_text=True)
     assert browser.get("/extensions").status_code == 200  # and back once it is

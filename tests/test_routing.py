@@ -9,7 +9,7 @@ from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import remove_extension
 from tests.dialplan_helpers import bridges, call, steps_of
 
-pytestmark = pytest.mark.usefixtures("office")
+pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 
 
 def ext(number):

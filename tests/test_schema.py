@@ -8,6 +8,8 @@ from switchctl.db import open_database
 from switchctl.models import ALL_MODELS, Extension
 from tests.captures import DATA
 
+pytestmark = pytest.mark.both_databases
+
 V1_SNAPSHOT = DATA.parent / "schema_v1.sql"
 
 

@@ -15,13 +15,19 @@ from tests.cli_helpers import cli_env, demo_passwords, start_serve, switchctl
 from tests.cli_helpers import free_tcp_port as free_port
 
 
-@pytest.fixture
-def served(tmp_path):
-    init = switchctl(tmp_path, "init", "--demo")
+@pytest.fixture(params=["sqlite", "postgres"])
+def served(tmp_path, request):
+    """``switchctl serve`` on the demo office, on an SQLite file or a PostgreSQL URL."""
+    database = {}
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres")
+        server.empty()
+        database = {"SWITCHCTL_DATABASE": server.url}
+    init = switchctl(tmp_path, "init", "--demo", **database)
     assert init.returncode == 0, init.stderr
     passwords = demo_passwords(init.stdout)
     port = free_port()
-    process = start_serve(tmp_path, f"127.0.0.1:{port}")
+    process = start_serve(tmp_path, f"127.0.0.1:{port}", **database)
     yield f"http://127.0.0.1:{port}", passwords, process
     if process.poll() is None:
         process.kill()

@@ -10,7 +10,10 @@ from switchctl.passwords import sip_ha1
 from switchctl.services.extensions import add_extension
 from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
 from tests.captures import DATA, FS_DOMAIN, payload
+from tests.db_helpers import drop_table
 from tests.dialplan_helpers import call, steps_of
+
+pytestmark = pytest.mark.both_databases
 
 CONTENT_TYPES = {
     "2a_answered_encode_true_a_leg": "application/x-www-form-urlencoded",
@@ -176,7 +179,7 @@ def test_malformed_posts_get_400_and_a_log_line(client, fs_office, caplog, data,
 
 
 def test_a_database_failure_answers_an_error_so_freeswitch_retries(client, fs_office, db):
-    db.execute_sql('DROP TABLE "call_record"')
+    drop_table(db, "call_record")
     response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
     assert response.status_code == 503
 
