@@ -2,22 +2,34 @@
 
 Started once per test session from the installed PostgreSQL (Debian package
 ``postgresql``; its binaries live in /usr/lib/postgresql/<version>/bin) in a
-temporary folder, on a free port, as the ``postgres`` system user when the tests
-run as root (PostgreSQL refuses root). Without PostgreSQL the PostgreSQL half of
-those tests is skipped with that reason.
+temporary folder under /tmp, as the ``postgres`` system user when the tests run
+as root (PostgreSQL refuses root). It listens only on a Unix socket in that
+0700 folder: nobody else on the machine can reach it. Without PostgreSQL the
+PostgreSQL half of those tests is skipped with that reason.
 """
 
+import atexit
+import ctypes
 import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 
-from tests.cli_helpers import free_tcp_port
-
 USER = "switchctl"
+PORT = 5432  # names the socket file only: no TCP listener
+
+
+def _die_with_parent():
+    """In the server's process: a session killed outright (SIGKILL, a cancelled CI job)
+    takes its server with it (Linux parent-death signal)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _binaries():
@@ -33,7 +45,6 @@ class PostgresServer:
         self.bin = _binaries()
         self.process = None
         self.folder = None
-        self.port = None
 
     @property
     def missing(self):
@@ -47,38 +58,64 @@ class PostgresServer:
                 return "running as root without a postgres system user to run PostgreSQL"
         return None
 
-    def _as_owner(self, *command):
-        if os.geteuid() == 0:
-            return ["runuser", "-u", "postgres", "--", *command]
-        return list(command)
+    def _owner(self):
+        """Popen arguments running a command as the postgres user when we are root."""
+        if os.geteuid() != 0:
+            return {}
+        return {"user": "postgres", "group": "postgres", "extra_groups": []}
+
+    @staticmethod
+    def _sweep():
+        """Folders of earlier sessions that were killed outright (their server is gone)."""
+        for folder in glob.glob("/tmp/switchctl-pg-*"):
+            pid_file = os.path.join(folder, "data", "postmaster.pid")
+            try:
+                with open(pid_file) as pids:
+                    os.kill(int(pids.readline()), 0)
+            except (OSError, ValueError):
+                shutil.rmtree(folder, ignore_errors=True)
 
     def start(self):
-        self.folder = tempfile.mkdtemp(prefix="switchctl-pg-")
+        atexit.register(self.stop)  # an interrupted session still stops the server
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self):
+        self._sweep()
+        self.folder = tempfile.mkdtemp(prefix="switchctl-pg-", dir="/tmp")
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
             os.chown(self.folder, owner.pw_uid, owner.pw_gid)
         data = os.path.join(self.folder, "data")
-        subprocess.run(self._as_owner(f"{self.bin}/initdb", "-D", data, "-U", USER,
-                                      "-A", "trust", "--no-sync", "-E", "UTF8"),
-                       check=True, capture_output=True, timeout=120)
-        self.port = free_tcp_port()
-        self.process = subprocess.Popen(
-            self._as_owner(f"{self.bin}/postgres", "-D", data, "-p", str(self.port),
-                           "-k", self.folder, "-c", "listen_addresses=127.0.0.1",
-                           "-c", "fsync=off", "-c", "full_page_writes=off",
-                           "-c", "synchronous_commit=off"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+        initdb = subprocess.run(
+            [f"{self.bin}/initdb", "-D", data, "-U", USER, "-A", "trust", "--no-sync",
+             "-E", "UTF8", "--locale=C"],
+            capture_output=True, text=True, timeout=120, env=env, check=False, **self._owner())
+        if initdb.returncode != 0:
+            raise RuntimeError(f"initdb failed: {initdb.stderr.strip()[-500:]}")
+        with open(os.path.join(self.folder, "server.log"), "wb") as log:
+            self.process = subprocess.Popen(
+                [f"{self.bin}/postgres", "-D", data, "-p", str(PORT), "-k", self.folder,
+                 "-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off",
+                 "-c", "synchronous_commit=off"],
+                stdout=log, stderr=log, env=env, preexec_fn=_die_with_parent,
+                **self._owner())
         deadline = time.monotonic() + 30
-        while subprocess.run([f"{self.bin}/pg_isready", "-h", "127.0.0.1", "-p",
-                              str(self.port)], capture_output=True).returncode != 0:
+        while subprocess.run([f"{self.bin}/pg_isready", "-h", self.folder, "-p", str(PORT)],
+                             capture_output=True, check=False).returncode != 0:
             if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("PostgreSQL did not start")
+                with open(os.path.join(self.folder, "server.log"), errors="replace") as text:
+                    raise RuntimeError(f"PostgreSQL did not start: {text.read()[-500:]}")
             time.sleep(0.1)
-        return self
 
     @property
     def url(self):
-        return f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
+        return f"postgresql://{USER}@/postgres?host={self.folder}&port={PORT}"
 
     def empty(self):
         """Drop everything the previous test made: a new, empty database."""
@@ -93,11 +130,14 @@ class PostgresServer:
             connection.close()
 
     def stop(self):
-        if self.process is not None:
-            self.process.terminate()
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # "fast" shutdown: ends client sessions
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+        self.process = None
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None

@@ -33,3 +33,9 @@ def test_not_found_is_the_document_mod_xml_curl_falls_back_on():
     assert root.get("type") == "freeswitch/xml"
     assert root.find("section").get("name") == "result"
     assert root.find("section/result").get("status") == "not found"
+
+
+@pytest.mark.parametrize("value", [None, b"bytes", 1.5, True])
+def test_values_that_are_not_text_are_refused(value):
+    with pytest.raises(TypeError):
+        attr(value)

@@ -79,7 +79,10 @@ def posted_body():
         return request.get_data(cache=False)
     if length > MAX_CDR_BODY:
         abort(413)
-    return request.environ["wsgi.input"].read(length)
+    try:
+        return request.environ["wsgi.input"].read(length)
+    except OSError:  # the client went away in the middle of its body
+        abort(400)
 
 
 def _answer(handler, fs_request):

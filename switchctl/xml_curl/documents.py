@@ -20,7 +20,12 @@ _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
 def attr(value):
     """``value`` escaped for a double-quoted XML attribute; ValueError if XML cannot
     hold it. (Most values need nothing: one search tells.)"""
-    text = value if type(value) is str else str(value)
+    if type(value) is str:
+        text = value
+    elif type(value) is int:
+        text = str(value)
+    else:  # None or bytes would turn into text nobody meant
+        raise TypeError(f"an XML value must be text or a whole number, not {type(value)}")
     if _SPECIAL.search(text) is None:
         return text
     if _NOT_XML.search(text):
