@@ -248,7 +248,7 @@ def _call_line(record, as_json):
 
 def cmd_status(settings):
     """Ask the running service (switchctl serve) for its live view."""
-    url = f"http://{settings.http}/status"
+    url = f"http://{settings.switch_address}/status"
     request = urllib.request.Request(url)
     if settings.http_credentials:
         token = base64.b64encode(settings.http_credentials.encode()).decode()

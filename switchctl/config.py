@@ -42,6 +42,7 @@ class Config:
     secret_key: str
     log_level: str
     portal_proxies: int = 0
+    switch_http: HostPort | None = None  # None: the switch's endpoints share ``http``
 
     def __repr__(self):
         shown = {
@@ -53,6 +54,11 @@ class Config:
 
     def with_changes(self, **changes):
         return dataclasses.replace(self, **changes)
+
+    @property
+    def switch_address(self):
+        """Where FreeSWITCH's endpoints (/xml_curl, /cdr, /status) are served."""
+        return self.switch_http or self.http
 
 
 DEFAULTS = {
@@ -68,6 +74,7 @@ DEFAULTS = {
     "secret_key": "",
     "log_level": "INFO",
     "portal_proxies": "0",
+    "switch_http": "",
 }
 
 
@@ -112,6 +119,8 @@ def _build(raw):
         secret_key=raw["secret_key"],
         log_level=raw["log_level"].upper(),
         portal_proxies=_proxies(raw["portal_proxies"]),
+        switch_http=parse_host_port(raw["switch_http"], "switch_http")
+        if raw["switch_http"].strip() else None,
     )
 
 

@@ -34,13 +34,17 @@ class PathDispatcher:
 
 
 def build_wsgi(config, live=None):
+    """``(portal side, switch side)`` WSGI apps. Without ``switch_http`` both are served
+    on one port: then the portal side also routes the switch's paths."""
     switch_app = xml_curl_app.create_app(config, live)
-    return PathDispatcher(portal.create_app(config, live), {
-        xml_curl_app.XML_PATH: switch_app,
-        xml_curl_app.CDR_PATH: switch_app,
-        xml_curl_app.STATUS_PATH: switch_app,
-        "/healthz": switch_app,
-    })
+    portal_app = portal.create_app(config, live)
+    if config.switch_http is not None:
+        return portal_app, switch_app
+    return PathDispatcher(portal_app, {path: switch_app for path in SWITCH_PATHS}), None
+
+
+SWITCH_PATHS = (xml_curl_app.XML_PATH, xml_curl_app.CDR_PATH, xml_curl_app.STATUS_PATH,
+                "/healthz")
 
 
 def listen(address):
@@ -58,20 +62,38 @@ def serve(config):
     db = open_database(config.database)
     with db.connection_context():
         schema.require_current(db)
-    listener = listen(config.http)
+    portal_socket = listen(config.http)
+    switch_socket = listen(config.switch_http) if config.switch_http else None
     live = LiveView(config)
-    server = WSGIServer(listener, build_wsgi(config, live), log=None, error_log=log)
+    portal_side, switch_side = build_wsgi(config, live)
+    server = WSGIServer(portal_socket, portal_side, log=None, error_log=log)
+    switch_server = None
+    if switch_side is not None:
+        switch_server = WSGIServer(switch_socket, switch_side, log=None, error_log=log)
+        switch_server.start()
     follower = gevent.spawn(live.listener.run)
     flows = OutboundServer(config.outbound, FLOWS).start()
     log.info("call flows: outbound event socket on %s", config.outbound)
     gevent.signal_handler(signal.SIGTERM, server.stop)
     gevent.signal_handler(signal.SIGINT, server.stop)
-    host, port = listener.getsockname()[:2]
-    log.info("switchctl serving http://%s:%s (xml_curl at %s, domain %s)", host, port,
-             xml_curl_app.XML_PATH, config.domain)
+    log.info("switchctl serving %s (domain %s)", _where(portal_socket, switch_socket),
+             config.domain)
     # Everything loaded so far lives as long as the process: keep the collector off it.
     gc.freeze()
     server.serve_forever()
+    if switch_server is not None:
+        switch_server.stop()
     flows.stop()
     live.listener.stop()
     follower.kill()
+
+
+def _where(portal_socket, switch_socket):
+    def url(sock):
+        host, port = sock.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    if switch_socket is None:
+        return f"{url(portal_socket)} (portal, and xml_curl at {xml_curl_app.XML_PATH})"
+    return (f"{url(portal_socket)} (portal) and {url(switch_socket)} (xml_curl at "
+            f"{xml_curl_app.XML_PATH}, CDRs, status)")

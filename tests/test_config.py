@@ -30,6 +30,7 @@ def test_environment_wins_over_the_file(tmp_path):
     ("SWITCHCTL_XML_CURL_ALLOW", "10.0.0.0/33", "xml_curl_allow"),
     ("SWITCHCTL_HTTP_CREDENTIALS", "nocolon", "USER:PASSWORD"),
     ("SWITCHCTL_PORTAL_PROXIES", "yes", "portal_proxies"),
+    ("SWITCHCTL_SWITCH_HTTP", "8081", "switch_http"),
     ("SWITCHCTL_PORTAL_PROXIES", "9", "portal_proxies"),
 ])
 def test_bad_values_are_named(name, value, message):

@@ -114,3 +114,29 @@ def test_status_without_a_running_service_is_one_line(tmp_path):
     result = switchctl(tmp_path, "status", SWITCHCTL_HTTP=f"127.0.0.1:{free_port()}")
     assert result.returncode == 1 and "does not answer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_switch_endpoints_can_have_a_port_of_their_own(tmp_path):
+    """SWITCHCTL_SWITCH_HTTP: xml_curl, CDRs and status there; the portal port has none."""
+    assert switchctl(tmp_path, "init", "--demo").returncode == 0
+    portal_port, switch_port = free_port(), free_port()
+    process = start_serve(tmp_path, f"127.0.0.1:{portal_port}",
+                          SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{switch_port}")
+    try:
+        body = xml_curl_body("1a_directory_sip_auth_REGISTER_1000", user="102",
+                             domain="pbx.local", key_value="pbx.local", sip_auth_username="102")
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        on_switch = requests.post(f"http://127.0.0.1:{switch_port}/xml_curl", data=body,
+                                  headers=headers, timeout=5)
+        assert etree.fromstring(on_switch.content).xpath("//user/@id") == ["102"]
+        on_portal = requests.post(f"http://127.0.0.1:{portal_port}/xml_curl", data=body,
+                                  headers=headers, timeout=5)
+        assert on_portal.status_code == 404 and b"a1-hash" not in on_portal.content
+        assert requests.get(f"http://127.0.0.1:{portal_port}/login", timeout=5).ok
+        assert requests.get(f"http://127.0.0.1:{switch_port}/login", timeout=5).status_code == 404
+        status = switchctl(tmp_path, "status", SWITCHCTL_HTTP=f"127.0.0.1:{portal_port}",
+                           SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{switch_port}")
+        assert status.returncode == 0 and status.stdout.startswith("switch: ")
+    finally:
+        process.kill()
+        process.wait()
