@@ -11,13 +11,12 @@ import datetime
 
 import peewee
 
-from switchctl.models import CallRecord, database
+from switchctl.models import CallRecord
 from switchctl.models.calls import DIRECTION_INBOUND, DIRECTION_INTERNAL, DIRECTION_OUTBOUND
 from switchctl.services import ValidationError
 from switchctl.services.domains import domain_record, outbound_routes
 from switchctl.services.extensions import extension_records
 from switchctl.services.numbers import split_outbound
-from switchctl.services.prepared import Prepared
 from switchctl.xml_curl import contexts, outcome
 
 
@@ -36,9 +35,6 @@ DISPOSITIONS = {
 }
 
 
-_STORED = Prepared(lambda uuid: CallRecord.select(CallRecord.id).where(CallRecord.uuid == uuid), 1)
-
-
 def record_call(cdr, default_domain):
     """Store ``cdr`` (an A leg) unless stored already; return STORED, DUPLICATE or SKIPPED."""
     if cdr.b_leg:
@@ -46,12 +42,12 @@ def record_call(cdr, default_domain):
     domain = domain_record(cdr.domain_name) or domain_record(default_domain)
     if domain is None:
         raise NoDomain(f"neither {cdr.domain_name!r} nor {default_domain!r} is a domain here")
-    if _STORED.first(cdr.uuid) is not None:
-        return DUPLICATE
     try:
-        with database.atomic():
-            CallRecord.insert(**_row(domain, cdr)).execute()
-    except peewee.IntegrityError:  # another switchctl instance stored it just now
+        # One statement, atomic on its own: no transaction round trips around it. The
+        # unique call uuid turns a repeat (FreeSWITCH retrying, another switchctl
+        # instance) into DUPLICATE.
+        CallRecord.insert(**_row(domain, cdr)).execute()
+    except peewee.IntegrityError:
         return DUPLICATE
     return STORED
 
