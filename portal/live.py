@@ -15,8 +15,8 @@ from flask_login import current_user, login_required
 from gevent.queue import Empty
 
 from switchctl.db import reset
-from switchctl.esl.notifications import (EVERYONE, IncomingCall, StateChange, SwitchLink,
-                                         domain_topic)
+from switchctl.esl.notifications import (EVERYONE, IncomingCall, Overflowed, StateChange,
+                                         SwitchLink, domain_topic)
 from switchctl.models import Extension, database
 from switchctl.services.domains import find_domain
 from switchctl.services.logins import load_principal
@@ -115,18 +115,20 @@ def _stream(live, principal, key):
             yield event("unavailable", {})  # the page retries later
             return
         yield f"retry: {RETRY_MS}\n" + snapshot
-        yield from _follow(queue, key, principal.session_id)
+        yield from _follow(queue, key, principal.session_id,
+                           lambda: _snapshot(live, principal) or "")
     finally:
         live.hub.unsubscribe(queue)
 
 
-def _follow(queue, key, session_id):
-    """Messages as events, a keep-alive when quiet, and the session checked again every
-    KEEPALIVE_SECONDS, busy or not."""
+def _follow(queue, key, session_id, snapshot):
+    """Messages as events (a fresh ``snapshot()`` after falling behind), a keep-alive
+    when quiet, and the session checked again every KEEPALIVE_SECONDS, busy or not."""
     check_at = time.monotonic() + KEEPALIVE_SECONDS
     while True:
         try:
-            text = message_event(queue.get(timeout=max(0.0, check_at - time.monotonic())))
+            message = queue.get(timeout=max(0.0, check_at - time.monotonic()))
+            text = snapshot() if isinstance(message, Overflowed) else message_event(message)
         except Empty:
             text = ": keep-alive\n\n"
         if time.monotonic() >= check_at:

@@ -76,7 +76,7 @@ def serve(config):
     log.info("call flows: outbound event socket on %s", config.outbound)
     gevent.signal_handler(signal.SIGTERM, server.stop)
     gevent.signal_handler(signal.SIGINT, server.stop)
-    log.info("switchctl serving %s (domain %s)", _where(portal_socket, switch_socket),
+    log.info("switchctl serving %s, domain %s", _where(portal_socket, switch_socket),
              config.domain)
     # Everything loaded so far lives as long as the process: keep the collector off it.
     gc.freeze()
@@ -94,6 +94,6 @@ def _where(portal_socket, switch_socket):
         return f"http://{host}:{port}"
 
     if switch_socket is None:
-        return f"{url(portal_socket)} (portal, and xml_curl at {xml_curl_app.XML_PATH})"
+        return f"{url(portal_socket)} (portal; xml_curl at {xml_curl_app.XML_PATH})"
     return (f"{url(portal_socket)} (portal) and {url(switch_socket)} (xml_curl at "
             f"{xml_curl_app.XML_PATH}, CDRs, status)")

@@ -3,8 +3,8 @@
 import pytest
 
 from switchctl.esl import events
-from switchctl.esl.notifications import (EVERYONE, QUEUE_SIZE, Hub, IncomingCall, StateChange,
-                                         SwitchLink)
+from switchctl.esl.notifications import (EVERYONE, QUEUE_SIZE, Hub, IncomingCall, Overflowed,
+                                         StateChange, SwitchLink)
 from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import add_extension
 from tests.fake_switch import event_frame
@@ -23,12 +23,13 @@ def test_only_a_leg_ringing_at_a_phone_is_an_incoming_call():
     assert not events.CallState("u", "102@d", "ACTIVE", "outbound", "1000").rings_a_phone
 
 
-def test_a_slow_reader_loses_the_oldest_messages():
+def test_a_reader_that_falls_behind_is_told_and_keeps_the_newest():
     hub = Hub()
     queue = hub.subscribe("101@pbx.local")
     for n in range(QUEUE_SIZE + 5):
         hub.publish("101@PBX.local", n)
-    assert queue.qsize() == QUEUE_SIZE and queue.get_nowait() == 5
+    assert [queue.get_nowait() for _ in range(queue.qsize())] == \
+        [Overflowed()] + list(range(QUEUE_SIZE, QUEUE_SIZE + 5))
 
 
 @pytest.fixture

@@ -146,3 +146,16 @@ def test_a_head_request_leaves_no_subscription_behind(in_process):
     assert response.status_code == 200 and response.data == b""
     response.close()
     assert not view.hub.subscribers
+
+
+def test_a_stream_that_falls_behind_starts_again_from_a_snapshot(in_process):
+    from switchctl.esl.notifications import QUEUE_SIZE, StateChange
+
+    browser, view, _ = in_process
+    chunks = iter(browser.get("/events", buffered=False).response)
+    assert b"event: extensions" in next(chunks)
+    for _ in range(QUEUE_SIZE + 1):  # more than the stream's queue holds, unread
+        view.hub.publish("@pbx.local", StateChange("101@pbx.local", "in use"))
+    resent = next(chunks)
+    assert resent.startswith(b"event: extensions") and b'"101"' in resent
+    assert next(chunks).startswith(b"event: state")

@@ -3,8 +3,9 @@
 The listener publishes here by topic: a user (``101@pbx.local``) hears of calls to
 their phones, a domain (``@pbx.local``) of its extensions' states, ``*`` of the
 switch going offline or online. Each open portal stream subscribes to its topics
-and reads one queue. Slow readers lose old messages rather than holding the
-listener up.
+and reads one queue. A reader that falls QUEUE_SIZE messages behind does not hold
+the listener up: its queue is emptied and told so (``Overflowed``), and it starts
+again from a fresh snapshot.
 """
 
 import dataclasses
@@ -31,6 +32,11 @@ class IncomingCall:
 @dataclasses.dataclass(frozen=True)
 class SwitchLink:
     online: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Overflowed:
+    """The reader fell behind and lost messages: what it shows must be read afresh."""
 
 
 EVERYONE = "*"
@@ -63,5 +69,7 @@ class Hub:
             try:
                 queue.put_nowait(message)
             except Full:
-                queue.get_nowait()  # drop the oldest for the newest
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(Overflowed())
                 queue.put_nowait(message)
