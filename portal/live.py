@@ -94,12 +94,15 @@ def _still_allowed(key, session_id):
 
 
 def _snapshot(live, principal):
+    """``(event text, roster)``: every extension with its state, and who is in the list
+    (numbers and names); ``(None, None)`` while the database is away."""
     try:
         rows = extension_rows(principal.domain_name, live)
     except peewee.PeeweeException:
         reset(database)
-        return None
-    return event("extensions", {"online": switch_online(live), "extensions": rows})
+        return None, None
+    roster = [(row["number"], row["name"]) for row in rows]
+    return event("extensions", {"online": switch_online(live), "extensions": rows}), roster
 
 
 def _stream(live, principal, key):
@@ -110,31 +113,37 @@ def _stream(live, principal, key):
         topics.append(principal.user)
     queue = live.hub.subscribe(*topics)  # before the snapshot: no change falls between
     try:
-        snapshot = _snapshot(live, principal)
-        if snapshot is None:
+        text, roster = _snapshot(live, principal)
+        if text is None:
             yield event("unavailable", {})  # the page retries later
             return
-        yield f"retry: {RETRY_MS}\n" + snapshot
+        yield f"retry: {RETRY_MS}\n" + text
         yield from _follow(queue, key, principal.session_id,
-                           lambda: _snapshot(live, principal) or "")
+                           lambda: _snapshot(live, principal), roster)
     finally:
         live.hub.unsubscribe(queue)
 
 
-def _follow(queue, key, session_id, snapshot):
-    """Messages as events (a fresh ``snapshot()`` after falling behind), a keep-alive
-    when quiet, and the session checked again every KEEPALIVE_SECONDS, busy or not."""
+def _follow(queue, key, session_id, snapshot, roster):
+    """Messages as events, a keep-alive when quiet, and every KEEPALIVE_SECONDS (busy or
+    not) the session checked again and the list too: a fresh snapshot when extensions
+    came, went or were renamed, or after falling behind (``Overflowed``)."""
     check_at = time.monotonic() + KEEPALIVE_SECONDS
     while True:
         try:
             message = queue.get(timeout=max(0.0, check_at - time.monotonic()))
-            text = snapshot() if isinstance(message, Overflowed) else message_event(message)
+            text = (snapshot()[0] or "") if isinstance(message, Overflowed) \
+                else message_event(message)
         except Empty:
             text = ": keep-alive\n\n"
+        if text:
+            yield text
         if time.monotonic() >= check_at:
             if not _still_allowed(key, session_id):
                 yield event("logout", {})
                 return
             check_at = time.monotonic() + KEEPALIVE_SECONDS
-        if text:
-            yield text
+            fresh, now = snapshot()
+            if fresh and now != roster:
+                roster = now
+                yield fresh

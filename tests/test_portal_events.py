@@ -159,3 +159,16 @@ def test_a_stream_that_falls_behind_starts_again_from_a_snapshot(in_process):
     resent = next(chunks)
     assert resent.startswith(b"event: extensions") and b'"101"' in resent
     assert next(chunks).startswith(b"event: state")
+
+
+def test_an_extension_added_meanwhile_reaches_the_open_list(in_process, config):
+    from switchctl.services.domains import find_domain
+    from switchctl.services.extensions import add_extension
+
+    browser, _, _ = in_process
+    chunks = iter(browser.get("/events", buffered=False).response)
+    assert b'"106"' not in next(chunks)
+    assert next(chunks) == b": keep-alive\n\n"  # nothing new: no snapshot
+    add_extension(find_domain(config.domain), "106", "Frank", "Passw0rd106")
+    fresh = next(chunk for chunk in chunks if chunk.startswith(b"event: extensions"))
+    assert b'"number":"106","name":"Frank"' in fresh

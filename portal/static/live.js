@@ -16,6 +16,32 @@
     cell.className = "state state-" + state.replace(/ /g, "-");
   }
 
+  function render(rows) {
+    // The snapshot is the whole list: extensions added, removed or renamed show at once.
+    var body = table.tBodies[0];
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    rows.forEach(function (row) {
+      var tr = document.createElement("tr");
+      tr.dataset.extension = row.number;
+      [row.number, row.name, ""].forEach(function (text) {
+        var td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      tr.lastChild.className = "state";
+      body.appendChild(tr);
+      setState(row.number, row.state);
+    });
+    if (!rows.length) {
+      var empty = document.createElement("tr");
+      var cell = document.createElement("td");
+      cell.colSpan = 3;
+      cell.textContent = "No data";
+      empty.appendChild(cell);
+      body.appendChild(empty);
+    }
+  }
+
   function setLink(online) {
     link.className = online ? "online" : "offline";
     link.textContent = online ? "Phone system connected."
@@ -44,7 +70,7 @@
     source.addEventListener("extensions", function (e) {
       var data = JSON.parse(e.data);
       setLink(data.online);
-      data.extensions.forEach(function (row) { setState(row.number, row.state); });
+      render(data.extensions);
       table.dataset.live = "on";
     });
     source.addEventListener("state", function (e) {
