@@ -54,6 +54,13 @@ def test_a_user_hears_of_calls_to_their_phone_with_the_contact_name_they_may_see
                                                 "ACME Sales")
 
 
+def test_a_colleague_calling_is_named_by_their_extension(live):
+    view, switch = live
+    bob = view.hub.subscribe("102@pbx.local")
+    switch.emit(ringing("102@pbx.local", "101", uuid="b5"))
+    assert bob.get(timeout=5) == IncomingCall("102@pbx.local", "b5", "101", "Alice")
+
+
 def test_state_changes_reach_the_domains_subscribers_only(live):
     view, switch = live
     office, elsewhere = view.hub.subscribe("@pbx.local"), view.hub.subscribe("@other.example")

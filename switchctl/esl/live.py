@@ -38,12 +38,21 @@ class LiveView:
                                                   self._contact_name(event)))
 
     def _contact_name(self, event):
+        """Who calls, as the called user may know them: a colleague's extension name, else
+        the name of a contact the user may see, else ""."""
         number, _, domain_name = event.user.partition("@")
         try:
-            extension = (Extension.select(Extension.id, Extension.domain).join(Domain)
-                         .where(Domain.name == domain_name, Extension.number == number).first())
+            found = {e.number: e for e in (
+                Extension.select(Extension.id, Extension.domain, Extension.number,
+                                 Extension.name).join(Domain)
+                .where(Domain.name == domain_name,
+                       Extension.number.in_([number, event.caller_number])))}
+            extension = found.get(number)
             if extension is None:
                 return ""
+            colleague = found.get(event.caller_number)
+            if colleague is not None and colleague is not extension:
+                return colleague.name
             return caller_name(extension.domain_id, extension.id, event.caller_number) or ""
         except peewee.PeeweeException as exc:
             reset(database)
