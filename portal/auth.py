@@ -1,5 +1,6 @@
 """Logging in and out: extension users and admin/operator accounts."""
 
+import logging
 from urllib.parse import urlsplit
 
 import gevent
@@ -14,6 +15,7 @@ from switchctl.services.domains import find_domain, portal_enabled
 from switchctl.passwords import check_hash
 from switchctl.services.logins import LoginRefused, authenticate, login_name
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
 
 
@@ -54,12 +56,15 @@ def login():
     address, name = request.remote_addr or "?", login_name(form.username.data)
     wait = throttle.wait_seconds(address, name)
     if wait:
+        log.warning("portal: login for %r from %s refused: locked for %s s", name, address,
+                    wait)
         return render_template("login.html", error=f"Too many failed logins. Try again in "
                                f"{wait} seconds.", **page), 429
     try:
         principal = authenticate(current_app.config["SECRET_KEY"], settings.domain, name,
                                  form.password.data, slow_check=check_in_thread)
     except LoginRefused as refused:
+        log.warning("portal: login for %r from %s refused: %s", name, address, refused)
         throttle.failed(address, name)
         return render_template("login.html", error=f"Login refused: {refused}.", **page), 401
     throttle.succeeded(address, name)

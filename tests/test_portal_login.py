@@ -35,8 +35,11 @@ def test_an_extension_user_logs_in_with_number_and_sip_password(browser):
     assert "Alice (101)" in page and 'data-extension="105"' in page
 
 
-def test_a_wrong_password_is_refused_with_a_reason_and_no_session(browser):
+def test_a_wrong_password_is_refused_with_a_reason_and_no_session(browser, caplog):
     response = log_in(browser, "101", "Passw0rd102")
+    assert any("login for '101' from 127.0.0.1 refused" in r.getMessage()
+               for r in caplog.records)
+    assert not any("Passw0rd102" in r.getMessage() for r in caplog.records)
     assert response.status_code == 401
     assert page_error(response.get_data(as_text=True)) == \
         "Login refused: wrong extension number or password."
