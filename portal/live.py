@@ -84,13 +84,17 @@ def events():
     return response
 
 
-def _still_allowed(key, session_id):
-    """Password changed or access withdrawn ends the stream; a database outage does not."""
+SESSION_OK, SESSION_GONE, SESSION_UNKNOWN = "ok", "gone", "unknown"
+
+
+def _session_state(key, session_id):
+    """Password changed or access withdrawn ends the stream (gone); a database outage does
+    not (unknown: the stream goes on and asks the database nothing more this round)."""
     try:
-        return load_principal(key, session_id) is not None
+        return SESSION_OK if load_principal(key, session_id) is not None else SESSION_GONE
     except peewee.PeeweeException:
         reset(database)
-        return True
+        return SESSION_UNKNOWN
 
 
 def _snapshot(live, principal):
@@ -118,31 +122,37 @@ def _stream(live, principal, key):
             yield event("unavailable", {})  # the page retries later
             return
         yield f"retry: {RETRY_MS}\n" + text
-        yield from _follow(queue, key, principal.session_id,
+        yield from _follow(queue, lambda: _session_state(key, principal.session_id),
                            lambda: _snapshot(live, principal), roster)
     finally:
         live.hub.unsubscribe(queue)
 
 
-def _follow(queue, key, session_id, snapshot, roster):
+def _follow(queue, session_state, snapshot, roster):
     """Messages as events, a keep-alive when quiet, and every KEEPALIVE_SECONDS (busy or
     not) the session checked again and the list too: a fresh snapshot when extensions
-    came, went or were renamed, or after falling behind (``Overflowed``)."""
+    came, went or were renamed. After falling behind (``Overflowed``) a snapshot at once,
+    or at the next check if the database is away then."""
     check_at = time.monotonic() + KEEPALIVE_SECONDS
     while True:
         try:
             message = queue.get(timeout=max(0.0, check_at - time.monotonic()))
-            text = (snapshot()[0] or "") if isinstance(message, Overflowed) \
-                else message_event(message)
         except Empty:
-            text = ": keep-alive\n\n"
+            message = None
+        if isinstance(message, Overflowed):
+            text, roster = snapshot()  # roster None when it failed: resent at the check
+        else:
+            text = message_event(message) if message is not None else ": keep-alive\n\n"
         if text:
             yield text
         if time.monotonic() >= check_at:
-            if not _still_allowed(key, session_id):
+            check_at = time.monotonic() + KEEPALIVE_SECONDS
+            state = session_state()
+            if state == SESSION_GONE:
                 yield event("logout", {})
                 return
-            check_at = time.monotonic() + KEEPALIVE_SECONDS
+            if state == SESSION_UNKNOWN:
+                continue
             fresh, now = snapshot()
             if fresh and now != roster:
                 roster = now

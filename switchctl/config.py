@@ -106,7 +106,7 @@ def _read_file(path):
 
 def _build(raw):
     data = Path(raw["data"]).expanduser()
-    return Config(
+    config = Config(
         data=data,
         database=raw["database"] or f"sqlite:///{(data / 'switchctl.sqlite3').resolve()}",
         http=parse_host_port(raw["http"], "http"),
@@ -122,6 +122,17 @@ def _build(raw):
         switch_http=parse_host_port(raw["switch_http"], "switch_http")
         if raw["switch_http"].strip() else None,
     )
+    if config.switch_http is not None and _same_socket(config.switch_http, config.http):
+        raise ConfigError(f"switch_http {config.switch_http} uses the port of http "
+                          f"{config.http}: give it a port of its own, or leave it empty")
+    return config
+
+
+def _same_socket(first, second):
+    """Would the two addresses collide when both are bound (same port, same or any host)?"""
+    anywhere = {"0.0.0.0", "::", ""}
+    return first.port == second.port and (
+        first.host == second.host or first.host in anywhere or second.host in anywhere)
 
 
 def parse_host_port(text, name):

@@ -31,6 +31,8 @@ def test_environment_wins_over_the_file(tmp_path):
     ("SWITCHCTL_HTTP_CREDENTIALS", "nocolon", "USER:PASSWORD"),
     ("SWITCHCTL_PORTAL_PROXIES", "yes", "portal_proxies"),
     ("SWITCHCTL_SWITCH_HTTP", "8081", "switch_http"),
+    ("SWITCHCTL_SWITCH_HTTP", "0.0.0.0:8080", "port of its own"),
+    ("SWITCHCTL_SWITCH_HTTP", "127.0.0.1:8080", "port of its own"),
     ("SWITCHCTL_PORTAL_PROXIES", "9", "portal_proxies"),
 ])
 def test_bad_values_are_named(name, value, message):
@@ -59,3 +61,9 @@ def test_secret_key_is_generated_once_and_private(tmp_path):
     first = config.secret_key(settings)
     assert config.secret_key(settings) == first and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_switch_side_may_use_the_same_port_on_another_address():
+    settings = config.load({"SWITCHCTL_HTTP": "127.0.0.1:8080",
+                            "SWITCHCTL_SWITCH_HTTP": "10.0.0.5:8080"})
+    assert str(settings.switch_address) == "10.0.0.5:8080"

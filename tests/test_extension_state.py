@@ -15,7 +15,8 @@ def test_captured_events_become_typed_values():
     assert isinstance(events.from_headers(event_headers("CUSTOM_sofia__expire")),
                       events.Unregistered)
     assert events.from_headers(event_headers("CHANNEL_CALLSTATE")) == events.CallState(
-        "3f797751-8615-42f0-b800-3d3021009ef6", "1000@127.0.0.1", "RINGING", "inbound", "1000")
+        "3f797751-8615-42f0-b800-3d3021009ef6", "1000@127.0.0.1", "RINGING", "inbound", "1000",
+        "default")
     assert isinstance(events.from_headers(event_headers("CHANNEL_HANGUP_COMPLETE")),
                       events.ChannelGone)
 

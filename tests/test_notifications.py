@@ -11,10 +11,12 @@ from tests.fake_switch import event_frame
 from tests.test_listener import registered
 
 
-def ringing(user, caller, direction="outbound", uuid="b-leg", state="RINGING"):
+def ringing(user, caller, direction="outbound", uuid="b-leg", state="RINGING",
+            context="public"):
     return event_frame({"Event-Name": "CHANNEL_CALLSTATE", "Unique-ID": uuid,
-                        "Channel-Call-State": state, "Call-Direction": direction,
-                        "Channel-Presence-ID": user, "Caller-Caller-ID-Number": caller})
+                        "Channel-Call-State": state, "Caller-Context": context,
+                        "Call-Direction": direction, "Channel-Presence-ID": user,
+                        "Caller-Caller-ID-Number": caller})
 
 
 def test_only_a_leg_ringing_at_a_phone_is_an_incoming_call():
@@ -57,8 +59,17 @@ def test_a_user_hears_of_calls_to_their_phone_with_the_contact_name_they_may_see
 def test_a_colleague_calling_is_named_by_their_extension(live):
     view, switch = live
     bob = view.hub.subscribe("102@pbx.local")
-    switch.emit(ringing("102@pbx.local", "101", uuid="b5"))
+    switch.emit(ringing("102@pbx.local", "101", uuid="b5", context="default"))
     assert bob.get(timeout=5) == IncomingCall("102@pbx.local", "b5", "101", "Alice")
+
+
+def test_an_outside_caller_id_that_looks_like_an_extension_is_not_named(live):
+    """A trunk may let a caller send any caller ID: only our own users' calls (context
+    default) are named after an extension."""
+    view, switch = live
+    bob = view.hub.subscribe("102@pbx.local")
+    switch.emit(ringing("102@pbx.local", "101", uuid="b6", context="public"))
+    assert bob.get(timeout=5) == IncomingCall("102@pbx.local", "b6", "101", "")
 
 
 def test_state_changes_reach_the_domains_subscribers_only(live):

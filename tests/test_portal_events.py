@@ -172,3 +172,31 @@ def test_an_extension_added_meanwhile_reaches_the_open_list(in_process, config):
     add_extension(find_domain(config.domain), "106", "Frank", "Passw0rd106")
     fresh = next(chunk for chunk in chunks if chunk.startswith(b"event: extensions"))
     assert b'"number":"106","name":"Frank"' in fresh
+
+
+def test_a_snapshot_missed_while_the_database_was_away_is_sent_once_it_is_back(monkeypatch):
+    """Fell behind while the database was down: no snapshot then, one at the next check
+    that can read it, none again while nothing changes."""
+    from gevent.queue import Queue
+
+    from portal import live as live_pages
+    from switchctl.esl.notifications import Overflowed
+
+    monkeypatch.setattr(live_pages, "KEEPALIVE_SECONDS", 0.01)
+    queue = Queue()
+    queue.put(Overflowed())
+    answers = iter([(None, None), ("event: extensions\ndata: {}\n\n", [("101", "Alice")])])
+    snapshots = []
+
+    def snapshot():
+        snapshots.append(1)
+        return next(answers, ("event: extensions\ndata: {}\n\n", [("101", "Alice")]))
+
+    sessions = iter(["unknown", "ok", "ok", "gone"])
+    out = list(live_pages._follow(queue, lambda: next(sessions), snapshot, [("101", "Alice")]))
+    assert [chunk.split("\n")[0] for chunk in out] == [
+        ": keep-alive",  # the check after the failed snapshot: database away, nothing asked
+        ": keep-alive", "event: extensions",  # back: the missed snapshot
+        ": keep-alive",  # nothing changed since
+        ": keep-alive", "event: logout"]
+    assert len(snapshots) == 3

@@ -234,3 +234,17 @@ def test_a_body_over_the_limit_is_refused_without_being_read(client, fs_office):
     response = client.post("/cdr", data=b"x" * (MAX_CDR_BODY + 1), content_type="text/xml")
     assert response.status_code == 413
     assert CallRecord.select().count() == 0
+
+
+def test_a_record_refused_for_another_reason_than_a_repeat_is_retried(client, fs_office,
+                                                                      monkeypatch):
+    """E.g. the extension it names was removed between reading and storing: not a
+    duplicate, so FreeSWITCH must keep it and retry (503), not drop it (200)."""
+    from switchctl.services import call_records
+
+    real_row = call_records._row
+    monkeypatch.setattr(call_records, "_row", lambda domain, cdr: {
+        **real_row(domain, cdr), "caller_extension": 999_999})
+    response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
+    assert response.status_code == 503
+    assert CallRecord.select().count() == 0

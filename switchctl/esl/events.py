@@ -32,6 +32,9 @@ class CallState:
     state: str  # FreeSWITCH's Channel-Call-State
     direction: str = ""  # "outbound": a leg the switch placed towards a phone
     caller_number: str = ""
+    # The dialplan context the call came in through (a placed leg carries its caller's):
+    # "default" only for our own authenticated users.
+    context: str = ""
 
     @property
     def rings_a_phone(self):
@@ -78,7 +81,8 @@ def from_headers(headers):
         if not uuid or not state:
             return None
         return CallState(uuid, _presence(headers), state, headers.get("Call-Direction", ""),
-                         headers.get("Caller-Caller-ID-Number", ""))
+                         headers.get("Caller-Caller-ID-Number", ""),
+                         headers.get("Caller-Context", ""))
     if name == "MESSAGE_QUERY":
         return _message_query(headers)
     if name in ("CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"):

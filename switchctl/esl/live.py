@@ -14,6 +14,7 @@ from switchctl.esl.notifications import (EVERYONE, Hub, IncomingCall, StateChang
 from switchctl.models import Domain, Extension, database
 from switchctl.services.contacts import caller_name
 from switchctl.services.domains import find_domain
+from switchctl.xml_curl import contexts
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +39,22 @@ class LiveView:
                                                   self._contact_name(event)))
 
     def _contact_name(self, event):
-        """Who calls, as the called user may know them: a colleague's extension name, else
-        the name of a contact the user may see, else ""."""
+        """Who calls, as the called user may know them: a colleague's extension name (only
+        for a call from our own users: a caller ID from outside may say anything), else the
+        name of a contact the user may see, else ""."""
         number, _, domain_name = event.user.partition("@")
         try:
             found = {e.number: e for e in (
                 Extension.select(Extension.id, Extension.domain, Extension.number,
-                                 Extension.name).join(Domain)
+                                 Extension.name, Extension.enabled).join(Domain)
                 .where(Domain.name == domain_name,
                        Extension.number.in_([number, event.caller_number])))}
             extension = found.get(number)
             if extension is None:
                 return ""
             colleague = found.get(event.caller_number)
-            if colleague is not None and colleague is not extension:
+            if event.context == contexts.INTERNAL and colleague is not None and \
+                    colleague is not extension and colleague.enabled:
                 return colleague.name
             return caller_name(extension.domain_id, extension.id, event.caller_number) or ""
         except peewee.PeeweeException as exc:

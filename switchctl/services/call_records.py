@@ -17,6 +17,7 @@ from switchctl.services import ValidationError
 from switchctl.services.domains import domain_record, outbound_routes
 from switchctl.services.extensions import extension_records
 from switchctl.services.numbers import split_outbound
+from switchctl.services.prepared import Prepared
 from switchctl.xml_curl import contexts, outcome
 
 
@@ -35,6 +36,9 @@ DISPOSITIONS = {
 }
 
 
+_STORED = Prepared(lambda uuid: CallRecord.select(CallRecord.id).where(CallRecord.uuid == uuid), 1)
+
+
 def record_call(cdr, default_domain):
     """Store ``cdr`` (an A leg) unless stored already; return STORED, DUPLICATE or SKIPPED."""
     if cdr.b_leg:
@@ -43,12 +47,15 @@ def record_call(cdr, default_domain):
     if domain is None:
         raise NoDomain(f"neither {cdr.domain_name!r} nor {default_domain!r} is a domain here")
     try:
-        # One statement, atomic on its own: no transaction round trips around it. The
-        # unique call uuid turns a repeat (FreeSWITCH retrying, another switchctl
-        # instance) into DUPLICATE.
+        # One statement, atomic on its own: no transaction round trips around it (callers
+        # do not wrap this in a transaction). A repeat (FreeSWITCH retrying, another
+        # switchctl instance) breaks the unique call uuid: DUPLICATE. Any other broken
+        # constraint (an extension removed meanwhile) is an error: FreeSWITCH retries.
         CallRecord.insert(**_row(domain, cdr)).execute()
     except peewee.IntegrityError:
-        return DUPLICATE
+        if _STORED.first(cdr.uuid) is not None:
+            return DUPLICATE
+        raise
     return STORED
 
 
