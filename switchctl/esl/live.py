@@ -11,9 +11,10 @@ from switchctl.esl.extension_state import ExtensionStates
 from switchctl.esl.listener import Listener
 from switchctl.esl.notifications import (EVERYONE, Hub, IncomingCall, StateChange, SwitchLink,
                                          domain_topic)
-from switchctl.models import Domain, Extension, database
+from switchctl.models import Extension, database
 from switchctl.services.contacts import caller_name
 from switchctl.services.domains import find_domain
+from switchctl.services.extensions import extension_records
 from switchctl.xml_curl import contexts
 
 log = logging.getLogger(__name__)
@@ -44,17 +45,13 @@ class LiveView:
         name of a contact the user may see, else ""."""
         number, _, domain_name = event.user.partition("@")
         try:
-            found = {e.number: e for e in (
-                Extension.select(Extension.id, Extension.domain, Extension.number,
-                                 Extension.name, Extension.enabled).join(Domain)
-                .where(Domain.name == domain_name,
-                       Extension.number.in_([number, event.caller_number])))}
+            found = extension_records(domain_name, number, event.caller_number)
             extension = found.get(number)
             if extension is None:
                 return ""
             colleague = found.get(event.caller_number)
             if event.context == contexts.INTERNAL and colleague is not None and \
-                    colleague is not extension and colleague.enabled:
+                    colleague is not extension:
                 return colleague.name
             return caller_name(extension.domain_id, extension.id, event.caller_number) or ""
         except peewee.PeeweeException as exc:
