@@ -75,8 +75,9 @@ def events():
     live = current_app.config["LIVE"]
     if live is None:
         return Response("no event listener in this process\n", 503, mimetype="text/plain")
+    # Loading current_user read the database: were it away, this was already a 503; if it
+    # goes away before the snapshot, the stream says so ("unavailable") and the page retries.
     principal = current_user.principal
-    extension_rows(principal.domain_name, None)  # the database answers, or this is a 503
     response = Response(_stream(live, principal, current_app.config["SECRET_KEY"]),
                         mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-store"

@@ -39,3 +39,14 @@ def until(probe, seconds=10, what="the page to change"):
         if gevent.get_hub().loop.now() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         gevent.sleep(0.1)
+
+
+def log_in(driver, base, number, password):
+    """Log in through the portal's form, as a user would; returns once on /extensions."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/login")
+    driver.find_element(By.NAME, "username").send_keys(number)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    until(lambda: driver.current_url.endswith("/extensions"), what="the extension list")

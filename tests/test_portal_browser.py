@@ -3,7 +3,7 @@
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser import chromium, until
+from tests.browser import chromium, log_in, until
 from tests.live_office import live_office
 from tests.test_listener import registered
 from tests.test_notifications import ringing
@@ -30,21 +30,13 @@ def browser():
     driver.quit()
 
 
-def log_in(browser, office, number):
-    browser.get(f"{office.base}/login")
-    browser.find_element(By.NAME, "username").send_keys(number)
-    browser.find_element(By.NAME, "password").send_keys(office.passwords[number])
-    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-    until(lambda: browser.current_url.endswith("/extensions"), what="the extension list")
-
-
 def state_of(browser, number):
     return browser.find_element(
         By.CSS_SELECTOR, f'tr[data-extension="{number}"] .state').text
 
 
 def test_the_extension_list_follows_the_switch_without_a_reload(office, browser):
-    log_in(browser, office, "102")
+    log_in(browser, office.base, "102", office.passwords["102"])
     table = browser.find_element(By.ID, "extensions")
     until(lambda: table.get_attribute("data-live") == "on", what="the event stream")
     assert state_of(browser, "103") == "unavailable"

@@ -5,7 +5,7 @@ import gevent
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser import chromium, until
+from tests.browser import chromium, log_in, until
 from tests.integration.conftest import api
 from tests.integration.sip_phones import answering_phone, calling, free_udp_port, register
 
@@ -21,10 +21,7 @@ def browser():
 
 def test_a_real_call_rings_in_the_called_users_portal(esl, served, sip_address, browser):
     api(esl, "sofia profile internal flush_inbound_reg 103@pbx.local")
-    browser.get(f"http://{served.http}/login")
-    browser.find_element(By.NAME, "username").send_keys("103")
-    browser.find_element(By.NAME, "password").send_keys(served["103"])
-    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    log_in(browser, f"http://{served.http}", "103", served["103"])
     table = browser.find_element(By.ID, "extensions")
     until(lambda: table.get_attribute("data-live") == "on", what="the event stream")
 
