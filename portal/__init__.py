@@ -37,8 +37,6 @@ def create_app(config, live_view=None):
     CSRFProtect(app)
     logins = LoginManager(app)
     logins.user_loader(load_user)
-    logins.login_view = "auth.login"
-    logins.login_message = "Please log in."
 
     @logins.unauthorized_handler
     def unauthorized():

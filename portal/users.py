@@ -13,10 +13,6 @@ class PortalUser(flask_login.UserMixin):
     def get_id(self):
         return self.principal.session_id
 
-    @property
-    def is_extension(self):
-        return self.principal.kind == "e"
-
 
 def load_user(session_id):
     principal = load_principal(current_app.config["SECRET_KEY"], session_id)
