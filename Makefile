@@ -18,7 +18,7 @@ serve: setup
 	$(BIN)/switchctl serve
 
 lint: setup
-	$(BIN)/flake8 switchctl portal tests benchmarks
+	$(BIN)/flake8 switchctl tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-"""Opening the one database every part of switchctl shares."""
+"""Opening the one database every part of switchctl shares, and surviving its outages."""
 
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +52,38 @@ def reset(db):
         db.close()
     except peewee.PeeweeException:
         pass
+
+
+def database_failed(error, log=None, what="", *args):
+    """After a database error at an edge: drop the connection (the next query reconnects)
+    and, with ``log``, log ``what % args`` with the error."""
+    reset(database)
+    if log is not None:
+        log.error(f"{what}: database error (%s)", *args, error)
+
+
+class database_guard:  # used as a statement, like contextlib.suppress
+    """``with database_guard(log, what, *args) as failed:`` runs database work at an edge
+    (a request, an event): a database error inside is survived (database_failed) and
+    ``failed`` is true after the block, so the caller answers its fallback. ``log`` None:
+    nothing is logged (a caller that says so itself)."""
+
+    def __init__(self, log=None, what="", *args):
+        self.log, self.what, self.args = log, what, args
+        self.error = None
+
+    def __bool__(self):
+        return self.error is not None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if not isinstance(error, peewee.PeeweeException):
+            return False
+        self.error = error
+        database_failed(error, self.log, self.what, *self.args)
+        return True
 
 
 def _make_parent(url):

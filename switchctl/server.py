@@ -10,12 +10,9 @@ from gevent import socket as gsocket
 import gevent
 from gevent.pywsgi import WSGIServer
 
-import portal
 from switchctl import schema
 from switchctl.db import open_database
-from switchctl.esl.live import LiveView
-from switchctl.esl.outbound import OutboundServer
-from switchctl.ivr import FLOWS
+from switchctl.service import build
 from switchctl.xml_curl import app as xml_curl_app
 
 log = logging.getLogger(__name__)
@@ -33,14 +30,13 @@ class PathDispatcher:
         return app(environ, start_response)
 
 
-def build_wsgi(config, live=None):
+def sides(config, service):
     """``(portal side, switch side)`` WSGI apps. Without ``switch_http`` both are served
     on one port: then the portal side also routes the switch's paths."""
-    switch_app = xml_curl_app.create_app(config, live)
-    portal_app = portal.create_app(config, live)
     if config.switch_http is not None:
-        return portal_app, switch_app
-    return PathDispatcher(portal_app, {path: switch_app for path in SWITCH_PATHS}), None
+        return service.portal_app, service.switch_app
+    routes = {path: service.switch_app for path in SWITCH_PATHS}
+    return PathDispatcher(service.portal_app, routes), None
 
 
 SWITCH_PATHS = (xml_curl_app.XML_PATH, xml_curl_app.CDR_PATH, xml_curl_app.STATUS_PATH,
@@ -64,15 +60,16 @@ def serve(config):
         schema.require_current(db)
     portal_socket = listen(config.http)
     switch_socket = listen(config.switch_http) if config.switch_http else None
-    live = LiveView(config)
-    portal_side, switch_side = build_wsgi(config, live)
+    service = build(config)
+    live = service.live
+    portal_side, switch_side = sides(config, service)
     server = WSGIServer(portal_socket, portal_side, log=None, error_log=log)
     switch_server = None
     if switch_side is not None:
         switch_server = WSGIServer(switch_socket, switch_side, log=None, error_log=log)
         switch_server.start()
     follower = gevent.spawn(live.listener.run)
-    flows = OutboundServer(config.outbound, FLOWS).start()
+    flows = service.flows.start()
     log.info("call flows: outbound event socket on %s", config.outbound)
     gevent.signal_handler(signal.SIGTERM, server.stop)
     gevent.signal_handler(signal.SIGINT, server.stop)

@@ -88,7 +88,7 @@ def live_view(tmp_path, db):
     """A LiveView following a fake switch (no registrations, no channels); yields both."""
     import gevent
 
-    from switchctl.esl.live import LiveView
+    from switchctl.service import build_live
     from tests.fake_switch import FakeSwitch
 
     empty = '{"row_count":0}'
@@ -96,7 +96,7 @@ def live_view(tmp_path, db):
                                  "show channels as json": empty}).start()
     settings = config_module.load({"SWITCHCTL_DATA": str(tmp_path),
                                    "SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
-    view = LiveView(settings)
+    view = build_live(settings)
     view.listener.retry = 0.05
     runner = gevent.spawn(view.listener.run)
     assert view.listener.online.wait(timeout=5)

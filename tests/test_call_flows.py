@@ -2,7 +2,7 @@
 
 import pytest
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts
 from switchctl.models import BlacklistEntry, Extension, ForwardRule
 from switchctl.services import forwarding
 from tests.switch_sim import Switch

@@ -1,7 +1,7 @@
 import pytest
 from playhouse.test_utils import count_queries
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts
 from switchctl.models import Extension
 from switchctl.services.extensions import set_outbound_caller_id
 from switchctl.xml_curl import dialplan

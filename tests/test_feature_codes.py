@@ -2,7 +2,7 @@
 
 import pytest
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts
 from switchctl.models import (
     BlacklistEntry,
     CallRecord,

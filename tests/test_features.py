@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from switchctl import features
+from switchctl.services import feature_codes as features
 
 # Every dialled code of SPEC section 4, with an example a user would dial.
 SPEC_EXAMPLES = {

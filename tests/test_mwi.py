@@ -3,10 +3,12 @@
 import gevent
 import pytest
 
-from switchctl.esl import events, mwi
+from switchctl.esl import events
+from switchctl.freeswitch.commands import message_waiting
 from switchctl.models import VoicemailMessage
 from switchctl.services.domains import ensure_domain
 from switchctl.services.extensions import add_extension
+from switchctl.services.voicemail import MessageCounts, counts
 from tests.captures import payload
 from tests.esl_helpers import event_headers
 from tests.fake_switch import event_frame
@@ -18,11 +20,11 @@ def test_the_captured_query_becomes_a_typed_value():
 
 
 def test_sendevent_carries_what_sofia_reads():
-    assert mwi.sendevent("101@pbx.local", mwi.MessageCounts(2, 1), "internal", "abc@h") == (
+    assert message_waiting("101@pbx.local", 2, 1, "internal", "abc@h") == (
         "sendevent MESSAGE_WAITING\nMWI-Messages-Waiting: yes\n"
         "MWI-Message-Account: sip:101@pbx.local\nMWI-Voice-Message: 2/1 (0/0)\n"
         "Sofia-Profile: internal\nCall-ID: abc@h")
-    assert "MWI-Messages-Waiting: no" in mwi.sendevent("101@pbx.local", mwi.MessageCounts(0, 4))
+    assert "MWI-Messages-Waiting: no" in message_waiting("101@pbx.local", 0, 4)
 
 
 @pytest.fixture
@@ -67,5 +69,5 @@ def test_a_mailbox_change_lights_every_phone_of_it(mailboxes, live):
 
 
 def test_counts_of_a_mailbox_that_does_not_exist_are_none(mailboxes):
-    assert mwi.counts("127.0.0.1", "1004") is None
-    assert mwi.counts("127.0.0.1", "1003") == mwi.MessageCounts(new=2, saved=1)
+    assert counts("127.0.0.1", "1004") is None
+    assert counts("127.0.0.1", "1003") == MessageCounts(new=2, saved=1)

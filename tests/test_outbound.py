@@ -5,9 +5,10 @@ import logging
 import gevent
 import pytest
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts
 from switchctl.config import HostPort
-from switchctl.esl.outbound import OutboundServer, socket_data
+from switchctl.esl.outbound import OutboundServer
+from switchctl.freeswitch.commands import socket_data
 from switchctl.esl.session import CallerHungUp
 from tests.fake_switch import FakeCall
 

@@ -85,8 +85,8 @@ def test_without_a_login_the_stream_is_refused(office):
 def in_process(config, live_view, monkeypatch):
     """The portal app in this process on a LiveView of a fake switch, 101 logged in; the
     session is re-checked every 50 ms here."""
-    import portal
-    from portal import live as live_pages
+    from switchctl import portal
+    from switchctl.portal import live as live_pages
     from switchctl.services.domains import ensure_domain, set_portal_enabled
     from switchctl.services.extensions import add_extension, set_portal_access
     from tests.portal_helpers import log_in as log_in_client
@@ -179,7 +179,7 @@ def test_a_snapshot_missed_while_the_database_was_away_is_sent_once_it_is_back(m
     that can read it, none again while nothing changes."""
     from gevent.queue import Queue
 
-    from portal import live as live_pages
+    from switchctl.portal import live as live_pages
     from switchctl.esl.notifications import Overflowed
 
     monkeypatch.setattr(live_pages, "KEEPALIVE_SECONDS", 0.01)

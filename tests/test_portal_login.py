@@ -4,10 +4,10 @@ import hashlib
 
 import pytest
 
-import portal
+from switchctl import portal
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
-from portal.throttle import ADDRESS_LIMIT, ANYWHERE_LIMIT, WINDOW, LoginThrottle
+from switchctl.portal.throttle import ADDRESS_LIMIT, ANYWHERE_LIMIT, WINDOW, LoginThrottle
 from switchctl.services.logins import add_account, authenticate, load_principal
 from tests.db_helpers import outage
 from tests.portal_helpers import csrf_token, log_in, page_error

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts
 
-SOURCE = Path(prompts.__file__).resolve().parent
+SOURCE = Path(prompts.__file__).resolve().parents[1]  # all of switchctl
 SOUND_NAME = re.compile(r"^(ivr|voicemail|conference|misc|digits)/[a-z0-9_-]+\.wav$")
 
 

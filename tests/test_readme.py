@@ -4,8 +4,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from switchctl.features import markdown_table
-from switchctl.xml_curl.feature_codes import HANDLERS
+from switchctl.services.feature_codes import markdown_table
+from switchctl.xml_curl.features import HANDLERS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts
 from switchctl.models import BlacklistEntry, Extension, FollowMeEntry, ForwardRule
 from switchctl.services import ValidationError, forwarding
 from switchctl.services.contacts import add_contact

@@ -1,45 +1,34 @@
 """Message waiting: the phone's voicemail light, driven through the switch.
 
-switchctl keeps the mailboxes, so it answers the phones' MESSAGE_QUERY (sent by
-sofia when a phone registers or subscribes) and announces every change of a
-mailbox with a MESSAGE_WAITING event, which sofia turns into SIP NOTIFYs. Event
-headers as mod_voicemail sends them (see the captured MESSAGE_WAITING events).
+switchctl keeps the mailboxes (services.voicemail), so it answers the phones'
+MESSAGE_QUERY (sent by sofia when a phone registers or subscribes) and announces
+every change of a mailbox with a MESSAGE_WAITING event, which sofia turns into SIP
+NOTIFYs.
 """
 
-import dataclasses
+import logging
 
-from switchctl.models import Domain, Extension, VoicemailMessage
+from switchctl.db import database_guard
+from switchctl.freeswitch.commands import message_waiting
+from switchctl.services import voicemail
 
-
-@dataclasses.dataclass(frozen=True)
-class MessageCounts:
-    new: int
-    saved: int
+log = logging.getLogger(__name__)
 
 
-def counts(domain_name, number):
-    """Unread and read messages of mailbox ``number@domain_name`` (None: no such mailbox)."""
-    mailbox = (Extension.select(Extension.id).join(Domain)
-               .where(Domain.name == domain_name, Extension.number == number).first())
-    if mailbox is None:
+def answer(query):
+    """The command answering a phone's MessageQuery (None: not one of our mailboxes, or
+    the database is away)."""
+    number, _, domain = query.account.partition("@")
+    with database_guard(log, "message waiting for %s", query.account) as failed:
+        found = voicemail.counts(domain, number)
+    if failed or found is None:
         return None
-    rows = (VoicemailMessage.select(VoicemailMessage.read)
-            .where(VoicemailMessage.mailbox == mailbox.id).tuples())
-    read = [flag for (flag,) in rows]
-    return MessageCounts(new=read.count(False), saved=read.count(True))
+    return message_waiting(query.account, found.new, found.saved, query.profile, query.call_id)
 
 
-def sendevent(account, message_counts, profile="", call_id=""):
-    """The ``sendevent MESSAGE_WAITING`` command for ``account`` (``101@pbx.local``).
-
-    With ``profile`` and ``call_id`` (from a MESSAGE_QUERY) sofia answers that one
-    registration; without them it notifies every subscriber of the account."""
-    lines = [
-        "sendevent MESSAGE_WAITING",
-        f"MWI-Messages-Waiting: {'yes' if message_counts.new else 'no'}",
-        f"MWI-Message-Account: sip:{account}",
-        f"MWI-Voice-Message: {message_counts.new}/{message_counts.saved} (0/0)",
-    ]
-    if profile and call_id:
-        lines += [f"Sofia-Profile: {profile}", f"Call-ID: {call_id}"]
-    return "\n".join(lines)
+def notice(domain_name, number):
+    """The command lighting (or putting out) every phone's lamp of a mailbox, or None."""
+    found = voicemail.counts(domain_name, number)
+    if found is None:
+        return None
+    return message_waiting(f"{number}@{domain_name}", found.new, found.saved)

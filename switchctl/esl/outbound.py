@@ -13,17 +13,11 @@ from gevent.queue import Empty
 from gevent.server import StreamServer
 from greenswitch.esl import NotConnectedError, OutboundSession, OutboundSessionHasGoneAway
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts, variables
 from switchctl.esl.connection import GuardedReader
 from switchctl.esl.session import CallerHungUp, CallSession
 
 log = logging.getLogger(__name__)
-FLOW_VARIABLE = "switchctl_flow"
-
-
-def socket_data(address):
-    """The ``socket`` application's argument for our server (``full`` lets flows use api)."""
-    return f"{address.host}:{address.port} async full"
 
 
 class CallSocket(GuardedReader, OutboundSession):
@@ -76,7 +70,7 @@ class OutboundServer:
             log.info("outbound socket from %s closed before the flow started", address[0])
             return
         call = CallSession(session)
-        name = call.variable(FLOW_VARIABLE)
+        name = call.variable(variables.FLOW)
         flow = self.flows.get(name)
         if flow is None:
             log.error("outbound socket: no flow %r (channel %s)", name, call.variable("uuid"))

@@ -9,6 +9,8 @@ a normal end; so does a switch that stops answering.
 import gevent
 from greenswitch.esl import NotConnectedError, OutboundSessionHasGoneAway
 
+from switchctl.freeswitch import variables
+
 APP_TIMEOUT = 120  # no application of ours runs longer (recordings are capped below it)
 
 
@@ -62,11 +64,10 @@ class CallSession:
                        timeout_ms=5000, terminators="#", regex="\\d+", digit_timeout_ms=3000):
         """``play_and_get_digits`` with every argument given (FreeSWITCH reads them by
         position); returns the digits, or "" when none valid came."""
-        variable = "switchctl_collected"
         completed = self.execute("play_and_get_digits", " ".join(str(part) for part in (
-            minimum, maximum, tries, timeout_ms, terminators, prompt, invalid_prompt, variable,
-            regex, digit_timeout_ms)))
-        return completed.get(f"variable_{variable}", "")
+            minimum, maximum, tries, timeout_ms, terminators, prompt, invalid_prompt,
+            variables.COLLECTED, regex, digit_timeout_ms)))
+        return completed.get(f"variable_{variables.COLLECTED}", "")
 
     def record(self, path, max_seconds, silence_threshold=200, silence_seconds=3):
         """``record <path> <max seconds> <silence threshold> <silence seconds>``; True

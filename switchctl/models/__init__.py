@@ -1,19 +1,21 @@
-"""All Peewee models, importable from one place."""
+"""All Peewee models, importable from one place: one module per feature, named as the
+feature is named in every other layer (services/, xml_curl/, esl/, ivr/, portal/)."""
 
 from switchctl.models.base import BaseModel, database
-from switchctl.models.calls import CallRecord, Recording
+from switchctl.models.blacklist import BlacklistEntry
+from switchctl.models.call_records import CallRecord
+from switchctl.models.conferences import ConferenceRoom
 from switchctl.models.contacts import Contact
+from switchctl.models.domains import Domain, OutboundRoute, Setting
 from switchctl.models.extensions import Department, Extension
-from switchctl.models.media import FaxJob, VoicemailMessage
-from switchctl.models.routing import BlacklistEntry, FollowMeEntry, ForwardRule, OutboundRoute
-from switchctl.models.services import (
-    ConferenceRoom,
-    FeatureCodeOverride,
-    Queue,
-    QueueAgent,
-    WakeupCall,
-)
-from switchctl.models.tenancy import Domain, PortalAccount, Setting
+from switchctl.models.fax import FaxJob
+from switchctl.models.feature_codes import FeatureCodeOverride
+from switchctl.models.forwarding import FollowMeEntry, ForwardRule
+from switchctl.models.logins import PortalAccount
+from switchctl.models.queues import Queue, QueueAgent
+from switchctl.models.recordings import Recording
+from switchctl.models.voicemail import VoicemailMessage
+from switchctl.models.wakeup import WakeupCall
 
 # Creation order: every table after the tables it points at.
 ALL_MODELS = (

@@ -3,8 +3,8 @@
 import peewee
 
 from switchctl.models.base import BaseModel, now
+from switchctl.models.domains import Domain
 from switchctl.models.extensions import Extension
-from switchctl.models.tenancy import Domain
 
 
 class Contact(BaseModel):

@@ -3,7 +3,7 @@
 import peewee
 
 from switchctl.models.base import BaseModel, now
-from switchctl.models.tenancy import Domain
+from switchctl.models.domains import Domain
 
 DEFAULT_RING_SECONDS = 30
 

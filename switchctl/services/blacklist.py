@@ -1,7 +1,7 @@
 """Numbers that may not call in."""
 
 from switchctl.models import BlacklistEntry, CallRecord, Extension, database
-from switchctl.models.calls import DIRECTION_INBOUND
+from switchctl.models.call_records import DIRECTION_INBOUND
 from switchctl.services import ValidationError
 from switchctl.services.numbers import EXTERNAL_NUMBER, digits_key
 

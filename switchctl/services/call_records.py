@@ -12,13 +12,13 @@ import datetime
 import peewee
 
 from switchctl.models import CallRecord
-from switchctl.models.calls import DIRECTION_INBOUND, DIRECTION_INTERNAL, DIRECTION_OUTBOUND
+from switchctl.models.call_records import DIRECTION_INBOUND, DIRECTION_INTERNAL, DIRECTION_OUTBOUND
 from switchctl.services import ValidationError
 from switchctl.services.domains import domain_record, outbound_routes
 from switchctl.services.extensions import extension_records
 from switchctl.services.numbers import split_outbound
 from switchctl.services.prepared import Prepared
-from switchctl.xml_curl import contexts, outcome
+from switchctl.freeswitch import contexts, outcome
 
 
 class NoDomain(LookupError):

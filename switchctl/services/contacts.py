@@ -7,7 +7,7 @@ operators, who see everything).
 
 from switchctl.models import Contact
 from switchctl.services import ValidationError
-from switchctl.services.extensions import EMAIL_PATTERN, check_text
+from switchctl.services.extensions import EMAIL_PATTERN, check_text, extension_records
 from switchctl.services.numbers import digits_key
 
 LIMITS = {"name": 80, "phone": 32, "email": 254, "company": 120}
@@ -48,3 +48,19 @@ def caller_name(domain_id, extension_id, number):
            .order_by(Contact.owner.is_null(), Contact.id)
            .first())
     return None if row is None else row.name
+
+
+def caller_known_as(user, caller_number, from_our_users):
+    """Who calls ``user`` (``101@pbx.local``), as that user may know them: a colleague's
+    extension name (only when ``from_our_users``, a call placed by our own authenticated
+    users: a caller ID from outside may say anything), else the name of a contact the
+    user may see, else ""."""
+    number, _, domain_name = user.partition("@")
+    found = extension_records(domain_name, number, caller_number)
+    extension = found.get(number)
+    if extension is None:
+        return ""
+    colleague = found.get(caller_number)
+    if from_our_users and colleague is not None and colleague is not extension:
+        return colleague.name
+    return caller_name(extension.domain_id, extension.id, caller_number) or ""

@@ -15,7 +15,7 @@ from switchctl.models import (
     ForwardRule,
     database,
 )
-from switchctl.models.routing import FORWARD_ALWAYS
+from switchctl.models.forwarding import FORWARD_ALWAYS
 from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
 from switchctl.services import ValidationError
 from switchctl.services.domains import outbound_prefixes
@@ -149,6 +149,18 @@ def list_extensions(domain):
             .order_by(Extension.number))
 
 
+_ROSTER = Prepared(lambda domain_name: (
+    Extension.select(Extension.number, Extension.name)
+    .join(Domain, on=(Extension.domain == Domain.id))
+    .where(Domain.name == domain_name).order_by(Extension.number)), 1)
+
+
+def roster(domain_name):
+    """``[(number, name)]`` of every extension of the domain, by number (one prepared
+    query): the live extension list and ``switchctl status`` show these."""
+    return [(row.number, row.name) for row in _ROSTER.rows(domain_name)]
+
+
 def _pair_query(domain_name, first, second):
     forward_always = ForwardRule.select(ForwardRule.destination).where(
         ForwardRule.extension == Extension.id, ForwardRule.kind == FORWARD_ALWAYS,
@@ -176,6 +188,12 @@ def extension_records(domain_name, *numbers):
     number, or None."""
     first, second = (numbers + ("", ""))[:2]
     return {record.number: record for record in _PAIR.rows(domain_name, first, second)}
+
+
+def extension_record(domain_name, number):
+    """The read-only record of the enabled extension ``number``, or None (see
+    extension_records)."""
+    return extension_records(domain_name, number).get(number)
 
 
 def import_csv(domain, text):

@@ -3,7 +3,7 @@
 import re
 
 from switchctl.models import Extension, FollowMeEntry, ForwardRule, database
-from switchctl.models.routing import FORWARD_KINDS
+from switchctl.models.forwarding import FORWARD_KINDS
 from switchctl.services import ValidationError
 from switchctl.services.domains import outbound_prefixes
 from switchctl.services.numbers import split_outbound

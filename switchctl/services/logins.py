@@ -18,7 +18,7 @@ import hmac
 import re
 
 from switchctl.models import Domain, Extension, PortalAccount
-from switchctl.models.tenancy import ROLE_EXTENSION, ROLES
+from switchctl.models.logins import ROLE_EXTENSION, ROLES
 from switchctl.passwords import check_hash, check_sip_password, hash_account_password, sip_ha1
 from switchctl.services.domains import portal_enabled
 from switchctl.services.extensions import NUMBER_PATTERN, ValidationError, check_password

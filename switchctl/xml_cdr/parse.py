@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from switchctl.fs_encoding import percent_decode
+from switchctl.freeswitch.encoding import percent_decode
 
 # No network, no entity expansion: the body comes from the switch, but is still input.
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from switchctl import prompts
+from switchctl.freeswitch import prompts
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,3 +38,8 @@ def confirm(name, *steps):
 def invalid(name):
     """A feature code used wrongly: say so, change nothing."""
     return refuse(name, prompts.INVALID_ENTRY, "NORMAL_CLEARING")
+
+
+def say_digits(number):
+    """``say`` each digit of a number already checked to be digits (and maybe a +)."""
+    return ("say", f"en number iterated {number.lstrip('+')}")

@@ -13,11 +13,9 @@ import ipaddress
 import json
 import logging
 
-import peewee
 from flask import Flask, Response, abort, request
 
-from switchctl.db import reset
-from switchctl.models import database
+from switchctl.db import database_guard
 from switchctl.services.call_records import NoDomain, record_call
 from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
 from switchctl.xml_curl import dialplan, directory
@@ -89,11 +87,8 @@ def _answer(handler, fs_request):
     if handler is None:
         return NOT_FOUND
     try:
-        return handler(fs_request)
-    except peewee.PeeweeException as exc:
-        reset(database)
-        log.error("xml_curl: database error answering %s (%s); sent not-found",
-                  fs_request.section, exc)
+        with database_guard(log, "xml_curl: sent not-found for %s", fs_request.section):
+            return handler(fs_request)
     except Exception:
         log.exception("xml_curl: error answering %s; sent not-found", fs_request.section)
     return NOT_FOUND
@@ -109,14 +104,13 @@ def cdr_intake(body, content_type, posted_uuid, default_domain):
         log.warning("cdr %s: refused: %s", posted_uuid or "?", exc)
         return Response(f"bad CDR: {exc}\n", 400, mimetype="text/plain")
     try:
-        result = record_call(cdr, default_domain)
-    except peewee.PeeweeException as exc:
-        reset(database)
-        log.error("cdr %s: database error, FreeSWITCH will retry (%s)", cdr.uuid, exc)
-        return Response("database unavailable\n", 503, mimetype="text/plain")
+        with database_guard(log, "cdr %s: FreeSWITCH will retry", cdr.uuid) as failed:
+            result = record_call(cdr, default_domain)
     except NoDomain as exc:
         log.error("cdr %s: not stored, FreeSWITCH keeps it: %s", cdr.uuid, exc)
         return Response("no such domain\n", 503, mimetype="text/plain")
+    if failed:
+        return Response("database unavailable\n", 503, mimetype="text/plain")
     log.debug("cdr %s: %s", cdr.uuid, result)
     return Response(f"{result}\n", 200, mimetype="text/plain")
 

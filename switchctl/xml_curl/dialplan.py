@@ -1,10 +1,10 @@
 """The dialplan section: where a call goes, decided here and sent as one extension.
 
-Contexts (see contexts.py): ``default`` for our users (feature codes, extensions,
+Contexts (see freeswitch/contexts.py): ``default`` for our users (feature codes, extensions,
 the outbound route), ``public`` for calls from outside (blacklist, caller-ID names
 from the phonebook, extensions only), ``outcome`` after a failed bridge. How an
 extension is rung (forwarding, DND, follow-me) is decided in routing.py, the
-feature codes in feature_codes.py.
+feature codes in features/ (a module per feature).
 
 The destination number is dialled by the caller: it only ever reaches the XML
 after it matched a pattern of digits, and never inside a ``data`` attribute
@@ -13,12 +13,13 @@ unvalidated (FreeSWITCH expands ``${...}`` there).
 
 import re
 
-from switchctl import prompts
+from switchctl.freeswitch import contexts, prompts
 from switchctl.services import blacklist
 from switchctl.services.contacts import caller_name
-from switchctl.services.extensions import extension_records
-from switchctl.xml_curl import contexts, feature_codes, presence, routing
+from switchctl.services.extensions import extension_record, extension_records
+from switchctl.xml_curl import features, routing
 from switchctl.xml_curl.actions import refuse
+from switchctl.xml_curl.dialled import Dialled
 from switchctl.xml_curl.documents import NOT_FOUND, attr, document
 
 DIALLABLE = re.compile(r"^[0-9*#+]{1,32}\Z")
@@ -79,36 +80,24 @@ def _dialled(request):
     return number if DIALLABLE.match(number) else ""
 
 
+# What a number our users dial may be, tried in order: each kind gives its Route, or None
+# when the number is not of its kind. A new kind (a conference room, a queue) is a
+# function here.
+INTERNAL_DESTINATIONS = (features.route, routing.ring_dialled, routing.call_out)
+
+
 def route_internal(request, domain):
     caller_number, number = caller_identity(request)[0], _dialled(request)
     found = extension_records(domain, caller_number, number)
     caller = found.get(caller_number)
-    if caller is None or not caller.enabled:
+    if caller is None:
         return refuse("unknown-caller", prompts.NOT_PERMITTED, "CALL_REJECTED")
-    if number[:1] in ("*", "#"):
-        return _feature(domain, caller, number)
-    # A transfer the phone asks for (SIP REFER) re-routes the other leg in its current
-    # context, which is "outcome" after a forward: keep transfers in the original one.
-    marks = (("set", f"force_transfer_context={contexts.INTERNAL}"),
-             *presence.caller_marks(domain, caller))
-    if number in found:
-        return routing.ring(domain, found[number], prelude=marks)
-    trunk = routing.trunk(domain, number)
-    if trunk is not None:
-        if not caller.outbound_allowed:
-            return refuse("outbound-denied", prompts.NOT_PERMITTED, "OUTGOING_CALL_BARRED")
-        gateway, external = trunk
-        return routing.bridge_outbound(gateway, number, external, caller.outbound_caller_id,
-                                       prelude=marks)
+    call = Dialled(domain, caller, number, found)
+    for destination in INTERNAL_DESTINATIONS:
+        route = destination(call)
+        if route is not None:
+            return route
     return _unknown()
-
-
-def _feature(domain, caller, number):
-    matched = feature_codes.match(number, caller.domain_id)
-    if matched is None:
-        return _unknown()
-    handler, argument = matched
-    return handler(domain, caller, argument)
 
 
 def _unknown():
@@ -117,8 +106,8 @@ def _unknown():
 
 def route_public(request, domain):
     number = _dialled(request)
-    target = extension_records(domain, number).get(number) if number else None
-    if target is None or not target.enabled:
+    target = extension_record(domain, number) if number else None
+    if target is None:
         return _unknown()
     calling = request.caller_number
     if blacklist.is_listed(target.domain_id, calling):

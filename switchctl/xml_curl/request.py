@@ -6,7 +6,7 @@ for a space. So the body is split and %-decoded here, never ``+``-decoded as a
 browser form would be. A field sent twice keeps its first value.
 """
 
-from switchctl.fs_encoding import percent_decode
+from switchctl.freeswitch.encoding import percent_decode
 
 
 class FsRequest:

@@ -14,18 +14,16 @@ grows past MAX_HOPS, ends with a prompt instead of ringing on.
 
 import re
 
-from switchctl import prompts
+from switchctl.freeswitch import contexts, outcome, prompts, variables
 from switchctl.services.domains import outbound_routes
-from switchctl.services.extensions import NUMBER_PATTERN, extension_records
+from switchctl.services.extensions import NUMBER_PATTERN, extension_record, extension_records
 from switchctl.services.forwarding import active_forwards, follow_me_steps
 from switchctl.services.numbers import split_outbound
-from switchctl.xml_curl import contexts, outcome, presence
+from switchctl.xml_curl import presence
 from switchctl.xml_curl.actions import Route, multiset, refuse
 
 MAX_HOPS = 5
 OUTBOUND_RING_SECONDS = 60
-PATH_VARIABLE = "switchctl_path"
-FOLLOW_ME_VARIABLE = "switchctl_follow_me"
 PATH_PATTERN = re.compile(r"^[0-9]+(,[0-9]+)*\Z")
 OUTCOME_FORWARD = {
     outcome.BUSY: "busy",
@@ -101,7 +99,7 @@ def bridge_extension(domain, target, path, prelude=()):
         ("export", f"dialed_extension={number}"),
         multiset(call_timeout=target.ring_seconds, hangup_after_bridge="true",
                  continue_on_fail="true", ringback=prompts.RINGBACK,
-                 **{PATH_VARIABLE: ",".join(path)}),
+                 **{variables.PATH: ",".join(path)}),
         ("bridge", f"user/{number}@{domain}"),
         ("transfer", f"{number} XML {contexts.OUTCOME}"),
     ))
@@ -123,20 +121,48 @@ def follow_me(domain, target, path, prelude=()):
         # call_timeout caps every |-step (switch_ivr_originate): make room for the longest.
         multiset(call_timeout=longest, hangup_after_bridge="true", continue_on_fail="true",
                  ringback=prompts.RINGBACK,
-                 **{PATH_VARIABLE: ",".join(path), FOLLOW_ME_VARIABLE: "true"}),
+                 **{variables.PATH: ",".join(path), variables.FOLLOW_ME: "true"}),
         ("bridge", "{ignore_early_media=true,originate_continue_on_timeout=true}" + "|".join(legs)),
         ("transfer", f"{target.number} XML {contexts.OUTCOME}"),
     ))
 
 
 def _dial_string(domain, target, destination):
-    if extension_records(domain, destination).get(destination):
+    if extension_record(domain, destination):
         return f"user/{destination}@{domain}"
     route = trunk(domain, destination)
     if route and target.outbound_allowed:
         gateway, external = route
         return f"sofia/gateway/{gateway}/{external}"
     return None
+
+
+def ring_dialled(call):
+    """One of our users dialled an extension (a Dialled): ring it, or None."""
+    target = call.found.get(call.number)
+    if target is None:
+        return None
+    return ring(call.domain, target, prelude=_dialled_marks(call))
+
+
+def call_out(call):
+    """One of our users dialled an outbound prefix + outside number: out through its
+    gateway if the caller may call out; None for any other number."""
+    route = trunk(call.domain, call.number)
+    if route is None:
+        return None
+    if not call.caller.outbound_allowed:
+        return refuse("outbound-denied", prompts.NOT_PERMITTED, "OUTGOING_CALL_BARRED")
+    gateway, external = route
+    return bridge_outbound(gateway, call.number, external, call.caller.outbound_caller_id,
+                           prelude=_dialled_marks(call))
+
+
+def _dialled_marks(call):
+    # A transfer the phone asks for (SIP REFER) re-routes the other leg in its current
+    # context, which is "outcome" after a forward: keep transfers in the original one.
+    return (("set", f"force_transfer_context={contexts.INTERNAL}"),
+            *presence.caller_marks(call.domain, call.caller))
 
 
 def trunk(domain, number):
@@ -164,11 +190,10 @@ def route_outcome(request, domain):
     result = outcome.classify(request.variable("originate_disposition")
                               or request.variable("DIALSTATUS"))
     number = request.destination
-    target = extension_records(domain, number).get(number) \
-        if NUMBER_PATTERN.match(number) else None
+    target = extension_record(domain, number) if NUMBER_PATTERN.match(number) else None
     if target is None or result == outcome.FAILED:
         return refuse(f"outcome-{result}", prompts.CANNOT_COMPLETE, outcome.HANGUP_CAUSE[result])
-    if request.variable(FOLLOW_ME_VARIABLE) == "true":
+    if request.variable(variables.FOLLOW_ME) == "true":
         return voicemail(target, result)
-    path = path_of(request.variable(PATH_VARIABLE)) or (number,)
+    path = path_of(request.variable(variables.PATH)) or (number,)
     return after_failure(domain, target, result, path)

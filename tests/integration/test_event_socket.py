@@ -16,7 +16,8 @@ from switchctl import schema
 from switchctl.config import HostPort
 from switchctl.db import open_database
 from switchctl.esl.live import LiveView
-from switchctl.esl.outbound import OutboundServer, socket_data
+from switchctl.esl.outbound import OutboundServer
+from switchctl.freeswitch.commands import socket_data
 from switchctl.esl.session import CallerHungUp
 from tests.integration.conftest import api
 from tests.integration.sip_phones import (

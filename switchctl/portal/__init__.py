@@ -8,12 +8,11 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import auth, live
-from portal.throttle import LoginThrottle
-from portal.users import load_user
+from switchctl.portal import auth, live
+from switchctl.portal.throttle import LoginThrottle
+from switchctl.portal.users import load_user
 from switchctl.config import secret_key
-from switchctl.db import reset
-from switchctl.models import database
+from switchctl.db import database_failed
 
 log = logging.getLogger(__name__)
 # Scripts and styles come from our own static folder only: no inline code can run.
@@ -69,8 +68,7 @@ def create_app(config, live_view=None):
 
     @app.errorhandler(peewee.PeeweeException)
     def database_down(error):
-        reset(database)
-        log.error("portal: database error on %s (%s)", request.path, error)
+        database_failed(error, log, "portal: %s", request.path)
         return error_page(app, "The database is not available right now. Try again in a "
                           "moment.", 503)
 

@@ -1,10 +1,10 @@
-"""Call records (from mod_xml_cdr) and one-touch recordings."""
+"""Call records: one per finished call, from mod_xml_cdr."""
 
 import peewee
 
-from switchctl.models.base import BaseModel, now
+from switchctl.models.base import BaseModel
+from switchctl.models.domains import Domain
 from switchctl.models.extensions import Extension
-from switchctl.models.tenancy import Domain
 
 DIRECTION_INBOUND = "inbound"
 DIRECTION_OUTBOUND = "outbound"
@@ -41,14 +41,3 @@ class CallRecord(BaseModel):
             (("domain", "caller_number", "start"), False),
             (("domain", "callee_number", "start"), False),
         )
-
-
-class Recording(BaseModel):
-    """A call recorded with the in-call ``*1`` code."""
-
-    domain = peewee.ForeignKeyField(Domain, backref="recordings", on_delete="CASCADE")
-    extension = peewee.ForeignKeyField(Extension, backref="recordings", on_delete="CASCADE")
-    call_uuid = peewee.CharField(max_length=64, index=True)
-    path = peewee.CharField(max_length=255)
-    started = peewee.DateTimeField(default=now)
-    duration = peewee.IntegerField(default=0)

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from portal.users import PortalUser
+from switchctl.portal.users import PortalUser
 from switchctl.services.domains import find_domain, portal_enabled
 from switchctl.passwords import check_hash
 from switchctl.services.logins import LoginRefused, authenticate, login_name

@@ -1,20 +1,16 @@
-"""Domains (tenants), portal accounts and system settings."""
+"""Who may log in to the portal: the roles, and admin/operator accounts.
+
+Extension users log in as their extension (see models.extensions)."""
 
 import peewee
 
 from switchctl.models.base import BaseModel, now
+from switchctl.models.domains import Domain
 
 ROLE_ADMIN = "admin"
 ROLE_OPERATOR = "operator"
 ROLE_EXTENSION = "extension"
 ROLES = (ROLE_ADMIN, ROLE_OPERATOR, ROLE_EXTENSION)
-
-
-class Domain(BaseModel):
-    """A SIP domain; every other record belongs to one."""
-
-    name = peewee.CharField(max_length=253, unique=True)
-    created = peewee.DateTimeField(default=now)
 
 
 class PortalAccount(BaseModel):
@@ -28,14 +24,3 @@ class PortalAccount(BaseModel):
 
     class Meta:
         indexes = ((("domain", "username"), True),)
-
-
-class Setting(BaseModel):
-    """A key/value setting of one domain (portal switch, outbound prefix, ...)."""
-
-    domain = peewee.ForeignKeyField(Domain, backref="settings", on_delete="CASCADE")
-    key = peewee.CharField(max_length=64)
-    value = peewee.TextField()
-
-    class Meta:
-        indexes = ((("domain", "key"), True),)

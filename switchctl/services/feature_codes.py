@@ -8,6 +8,8 @@ in-call codes are DTMF pressed during a bridged call.
 import dataclasses
 import re
 
+from switchctl.models import FeatureCodeOverride
+
 ARG_NONE = ""
 ARG_EXTENSION = "extension"
 ARG_NUMBER = "number"
@@ -110,6 +112,17 @@ def effective_codes(overrides=None):
         if key in codes:
             codes[key] = code
     return codes
+
+
+def overrides(domain_id):
+    """``{key: code}`` of the domain's feature-code overrides."""
+    query = FeatureCodeOverride.select(FeatureCodeOverride.feature, FeatureCodeOverride.code)
+    return dict(query.where(FeatureCodeOverride.domain == domain_id).tuples())
+
+
+def domain_codes(domain_id):
+    """``{key: code}`` for every feature as the domain's users dial it."""
+    return effective_codes(overrides(domain_id))
 
 
 def validate_override(key, code):

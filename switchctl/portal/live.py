@@ -9,16 +9,14 @@ name of a contact the user may see) and the switch's link (``switch``).
 import json
 import time
 
-import peewee
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user, login_required
 from gevent.queue import Empty
 
-from switchctl.db import reset
+from switchctl.db import database_guard
 from switchctl.esl.notifications import (EVERYONE, IncomingCall, Overflowed, StateChange,
                                          SwitchLink, domain_topic)
-from switchctl.models import Extension, database
-from switchctl.services.domains import find_domain
+from switchctl.services.extensions import roster
 from switchctl.services.logins import load_principal
 
 blueprint = Blueprint("live", __name__)
@@ -46,14 +44,9 @@ def message_event(message):
 
 def extension_rows(domain_name, live):
     """Every extension of the domain with its live state (``unknown`` without a listener)."""
-    domain = find_domain(domain_name)
-    if domain is None:
-        return []
-    query = (Extension.select(Extension.number, Extension.name)
-             .where(Extension.domain == domain).order_by(Extension.number).tuples())
     return [{"number": number, "name": name,
              "state": live.states.state(f"{number}@{domain_name}") if live else UNKNOWN}
-            for number, name in query]
+            for number, name in roster(domain_name)]
 
 
 def switch_online(live):
@@ -91,20 +84,17 @@ SESSION_OK, SESSION_GONE, SESSION_UNKNOWN = "ok", "gone", "unknown"
 def _session_state(key, session_id):
     """Password changed or access withdrawn ends the stream (gone); a database outage does
     not (unknown: the stream goes on and asks the database nothing more this round)."""
-    try:
+    with database_guard():
         return SESSION_OK if load_principal(key, session_id) is not None else SESSION_GONE
-    except peewee.PeeweeException:
-        reset(database)
-        return SESSION_UNKNOWN
+    return SESSION_UNKNOWN
 
 
 def _snapshot(live, principal):
     """``(event text, roster)``: every extension with its state, and who is in the list
     (numbers and names); ``(None, None)`` while the database is away."""
-    try:
+    with database_guard() as failed:
         rows = extension_rows(principal.domain_name, live)
-    except peewee.PeeweeException:
-        reset(database)
+    if failed:
         return None, None
     roster = [(row["number"], row["name"]) for row in rows]
     return event("extensions", {"online": switch_online(live), "extensions": rows}), roster

@@ -1,10 +1,9 @@
-"""What decides where a call goes: forwarding, follow-me, blacklist, outbound route."""
+"""Call forwarding (four types) and follow-me."""
 
 import peewee
 
-from switchctl.models.base import BaseModel, now
+from switchctl.models.base import BaseModel
 from switchctl.models.extensions import Extension
-from switchctl.models.tenancy import Domain
 
 FORWARD_ALWAYS = "always"
 FORWARD_BUSY = "busy"
@@ -35,26 +34,3 @@ class FollowMeEntry(BaseModel):
 
     class Meta:
         indexes = ((("extension", "position"), True),)
-
-
-class BlacklistEntry(BaseModel):
-    """An external number that may not call in."""
-
-    domain = peewee.ForeignKeyField(Domain, backref="blacklist", on_delete="CASCADE")
-    number = peewee.CharField(max_length=32)
-    added_by = peewee.ForeignKeyField(Extension, null=True, on_delete="SET NULL")
-    created = peewee.DateTimeField(default=now)
-
-    class Meta:
-        indexes = ((("domain", "number"), True),)
-
-
-class OutboundRoute(BaseModel):
-    """Numbers dialled with ``prefix`` leave (prefix stripped) through a SIP gateway."""
-
-    domain = peewee.ForeignKeyField(Domain, backref="outbound_routes", on_delete="CASCADE")
-    prefix = peewee.CharField(max_length=8)
-    gateway = peewee.CharField(max_length=64)
-
-    class Meta:
-        indexes = ((("domain", "prefix"), True),)

@@ -1,0 +1,16 @@
+"""The channel variables switchctl sets on calls and reads back (all ``switchctl_*``).
+
+FreeSWITCH's own variables keep their names where they are used; these are ours, so
+that the dialplan that sets one and the code that reads it agree on one spelling.
+"""
+
+# The extensions a call has tried, comma-separated (forwarding loops end at MAX_HOPS).
+PATH = "switchctl_path"
+# "true" on a call rung through an extension's follow-me list.
+FOLLOW_ME = "switchctl_follow_me"
+# Digits a caller entered at a dialplan prompt (the blacklist's number).
+DIGITS = "switchctl_digits"
+# The call flow (switchctl.ivr.FLOWS) the outbound socket runs for this call.
+FLOW = "switchctl_flow"
+# Digits collected by a call flow's play_and_get_digits.
+COLLECTED = "switchctl_collected"

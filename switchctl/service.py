@@ -1,0 +1,35 @@
+"""The composition root: every long-lived part of ``switchctl serve`` is built here, once,
+and handed to the parts that use it (nothing else builds a Listener or a LiveView)."""
+
+import dataclasses
+
+from switchctl import portal
+from switchctl.esl import mwi
+from switchctl.esl.extension_state import ExtensionStates
+from switchctl.esl.listener import Listener
+from switchctl.esl.live import LiveView
+from switchctl.esl.outbound import OutboundServer
+from switchctl.ivr import FLOWS
+from switchctl.xml_curl import app as switch_app
+
+
+@dataclasses.dataclass(frozen=True)
+class Service:
+    live: LiveView
+    portal_app: object  # WSGI: the portal
+    switch_app: object  # WSGI: xml_curl, CDR intake, status
+    flows: OutboundServer  # not started
+
+
+def build_live(config):
+    """The event listener for ``config.esl`` and the LiveView it feeds."""
+    listener = Listener(config.esl, config.esl_password, ExtensionStates(),
+                        on_message_query=mwi.answer)
+    return LiveView(listener)
+
+
+def build(config):
+    live = build_live(config)
+    return Service(live=live, portal_app=portal.create_app(config, live),
+                   switch_app=switch_app.create_app(config, live),
+                   flows=OutboundServer(config.outbound, FLOWS))
