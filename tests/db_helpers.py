@@ -39,3 +39,17 @@ def outage(db):
         db.close()
         path.rmdir()
         path.with_suffix(".away").rename(path)
+
+
+def refuse_inserts(db, table):
+    """From now on every insert into ``table`` breaks a constraint that is not its unique
+    keys (as a foreign key does when the row it names was removed meanwhile)."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS "
+                       "$$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = "
+                       "'foreign_key_violation'; END $$")
+        db.execute_sql(f'CREATE TRIGGER refuse BEFORE INSERT ON "{table}" FOR EACH ROW '
+                       "EXECUTE FUNCTION refuse_insert()")
+        return
+    db.execute_sql(f'CREATE TRIGGER refuse BEFORE INSERT ON "{table}" '
+                   "BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END")

@@ -1,9 +1,11 @@
 """The outbound event-socket server, driven by a fake switch that connects as FreeSWITCH does."""
 
+import functools
 import logging
 
 import gevent
 import pytest
+from gevent.queue import Queue
 
 from switchctl.freeswitch import prompts
 from switchctl.config import HostPort
@@ -49,44 +51,57 @@ class SlowFlow:
 class WatchfulFlow:
     """Notes whether its one prompt came back normally or with the caller gone."""
 
-    outcomes = []
-
-    def __init__(self, call):
+    def __init__(self, call, noted):
         self.call = call
+        self.noted = noted
 
     def run(self):
         self.call.answer()
         try:
             self.call.play("silence_stream://20000")
         except CallerHungUp:
-            self.outcomes.append("hung up")
+            self.noted.put("hung up")
             raise
-        self.outcomes.append("played")
+        self.noted.put("played")
 
 
 class VoiceMessageFlow:
     """Records until the caller hangs up (how messages usually end), then tries to thank."""
 
-    outcomes = []
-
-    def __init__(self, call):
+    def __init__(self, call, noted):
         self.call = call
+        self.noted = noted
 
     def run(self):
         self.call.answer()
-        self.outcomes.append(("hung up", self.call.record("/tmp/message.wav", 60)))
+        self.noted.put(("hung up", self.call.record("/tmp/message.wav", 60)))
         try:
             self.call.play("ivr/ivr-thank_you.wav")
         except CallerHungUp:
-            self.outcomes.append(("then", "hung up"))
+            self.noted.put(("then", "hung up"))
             raise
 
 
 @pytest.fixture
-def server():
+def noted():
+    """What this test's flows note, in order (each test has its own)."""
+    return Queue()
+
+
+def taken(queue, count):
+    """The next ``count`` notes, waiting for each (at most 5 s: not the flow's 120 s
+    application timeout); then nothing more was noted."""
+    notes = [queue.get(timeout=5) for _ in range(count)]
+    assert queue.empty(), f"{queue.qsize()} more noted"
+    return notes
+
+
+@pytest.fixture
+def server(noted):
     running = OutboundServer(HostPort("127.0.0.1", 0), {
         "demo": DemoFlow, "broken": BrokenFlow, "slow": SlowFlow,
-        "watchful": WatchfulFlow, "message": VoiceMessageFlow}).start()
+        "watchful": functools.partial(WatchfulFlow, noted=noted),
+        "message": functools.partial(VoiceMessageFlow, noted=noted)}).start()
     yield running
     running.stop()
 
@@ -119,35 +134,25 @@ def test_a_caller_hanging_up_ends_the_flow_quietly(server, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def test_an_application_cut_short_by_a_hangup_raises_in_the_flow(server):
+def test_an_application_cut_short_by_a_hangup_raises_in_the_flow(server, noted):
     """The real switch completes the interrupted application (Answer-State: hangup)
     before the hangup: the flow must not take that for a normal end."""
-    WatchfulFlow.outcomes.clear()
     place(server, "watchful", hang_up_at=1)
     place(server, "watchful")
-    assert WatchfulFlow.outcomes == ["hung up", "played"]
+    assert taken(noted, 2) == ["hung up", "played"]
 
 
-def test_a_recording_ended_by_hanging_up_is_a_normal_end_of_the_recording(server):
-    VoiceMessageFlow.outcomes.clear()
+def test_a_recording_ended_by_hanging_up_is_a_normal_end_of_the_recording(server, noted):
     place(server, "message", hang_up_at=1)
-    with gevent.Timeout(5):
-        while len(VoiceMessageFlow.outcomes) < 2:
-            gevent.sleep(0.01)
-    assert VoiceMessageFlow.outcomes == [("hung up", True), ("then", "hung up")]
-    VoiceMessageFlow.outcomes.clear()
+    assert taken(noted, 2) == [("hung up", True), ("then", "hung up")]
     call = place(server, "message")
-    assert VoiceMessageFlow.outcomes[0] == ("hung up", False)
+    assert taken(noted, 1) == [("hung up", False)]
     assert call.executed[1] == ("record", "/tmp/message.wav 60 200 3")
 
 
-def test_a_switch_that_vanishes_mid_application_ends_the_flow_at_once(server):
-    WatchfulFlow.outcomes.clear()
+def test_a_switch_that_vanishes_mid_application_ends_the_flow_at_once(server, noted):
     place(server, "watchful", vanish_at=1)
-    with gevent.Timeout(5):  # not the flow's 120 s application timeout
-        while not WatchfulFlow.outcomes:
-            gevent.sleep(0.01)
-    assert WatchfulFlow.outcomes == ["hung up"]
+    assert taken(noted, 1) == ["hung up"]
 
 
 def test_a_failing_flow_plays_the_error_prompt_and_hangs_up(server, caplog):

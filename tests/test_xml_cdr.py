@@ -10,7 +10,7 @@ from switchctl.passwords import sip_ha1
 from switchctl.services.extensions import add_extension
 from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
 from tests.captures import DATA, FS_DOMAIN, payload
-from tests.db_helpers import drop_table
+from tests.db_helpers import drop_table, refuse_inserts
 from tests.dialplan_helpers import call, steps_of
 
 pytestmark = pytest.mark.both_databases
@@ -236,15 +236,10 @@ def test_a_body_over_the_limit_is_refused_without_being_read(client, fs_office):
     assert CallRecord.select().count() == 0
 
 
-def test_a_record_refused_for_another_reason_than_a_repeat_is_retried(client, fs_office,
-                                                                      monkeypatch):
+def test_a_record_refused_for_another_reason_than_a_repeat_is_retried(client, fs_office, db):
     """E.g. the extension it names was removed between reading and storing: not a
     duplicate, so FreeSWITCH must keep it and retry (503), not drop it (200)."""
-    from switchctl.services import call_records
-
-    real_row = call_records._row
-    monkeypatch.setattr(call_records, "_row", lambda domain, cdr: {
-        **real_row(domain, cdr), "caller_extension": 999_999})
+    refuse_inserts(db, "call_record")
     response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
     assert response.status_code == 503
     assert CallRecord.select().count() == 0
