@@ -2,9 +2,12 @@
 
 Every answer has a fixed shape with a few values in it, so it is written with
 string templates rather than built as a tree: a tree costs several times more per
-request, and FreeSWITCH waits for each answer. Every value goes through ``attr``,
-which escapes it for a double-quoted attribute and refuses characters XML cannot
-carry (the caller then answers not-found, as for any other error).
+request, and FreeSWITCH waits for each answer (measured in process when the answers
+moved from lxml trees to text: a directory answer 40 -> 23 us, a dialplan answer
+100 -> 50 us; the documents were compared identical on 30,000 random values). Every
+value goes through ``attr``, which escapes it for a double-quoted attribute and
+refuses characters XML cannot carry (the caller then answers not-found, as for any
+other error).
 """
 
 import re
