@@ -174,6 +174,11 @@ def _pair_query(domain_name, first, second):
 _PAIR = Prepared(_pair_query, 3)
 
 
+def extension_by_id(extension_id):
+    """The Extension model to read or change, for a read-only record's ``id``."""
+    return Extension.get_by_id(extension_id)
+
+
 def find_extension(domain, number):
     """The Extension model ``number`` of ``domain``, to read or change."""
     return Extension.get_or_none(Extension.domain == domain, Extension.number == number)
