@@ -1,0 +1,91 @@
+"""``switchctl``: set up the database, manage extensions, run the service."""
+
+import argparse
+import importlib
+import logging
+import sys
+
+import peewee
+
+from switchctl import config as config_module
+from switchctl import schema
+from switchctl.cli.common import DATABASE, SETTINGS
+from switchctl.db import DatabaseURLError, open_database
+from switchctl.services import ValidationError
+from switchctl.services import domains as domain_service
+
+# One module per command group, in the order ``switchctl --help`` lists them; each has
+# ``add_parser(commands)``, which adds its subcommands and names their handlers (common.handles).
+GROUPS = (
+    "database",
+    "serve",
+    "extensions",
+    "calls",
+    "portal",
+)
+
+
+class UsageError(Exception):
+    """Bad command-line arguments."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser():
+    parser = Parser(prog="switchctl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for name in GROUPS:
+        importlib.import_module(f"{__name__}.{name}").add_parser(commands)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        settings = config_module.load()
+        _configure_logging(settings.log_level)
+        return run(args, settings)
+    except UsageError as exc:
+        return _fail(f"{exc} (see 'switchctl --help')", 2)
+    except (ValidationError, config_module.ConfigError, schema.SchemaError,
+            DatabaseURLError) as exc:
+        return _fail(str(exc))
+    except peewee.PeeweeException as exc:
+        return _fail(f"database error: {exc}")
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message, code=1):
+    print(f"switchctl: error: {message}", file=sys.stderr)
+    return code
+
+
+def _configure_logging(level):
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run(args, settings):
+    """Call the command's handler with what it needs (see common.handles)."""
+    if args.needs == SETTINGS:
+        return args.handler(settings, args)
+    db = open_database(settings.database)
+    with db.connection_context():
+        if args.needs == DATABASE:
+            return args.handler(db, settings, args)
+        return args.handler(_domain(db, settings), args)
+
+
+def _domain(db, settings):
+    schema.require_current(db)
+    domain = domain_service.find_domain(settings.domain)
+    if domain is None:
+        raise ValidationError(f"domain {settings.domain} does not exist: run 'switchctl init'")
+    return domain

@@ -1,0 +1,5 @@
+import sys
+
+from switchctl.cli import main
+
+sys.exit(main())

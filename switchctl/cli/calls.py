@@ -1,0 +1,51 @@
+"""``switchctl calls``: search call records (newest first)."""
+
+import argparse
+import datetime
+import json
+
+from switchctl.cli.common import existing_extension, handles
+from switchctl.services import call_records
+
+
+def add_parser(commands):
+    parser = commands.add_parser("calls", help="search call records (newest first)")
+    parser.add_argument("--extension", help="only this extension's calls")
+    parser.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD")
+    parser.add_argument("--type", dest="kind", default="all", choices=call_records.CALL_TYPES)
+    parser.add_argument("--number", default="", help="the other party's number")
+    parser.add_argument("--page", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    handles(parser, cmd_calls)
+
+
+def _date(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_calls(domain, args):
+    extension_id = existing_extension(domain, args.extension).id if args.extension else None
+    records, more = call_records.search(call_records.CallQuery(
+        domain.id, extension_id, args.start, args.end, args.kind, args.number, args.page))
+    for record in records:
+        print(_call_line(record, args.json))
+    if more and not args.json:
+        print(f"(more: --page {args.page + 1})")
+    return 0
+
+
+def _call_line(record, as_json):
+    fields = {
+        "uuid": record.uuid, "start": record.start.isoformat(sep=" "),
+        "direction": record.direction, "from": record.caller_number,
+        "to": record.callee_number, "duration": record.duration, "billsec": record.billsec,
+        "disposition": record.disposition,
+    }
+    if as_json:
+        return json.dumps(fields)
+    columns = ("start", "direction", "from", "to", "billsec", "disposition")
+    return "\t".join(str(fields[column]) for column in columns)

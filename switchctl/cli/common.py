@@ -1,0 +1,29 @@
+"""What the command groups share: how a command names its handler, and the lookups they repeat."""
+
+from switchctl.services import ValidationError
+from switchctl.services import extensions as extension_service
+
+SETTINGS, DATABASE, DOMAIN = "settings", "database", "domain"
+
+
+def handles(parser, handler, needs=DOMAIN):
+    """``handler`` runs the command ``parser`` parses, given what it ``needs``.
+
+    ``SETTINGS``: ``handler(settings, args)``, no database opened; ``DATABASE``:
+    ``handler(db, settings, args)``; ``DOMAIN``: ``handler(domain, args)`` once the schema is
+    current and the configured domain exists.
+    """
+    parser.set_defaults(handler=handler, needs=needs)
+
+
+def existing_extension(domain, number):
+    extension = extension_service.find_extension(domain, number)
+    if extension is None:
+        raise ValidationError(f"extension {number} does not exist")
+    return extension
+
+
+def print_password(password, given):
+    """Print a generated password once; one the user typed is never echoed."""
+    if not given:
+        print(f"password {password}")

@@ -1,0 +1,42 @@
+"""``switchctl serve`` runs the service; ``switchctl status`` asks the running one over HTTP."""
+
+import base64
+import json
+import urllib.request
+
+from switchctl.cli.common import SETTINGS, handles
+from switchctl.services import ValidationError
+
+
+def add_parser(commands):
+    serve = commands.add_parser(
+        "serve", help="run xml_curl, CDR intake, the event listener and the portal")
+    handles(serve, cmd_serve, needs=SETTINGS)
+    status = commands.add_parser(
+        "status", help="the switch connection and every extension's live state")
+    handles(status, cmd_status, needs=SETTINGS)
+
+
+def cmd_serve(settings, args):
+    from switchctl.server import serve
+
+    serve(settings)
+    return 0
+
+
+def cmd_status(settings, args):
+    """Ask the running service (switchctl serve) for its live view."""
+    url = f"http://{settings.switch_address}/status"
+    request = urllib.request.Request(url)
+    if settings.http_credentials:
+        token = base64.b64encode(settings.http_credentials.encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own URL
+            status = json.load(response)
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"switchctl serve does not answer at {url} ({exc})") from None
+    print(f"switch: {status['switch']}")
+    for number, state in status["extensions"].items():
+        print(f"{number}\t{state}")
+    return 0
