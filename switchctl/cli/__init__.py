@@ -1,7 +1,6 @@
 """``switchctl``: set up the database, manage extensions, run the service."""
 
 import argparse
-import importlib
 import logging
 import sys
 
@@ -9,6 +8,7 @@ import peewee
 
 from switchctl import config as config_module
 from switchctl import schema
+from switchctl.cli import calls, database, extensions, portal, serve
 from switchctl.cli.common import DATABASE, SETTINGS
 from switchctl.db import DatabaseURLError, open_database
 from switchctl.services import ValidationError
@@ -16,13 +16,7 @@ from switchctl.services import domains as domain_service
 
 # One module per command group, in the order ``switchctl --help`` lists them; each has
 # ``add_parser(commands)``, which adds its subcommands and names their handlers (common.handles).
-GROUPS = (
-    "database",
-    "serve",
-    "extensions",
-    "calls",
-    "portal",
-)
+GROUPS = (database, serve, extensions, calls, portal)
 
 
 class UsageError(Exception):
@@ -37,8 +31,8 @@ class Parser(argparse.ArgumentParser):
 def build_parser():
     parser = Parser(prog="switchctl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for name in GROUPS:
-        importlib.import_module(f"{__name__}.{name}").add_parser(commands)
+    for group in GROUPS:
+        group.add_parser(commands)
     return parser
 
 
