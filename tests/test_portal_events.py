@@ -86,7 +86,7 @@ def in_process(config, live_view, monkeypatch):
     """The portal app in this process on a LiveView of a fake switch, 101 logged in; the
     session is re-checked every 50 ms here."""
     from switchctl import portal
-    from switchctl.portal import live as live_pages
+    from switchctl.portal.extensions import stream
     from switchctl.services.domains import ensure_domain, set_portal_enabled
     from switchctl.services.extensions import add_extension, set_portal_access
     from tests.portal_helpers import log_in as log_in_client
@@ -95,7 +95,7 @@ def in_process(config, live_view, monkeypatch):
     add_extension(domain, "101", "Alice", "Passw0rd101")
     set_portal_enabled(domain, True)
     set_portal_access(domain, ["101"], True)
-    monkeypatch.setattr(live_pages, "KEEPALIVE_SECONDS", 0.05)
+    monkeypatch.setattr(stream, "KEEPALIVE_SECONDS", 0.05)
     view, _ = live_view
     browser = portal.create_app(config, view).test_client()
     log_in_client(browser, "101", "Passw0rd101")
@@ -179,10 +179,10 @@ def test_a_snapshot_missed_while_the_database_was_away_is_sent_once_it_is_back(m
     that can read it, none again while nothing changes."""
     from gevent.queue import Queue
 
-    from switchctl.portal import live as live_pages
     from switchctl.esl.notifications import Overflowed
+    from switchctl.portal.extensions import stream
 
-    monkeypatch.setattr(live_pages, "KEEPALIVE_SECONDS", 0.01)
+    monkeypatch.setattr(stream, "KEEPALIVE_SECONDS", 0.01)
     queue = Queue()
     queue.put(Overflowed())
     answers = iter([(None, None), ("event: extensions\ndata: {}\n\n", [("101", "Alice")])])
@@ -193,7 +193,7 @@ def test_a_snapshot_missed_while_the_database_was_away_is_sent_once_it_is_back(m
         return next(answers, ("event: extensions\ndata: {}\n\n", [("101", "Alice")]))
 
     sessions = iter(["unknown", "ok", "ok", "gone"])
-    out = list(live_pages._follow(queue, lambda: next(sessions), snapshot, [("101", "Alice")]))
+    out = list(stream.follow(queue, lambda: next(sessions), snapshot, [("101", "Alice")]))
     assert [chunk.split("\n")[0] for chunk in out] == [
         ": keep-alive",  # the check after the failed snapshot: database away, nothing asked
         ": keep-alive", "event: extensions",  # back: the missed snapshot

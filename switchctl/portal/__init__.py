@@ -1,4 +1,9 @@
-"""The web portal (Flask): logins, the live extension list and its event stream."""
+"""The web portal (Flask): create_app builds it, one blueprint per page family.
+
+Each family is a package with its views and its templates (``<family>/templates/<family>/``,
+so no two families' pages share a name); base.html, error.html and static/ are shared.
+Who may open what is decided in access.py; views find their collaborators with
+context.portal_context()."""
 
 import logging
 
@@ -6,13 +11,16 @@ import peewee
 from flask import Flask, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from switchctl.portal import auth, live
-from switchctl.portal.throttle import LoginThrottle
-from switchctl.portal.users import load_user
 from switchctl.config import secret_key
 from switchctl.db import database_failed
+from switchctl.portal import auth, extensions
+from switchctl.portal.access import public
+from switchctl.portal.context import KEY, PortalContext
+from switchctl.portal.throttle import LoginThrottle
+from switchctl.portal.users import load_user
 
 log = logging.getLogger(__name__)
 # Scripts and styles come from our own static folder only: no inline code can run.
@@ -26,14 +34,30 @@ def create_app(config, live_view=None):
     app.config.update(
         SECRET_KEY=secret_key(config), SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
-        MAX_CONTENT_LENGTH=1024 * 1024, WTF_CSRF_TIME_LIMIT=None,
-        SWITCHCTL=config, LIVE=live_view, LOGIN_THROTTLE=LoginThrottle())
+        MAX_CONTENT_LENGTH=1024 * 1024, WTF_CSRF_TIME_LIMIT=None)
+    app.extensions[KEY] = PortalContext(config=config, live=live_view, throttle=LoginThrottle())
     if config.portal_proxies:
         # Behind N reverse proxies: believe their X-Forwarded-For (the address the
         # login throttle counts) and -Proto, and nobody else's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.portal_proxies,
                                 x_proto=config.portal_proxies)
     CSRFProtect(app)
+    _logins(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(extensions.blueprint)
+
+    @app.get("/")
+    @public
+    def index():
+        if current_user.is_authenticated:
+            return redirect(url_for("extensions.index"))
+        return redirect(url_for("auth.login"))
+
+    _answers(app)
+    return app
+
+
+def _logins(app):
     logins = LoginManager(app)
     logins.user_loader(load_user)
 
@@ -43,15 +67,9 @@ def create_app(config, live_view=None):
             return "log in first\n", 401, {"Content-Type": "text/plain"}
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(live.blueprint)
 
-    @app.get("/")
-    def index():
-        if current_user.is_authenticated:
-            return redirect(url_for("live.extensions"))
-        return redirect(url_for("auth.login"))
-
+def _answers(app):
+    """Headers on every answer, and the error pages."""
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -60,6 +78,10 @@ def create_app(config, live_view=None):
         if session.get("_user_id"):  # no user's page from the cache after log-out
             response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.errorhandler(Forbidden)
+    def refused(error):  # access.py says why
+        return error_page(app, error.description, 403)
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
@@ -71,8 +93,6 @@ def create_app(config, live_view=None):
         database_failed(error, log, "portal: %s", request.path)
         return error_page(app, "The database is not available right now. Try again in a "
                           "moment.", 503)
-
-    return app
 
 
 def error_page(app, message, status):

@@ -1,22 +1,25 @@
-"""Logging in and out: extension users and admin/operator accounts."""
+"""The views of logging in and out: the form, the throttle, the ``next`` page."""
 
 import logging
 from urllib.parse import urlsplit
 
 import gevent
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from switchctl.passwords import check_hash
+from switchctl.portal.access import ANY_ROLE, public, roles_required
+from switchctl.portal.context import portal_context
 from switchctl.portal.users import PortalUser
 from switchctl.services.domains import find_domain, portal_enabled
-from switchctl.passwords import check_hash
 from switchctl.services.logins import LoginRefused, authenticate, login_name
 
 log = logging.getLogger(__name__)
-blueprint = Blueprint("auth", __name__)
+blueprint = Blueprint("auth", __name__, template_folder="templates")
+LOGIN_PAGE = "auth/login.html"
 
 
 class LoginForm(FlaskForm):
@@ -40,40 +43,40 @@ def check_in_thread(stored, password):
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("live.extensions"))
-    settings = current_app.config["SWITCHCTL"]
-    throttle = current_app.config["LOGIN_THROTTLE"]
-    domain = find_domain(settings.domain)
+        return redirect(url_for("extensions.index"))
+    context = portal_context()
+    domain = find_domain(context.config.domain)
     form = LoginForm()
     page = {"form": form, "open": domain is not None and portal_enabled(domain)}
     if request.method == "GET":
-        return render_template("login.html", **page)
+        return render_template(LOGIN_PAGE, **page)
     if not form.validate():
-        return render_template("login.html", error="Enter your extension number and "
+        return render_template(LOGIN_PAGE, error="Enter your extension number and "
                                "password.", **page), 400
     address, name = request.remote_addr or "?", login_name(form.username.data)
-    wait = throttle.wait_seconds(address, name)
+    wait = context.throttle.wait_seconds(address, name)
     if wait:
         log.warning("portal: login for %r from %s refused: locked for %s s", name, address,
                     wait)
-        return render_template("login.html", error=f"Too many failed logins. Try again in "
+        return render_template(LOGIN_PAGE, error=f"Too many failed logins. Try again in "
                                f"{wait} seconds.", **page), 429
     try:
-        principal = authenticate(current_app.config["SECRET_KEY"], settings.domain, name,
+        principal = authenticate(current_app.config["SECRET_KEY"], context.config.domain, name,
                                  form.password.data, slow_check=check_in_thread)
     except LoginRefused as refused:
         log.warning("portal: login for %r from %s refused: %s", name, address, refused)
-        throttle.failed(address, name)
-        return render_template("login.html", error=f"Login refused: {refused}.", **page), 401
-    throttle.succeeded(address, name)
+        context.throttle.failed(address, name)
+        return render_template(LOGIN_PAGE, error=f"Login refused: {refused}.", **page), 401
+    context.throttle.succeeded(address, name)
     login_user(PortalUser(principal))
-    return redirect(safe_next(request.args.get("next")) or url_for("live.extensions"))
+    return redirect(safe_next(request.args.get("next")) or url_for("extensions.index"))
 
 
 @blueprint.post("/logout")
-@login_required
+@roles_required(*ANY_ROLE)
 def logout():
     logout_user()
     return redirect(url_for("auth.login"))

@@ -1,4 +1,4 @@
-"""Live pages: the extension list and the server-sent-events stream behind it.
+"""What the live extension list shows, and the server-sent-events stream behind it.
 
 ``/events`` streams, for the logged-in user: a snapshot of every extension of
 the domain (``extensions``), then each state change (``state``), each call
@@ -9,8 +9,6 @@ name of a contact the user may see) and the switch's link (``switch``).
 import json
 import time
 
-from flask import Blueprint, Response, current_app, render_template
-from flask_login import current_user, login_required
 from gevent.queue import Empty
 
 from switchctl.db import database_guard
@@ -19,7 +17,6 @@ from switchctl.esl.notifications import (EVERYONE, IncomingCall, Overflowed, Sta
 from switchctl.services.extensions import roster
 from switchctl.services.logins import load_principal
 
-blueprint = Blueprint("live", __name__)
 KEEPALIVE_SECONDS = 15
 RETRY_MS = 3000
 UNKNOWN = "unknown"
@@ -53,31 +50,6 @@ def switch_online(live):
     return live is not None and live.listener.online.is_set()
 
 
-@blueprint.get("/extensions")
-@login_required
-def extensions():
-    live = current_app.config["LIVE"]
-    principal = current_user.principal
-    return render_template("extensions.html", rows=extension_rows(principal.domain_name, live),
-                           online=switch_online(live), me=principal)
-
-
-@blueprint.get("/events")
-@login_required
-def events():
-    live = current_app.config["LIVE"]
-    if live is None:
-        return Response("no event listener in this process\n", 503, mimetype="text/plain")
-    # Loading current_user read the database: were it away, this was already a 503; if it
-    # goes away before the snapshot, the stream says so ("unavailable") and the page retries.
-    principal = current_user.principal
-    response = Response(_stream(live, principal, current_app.config["SECRET_KEY"]),
-                        mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Accel-Buffering"] = "no"  # a proxy in front must not hold events
-    return response
-
-
 SESSION_OK, SESSION_GONE, SESSION_UNKNOWN = "ok", "gone", "unknown"
 
 
@@ -100,7 +72,7 @@ def _snapshot(live, principal):
     return event("extensions", {"online": switch_online(live), "extensions": rows}), roster
 
 
-def _stream(live, principal, key):
+def event_stream(live, principal, key):
     """The stream's text. Subscribed only once it is read (a HEAD request never is), and
     unsubscribed however it ends."""
     topics = [EVERYONE, domain_topic(principal.domain_name)]
@@ -113,13 +85,13 @@ def _stream(live, principal, key):
             yield event("unavailable", {})  # the page retries later
             return
         yield f"retry: {RETRY_MS}\n" + text
-        yield from _follow(queue, lambda: _session_state(key, principal.session_id),
-                           lambda: _snapshot(live, principal), roster)
+        yield from follow(queue, lambda: _session_state(key, principal.session_id),
+                          lambda: _snapshot(live, principal), roster)
     finally:
         live.hub.unsubscribe(queue)
 
 
-def _follow(queue, session_state, snapshot, roster):
+def follow(queue, session_state, snapshot, roster):
     """Messages as events, a keep-alive when quiet, and every KEEPALIVE_SECONDS (busy or
     not) the session checked again and the list too: a fresh snapshot when extensions
     came, went or were renamed. After falling behind (``Overflowed``) a snapshot at once,

@@ -1,0 +1,24 @@
+"""What the portal's views are handed: the collaborators create_app builds, kept in
+``app.extensions["switchctl"]``. Flask's own settings (SECRET_KEY, ...) stay in app.config."""
+
+import dataclasses
+
+from flask import current_app
+
+from switchctl.config import Config
+from switchctl.esl.live import LiveView
+from switchctl.portal.throttle import LoginThrottle
+
+KEY = "switchctl"
+
+
+@dataclasses.dataclass(frozen=True)
+class PortalContext:
+    config: Config
+    live: LiveView | None  # None: no event listener in this process
+    throttle: LoginThrottle
+
+
+def portal_context():
+    """The PortalContext of the app handling this request."""
+    return current_app.extensions[KEY]
