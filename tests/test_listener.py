@@ -1,5 +1,7 @@
 """The listener against a fake switch speaking the real event-socket protocol over TCP."""
 
+import logging
+
 import gevent
 import pytest
 from gevent.queue import Queue
@@ -132,3 +134,40 @@ def test_no_switch_at_all_is_retried_quietly(fake):
     listener.stop()
     runner.join(timeout=5)
     assert runner.dead
+
+
+def test_an_absent_switch_is_logged_once_and_retried_less_and_less_often(fake, caplog):
+    caplog.set_level(logging.DEBUG, logger="switchctl.esl.listener")
+    port = fake.port
+    fake.stop()
+    listener = Listener(HostPort("127.0.0.1", port), "ClueCon", ExtensionStates(), retry=0.02,
+                        max_retry=0.16)
+    runner = gevent.spawn(listener.run)
+    gevent.sleep(1.0)
+    listener.stop()
+    runner.join(timeout=5)
+    failures = [r for r in caplog.records if "retrying" in r.getMessage()]
+    # Without backing off, 1 s at 0.02 s would be some 50 tries; doubling to 0.16 s: about 9.
+    assert 4 <= len(failures) <= 12, len(failures)
+    assert [r.levelno for r in failures[:2]] == [logging.WARNING, logging.DEBUG]
+    assert sum(r.levelno >= logging.WARNING for r in failures) == 1
+    assert listener.offline_since is not None and not listener.online.is_set()
+
+
+def test_offline_since_follows_the_link_and_the_recovery_is_logged(fake, caplog):
+    caplog.set_level(logging.INFO, logger="switchctl.esl.listener")
+    listener = Listener(HostPort("127.0.0.1", fake.port), "ClueCon", ExtensionStates(),
+                        retry=0.05)
+    started = listener.offline_since
+    assert started is not None  # not connected yet
+    runner = gevent.spawn(listener.run)
+    assert listener.online.wait(timeout=5)
+    assert listener.offline_since is None
+    assert any("connected after" in r.getMessage() for r in caplog.records)
+    fake.cut()
+    with gevent.Timeout(5):
+        while listener.offline_since is None:
+            gevent.sleep(0.01)
+    assert listener.offline_since >= started
+    listener.stop()
+    runner.join(timeout=5)

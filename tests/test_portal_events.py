@@ -3,6 +3,7 @@ separate process) follows it, and a logged-in user's /events stream carries the 
 
 import pytest
 
+from switchctl.esl.notifications import SwitchLink
 from tests.live_office import live_office
 from tests.sse_client import EventStream
 from tests.test_listener import registered, unregistered
@@ -200,3 +201,40 @@ def test_a_snapshot_missed_while_the_database_was_away_is_sent_once_it_is_back(m
         ": keep-alive",  # nothing changed since
         ": keep-alive", "event: logout"]
     assert len(snapshots) == 3
+
+
+def test_a_login_holds_at_most_a_few_streams_and_gets_a_slot_back_when_one_closes(in_process):
+    from switchctl.portal.extensions.stream import MAX_STREAMS
+
+    browser, view, _ = in_process
+    streams = [browser.get("/events", buffered=False) for _ in range(MAX_STREAMS)]
+    assert [s.status_code for s in streams] == [200] * MAX_STREAMS
+    refused = browser.get("/events")
+    assert refused.status_code == 429 and b"too many" in refused.data
+    streams.pop().close()
+    again = browser.get("/events", buffered=False)
+    assert again.status_code == 200
+    for stream in streams + [again]:
+        stream.close()
+
+
+def test_the_switch_going_away_sends_every_state_as_unknown_and_back(in_process):
+    """While the switch is away nothing is known of any phone; once it is back the
+    snapshot shows what the resync found."""
+    import json
+
+    browser, view, _ = in_process
+    chunks = iter(browser.get("/events", buffered=False).response)
+    first = next(chunks).decode()
+    assert '"state":"unavailable"' in first
+    view.listener.online.clear()
+    view.hub.publish("*", SwitchLink(False))
+    link, snapshot = next(chunks).decode().split("\n\n", 1)
+    assert link == 'event: switch\ndata: {"online":false}'
+    data = json.loads(snapshot.split("data: ", 1)[1])
+    assert data["online"] is False and {row["state"] for row in data["extensions"]} == {
+        "unknown"}
+    view.listener.online.set()
+    view.hub.publish("*", SwitchLink(True))
+    back = next(chunks).decode()
+    assert '"online":true' in back and '"state":"unavailable"' in back

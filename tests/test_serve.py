@@ -1,6 +1,7 @@
 """``switchctl serve`` as FreeSWITCH meets it: a separate process on a real socket."""
 
 import signal
+import re
 import socket
 import sys
 
@@ -102,7 +103,11 @@ def test_status_shows_the_switch_and_live_extension_states(tmp_path):
         shown = status_until("102\tidle")
         assert shown.splitlines()[:3] == ["switch: connected", "101\tunavailable", "102\tidle"]
         switch_.stop()
-        assert status_until("offline").startswith("switch: offline")
+        shown = status_until("offline").splitlines()
+        # Nothing is known of any phone while the switch is away: not "idle".
+        assert re.fullmatch(r"switch: offline since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+                            shown[0]), shown
+        assert shown[1:3] == ["101\tunknown", "102\tunknown"]
     finally:
         process.kill()
         process.wait()

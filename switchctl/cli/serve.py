@@ -36,7 +36,8 @@ def cmd_status(settings, args):
             status = json.load(response)
     except (OSError, ValueError) as exc:
         raise ValidationError(f"switchctl serve does not answer at {url} ({exc})") from None
-    print(f"switch: {status['switch']}")
+    since = status.get("offline_since")
+    print(f"switch: {status['switch']}" + (f" since {since}" if since else ""))
     for number, state in status["extensions"].items():
         print(f"{number}\t{state}")
     return 0

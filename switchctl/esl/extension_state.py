@@ -11,6 +11,7 @@ from switchctl.esl import events
 IDLE = "idle"
 UNAVAILABLE = "unavailable"
 IN_USE = "in use"
+UNKNOWN = "unknown"  # while the switch is away: nothing is known of any phone
 
 
 class ExtensionStates:
@@ -18,6 +19,7 @@ class ExtensionStates:
         self.contacts = {}  # user -> set of contacts
         self.channels = {}  # uuid -> CallState
         self.observers = []
+        self.version = 0  # grows with every change of any extension's state
 
     def state(self, user):
         user = user.lower()
@@ -27,7 +29,10 @@ class ExtensionStates:
         return IDLE if self.contacts.get(user) else UNAVAILABLE
 
     def snapshot(self, users):
-        return {user: self.state(user) for user in users}
+        """``{user: state}`` of many users at once (the channels are read once)."""
+        in_use = {c.user for c in self.channels.values() if c.state in events.IN_USE_STATES}
+        return {user: IN_USE if user.lower() in in_use else
+                IDLE if self.contacts.get(user.lower()) else UNAVAILABLE for user in users}
 
     def apply(self, event):
         """Update from one typed event (None is ignored)."""
@@ -45,6 +50,7 @@ class ExtensionStates:
         before = {user: self.state(user) for user in touched if user}
         self.contacts = {user: set(found) for user, found in registrations.items()}
         self.channels = {c.uuid: c for c in channels}
+        self.version += 1
         self._notify(before)
 
     def _touched(self, event):
@@ -71,5 +77,6 @@ class ExtensionStates:
         for user, old in before.items():
             new = self.state(user)
             if new != old:
+                self.version += 1
                 for observer in list(self.observers):
                     observer(user, new)

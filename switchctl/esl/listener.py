@@ -3,8 +3,12 @@
 Connects to FreeSWITCH's event socket, subscribes to registration and call-state
 events, rebuilds the state from the switch's tables, then applies events as they
 come. When the socket goes away (FreeSWITCH restarts, a bad frame, a cut) it
-retries every ``retry`` seconds and resynchronises on reconnect.
+retries after ``retry`` seconds, doubling the wait up to ``max_retry`` while the switch
+stays away, and resynchronises on reconnect. The first failure is logged as a warning,
+the retries that follow only at debug level, the recovery with how long it took.
 """
+
+import datetime
 
 import logging
 
@@ -21,7 +25,8 @@ SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE MESSAGE_Q
 
 
 class Listener:
-    def __init__(self, address, password, states, retry=2.0, on_message_query=None):
+    def __init__(self, address, password, states, retry=2.0, on_message_query=None,
+                 max_retry=16.0):
         self.address = address
         self.password = password
         self.states = states
@@ -29,25 +34,31 @@ class Listener:
         self.observers = []  # called with every typed event, after the state took it
         self.link_observers = []  # called with True when in step, False when the link is lost
         self.retry = retry
+        self.max_retry = max_retry
         self.online = Event()  # set while connected and in step
+        # When the link went away (or the listener started without one); None while online.
+        self.offline_since = _now()
         self.resyncs = 0
         self._stopped = False
         self._client = None
 
     def run(self):
         """Connect, follow, reconnect: until stop()."""
+        failures = 0
         while not self._stopped:
             try:
                 self._follow()
             except (OSError, ConnectionLost, NotConnectedError, ValueError) as exc:
                 if not self._stopped:
-                    log.warning("event socket %s: %s; retrying in %ss", self.address, exc,
-                                self.retry)
-            if self.online.is_set():
+                    failures = 1 if self.offline_since is None else failures + 1
+                    level = logging.WARNING if failures == 1 else logging.DEBUG
+                    log.log(level, "event socket %s: %s; retrying", self.address, exc)
+            if self.offline_since is None:  # it was in step until now
                 self.online.clear()
+                self.offline_since = _now()
                 self._tell_link(False)
             if not self._stopped:
-                gevent.sleep(self.retry)
+                gevent.sleep(min(self.retry * 2 ** max(0, failures - 1), self.max_retry))
 
     def stop(self):
         self._stopped = True
@@ -64,9 +75,12 @@ class Listener:
         self.states.resync(events.registrations_from_json(client.api("show registrations as json")),
                            events.channels_from_json(client.api("show channels as json")))
         self.resyncs += 1
+        away = (_now() - self.offline_since).total_seconds()
+        self.offline_since = None
         self.online.set()
         self._tell_link(True)
-        log.info("event socket %s: connected, state resynchronised", self.address)
+        log.info("event socket %s: connected after %.0f s away, state resynchronised",
+                 self.address, away)
         client.closed.wait()
         if not self._stopped:
             raise ConnectionLost("connection closed")
@@ -108,3 +122,7 @@ class Listener:
         reply = self.on_message_query(query) if self.on_message_query else None
         if reply:
             self.send(reply)
+
+
+def _now():
+    return datetime.datetime.now().replace(microsecond=0)

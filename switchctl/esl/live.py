@@ -11,6 +11,7 @@ import logging
 from switchctl.db import database_guard
 from switchctl.esl import mwi
 from switchctl.esl.events import CallState
+from switchctl.esl.extension_state import UNKNOWN
 from switchctl.esl.notifications import (EVERYONE, Hub, IncomingCall, StateChange, SwitchLink,
                                          domain_topic)
 from switchctl.freeswitch import contexts
@@ -48,10 +49,28 @@ class LiveView:
         if command is not None:
             self.listener.send(command)
 
+    def state(self, user):
+        """``user``'s state as last seen; UNKNOWN while the switch is away."""
+        return self.states.state(user) if self.listener.online.is_set() else UNKNOWN
+
+    def states_of(self, users):
+        """``{user: state}`` of many users at once; all UNKNOWN while the switch is away."""
+        if not self.listener.online.is_set():
+            return dict.fromkeys(users, UNKNOWN)
+        return self.states.snapshot(users)
+
+    @property
+    def version(self):
+        """Changes whenever what states_of answers may have changed."""
+        return self.states.version, self.listener.online.is_set()
+
     def status(self, domain_name):
-        """Whether the switch is connected, and every extension's state."""
+        """Whether the switch is connected (else since when it is not), and every
+        extension's state."""
+        since = self.listener.offline_since
         return {
-            "switch": "connected" if self.listener.online.is_set() else "offline",
-            "extensions": {number: self.states.state(f"{number}@{domain_name}")
-                           for number, _ in roster(domain_name)},
+            "switch": "offline" if since else "connected",
+            "offline_since": since.isoformat(sep=" ") if since else None,
+            "extensions": {user.partition("@")[0]: state for user, state in self.states_of(
+                [f"{number}@{domain_name}" for number, _ in roster(domain_name)]).items()},
         }

@@ -19,6 +19,8 @@ from switchctl.db import database_failed
 from switchctl.portal import auth, extensions
 from switchctl.portal.access import public
 from switchctl.portal.context import KEY, PortalContext
+from switchctl.portal.extensions.snapshots import Snapshots
+from switchctl.portal.extensions.stream import StreamSlots
 from switchctl.portal.throttle import LoginThrottle
 from switchctl.portal.users import load_user
 
@@ -35,7 +37,8 @@ def create_app(config, live_view=None):
         SECRET_KEY=secret_key(config), SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=1024 * 1024, WTF_CSRF_TIME_LIMIT=None)
-    app.extensions[KEY] = PortalContext(config=config, live=live_view, throttle=LoginThrottle())
+    app.extensions[KEY] = PortalContext(config=config, live=live_view, throttle=LoginThrottle(),
+                                        snapshots=Snapshots(live_view), streams=StreamSlots())
     if config.portal_proxies:
         # Behind N reverse proxies: believe their X-Forwarded-For (the address the
         # login throttle counts) and -Proto, and nobody else's.

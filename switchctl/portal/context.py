@@ -17,6 +17,8 @@ class PortalContext:
     config: Config
     live: LiveView | None  # None: no event listener in this process
     throttle: LoginThrottle
+    snapshots: object  # extensions.snapshots.Snapshots: the lists every page shares
+    streams: object  # extensions.stream.StreamSlots: event streams open per login
 
 
 def portal_context():

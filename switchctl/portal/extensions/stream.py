@@ -3,10 +3,12 @@
 ``/events`` streams, for the logged-in user: a snapshot of every extension of
 the domain (``extensions``), then each state change (``state``), each call
 ringing at the user's own phones (``call``, with the caller's number and the
-name of a contact the user may see) and the switch's link (``switch``).
+name of a contact the user may see) and the switch's link (``switch``, followed by a
+fresh snapshot: while the switch is away every state is ``unknown``). A login may hold
+MAX_STREAMS streams at once (a few tabs); more are refused.
 """
 
-import json
+import collections
 import time
 
 from gevent.queue import Empty
@@ -14,16 +16,12 @@ from gevent.queue import Empty
 from switchctl.db import database_guard
 from switchctl.esl.notifications import (EVERYONE, IncomingCall, Overflowed, StateChange,
                                          SwitchLink, domain_topic)
-from switchctl.services.extensions import roster
+from switchctl.portal.extensions.snapshots import event
 from switchctl.services.logins import load_principal
 
 KEEPALIVE_SECONDS = 15
 RETRY_MS = 3000
-UNKNOWN = "unknown"
-
-
-def event(name, data):
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+MAX_STREAMS = 5
 
 
 def message_event(message):
@@ -39,15 +37,24 @@ def message_event(message):
     return None
 
 
-def extension_rows(domain_name, live):
-    """Every extension of the domain with its live state (``unknown`` without a listener)."""
-    return [{"number": number, "name": name,
-             "state": live.states.state(f"{number}@{domain_name}") if live else UNKNOWN}
-            for number, name in roster(domain_name)]
+class StreamSlots:
+    """How many event streams each login holds open."""
 
+    def __init__(self, limit=MAX_STREAMS):
+        self.limit = limit
+        self.held = collections.Counter()
 
-def switch_online(live):
-    return live is not None and live.listener.online.is_set()
+    def take(self, login):
+        """A slot for one more stream of ``login``; False when it holds ``limit`` already."""
+        if self.held[login] >= self.limit:
+            return False
+        self.held[login] += 1
+        return True
+
+    def give_back(self, login):
+        self.held[login] -= 1
+        if self.held[login] <= 0:
+            del self.held[login]
 
 
 SESSION_OK, SESSION_GONE, SESSION_UNKNOWN = "ok", "gone", "unknown"
@@ -61,18 +68,15 @@ def _session_state(key, session_id):
     return SESSION_UNKNOWN
 
 
-def _snapshot(live, principal):
+def _snapshot(snapshots, principal):
     """``(event text, roster)``: every extension with its state, and who is in the list
-    (numbers and names); ``(None, None)`` while the database is away."""
-    with database_guard() as failed:
-        rows = extension_rows(principal.domain_name, live)
-    if failed:
-        return None, None
-    roster = [(row["number"], row["name"]) for row in rows]
-    return event("extensions", {"online": switch_online(live), "extensions": rows}), roster
+    (shared with every stream of the domain); ``(None, None)`` while the database is away."""
+    with database_guard():
+        return snapshots.event(principal.domain_name)
+    return None, None
 
 
-def event_stream(live, principal, key):
+def event_stream(live, snapshots, principal, key):
     """The stream's text. Subscribed only once it is read (a HEAD request never is), and
     unsubscribed however it ends."""
     topics = [EVERYONE, domain_topic(principal.domain_name)]
@@ -80,13 +84,13 @@ def event_stream(live, principal, key):
         topics.append(principal.user)
     queue = live.hub.subscribe(*topics)  # before the snapshot: no change falls between
     try:
-        text, roster = _snapshot(live, principal)
+        text, roster = _snapshot(snapshots, principal)
         if text is None:
             yield event("unavailable", {})  # the page retries later
             return
         yield f"retry: {RETRY_MS}\n" + text
         yield from follow(queue, lambda: _session_state(key, principal.session_id),
-                          lambda: _snapshot(live, principal), roster)
+                          lambda: _snapshot(snapshots, principal), roster)
     finally:
         live.hub.unsubscribe(queue)
 
@@ -95,17 +99,15 @@ def follow(queue, session_state, snapshot, roster):
     """Messages as events, a keep-alive when quiet, and every KEEPALIVE_SECONDS (busy or
     not) the session checked again and the list too: a fresh snapshot when extensions
     came, went or were renamed. After falling behind (``Overflowed``) a snapshot at once,
-    or at the next check if the database is away then."""
+    or at the next check if the database is away then; after the switch's link changed
+    (``SwitchLink``) the link's event and a snapshot (every state may have changed)."""
     check_at = time.monotonic() + KEEPALIVE_SECONDS
     while True:
         try:
             message = queue.get(timeout=max(0.0, check_at - time.monotonic()))
         except Empty:
             message = None
-        if isinstance(message, Overflowed):
-            text, roster = snapshot()  # roster None when it failed: resent at the check
-        else:
-            text = message_event(message) if message is not None else ": keep-alive\n\n"
+        text, roster = _text_of(message, snapshot, roster)
         if text:
             yield text
         if time.monotonic() >= check_at:
@@ -117,6 +119,19 @@ def follow(queue, session_state, snapshot, roster):
             if state == SESSION_UNKNOWN:
                 continue
             fresh, now = snapshot()
-            if fresh and now != roster:
+            if fresh and now is not roster and now != roster:
                 roster = now
                 yield fresh
+
+
+def _text_of(message, snapshot, roster):
+    """``(text, roster shown after it)`` for one message (None: nothing came). A snapshot
+    that failed shows no roster (None): the next check sends it again."""
+    if message is None:
+        return ": keep-alive\n\n", roster
+    if isinstance(message, Overflowed):
+        return snapshot()
+    if isinstance(message, SwitchLink):
+        fresh, shown = snapshot()
+        return message_event(message) + (fresh or ""), shown
+    return message_event(message), roster

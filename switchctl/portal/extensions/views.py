@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from switchctl.portal.access import ANY_ROLE, roles_required
 from switchctl.portal.context import portal_context
-from switchctl.portal.extensions.stream import event_stream, extension_rows, switch_online
+from switchctl.portal.extensions.stream import event_stream
 
 blueprint = Blueprint("extensions", __name__, template_folder="templates")
 
@@ -13,11 +13,10 @@ blueprint = Blueprint("extensions", __name__, template_folder="templates")
 @blueprint.get("/extensions")
 @roles_required(*ANY_ROLE)
 def index():
-    live = portal_context().live
+    snapshots = portal_context().snapshots
     principal = current_user.principal
-    return render_template("extensions/list.html",
-                           rows=extension_rows(principal.domain_name, live),
-                           online=switch_online(live), me=principal)
+    return render_template("extensions/list.html", rows=snapshots.rows(principal.domain_name),
+                           online=snapshots.online(), me=principal)
 
 
 @blueprint.get("/events")
@@ -29,8 +28,15 @@ def events():
     # Loading current_user read the database: were it away, this was already a 503; if it
     # goes away before the snapshot, the stream says so ("unavailable") and the page retries.
     principal = current_user.principal
-    response = Response(event_stream(live, principal, current_app.config["SECRET_KEY"]),
-                        mimetype="text/event-stream")
+    slots = portal_context().streams
+    if not slots.take(principal.session_id):
+        return Response("too many open event streams for this login\n", 429,
+                        mimetype="text/plain")
+    stream = event_stream(live, portal_context().snapshots, principal,
+                          current_app.config["SECRET_KEY"])
+    response = Response(stream, mimetype="text/event-stream")
+    # However the response ends (read to the end, cut, never read): the slot comes back.
+    response.call_on_close(lambda: slots.give_back(principal.session_id))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # a proxy in front must not hold events
     return response
