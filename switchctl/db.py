@@ -1,10 +1,12 @@
 """Opening the one database every part of switchctl shares, and surviving its outages."""
 
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import gevent
 import peewee
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
 
 from switchctl.models.base import database
 
@@ -15,9 +17,49 @@ SQLITE_PRAGMAS = (
     # Lookups hit random rows: read pages through a memory map and keep more cached.
     ("mmap_size", 256 * 1024 * 1024),
     ("cache_size", -16000),
-    # Short on purpose: under gevent a waiting writer blocks the whole hub.
-    ("busy_timeout", 1000),
+    # The longest one try may wait for another process's lock inside SQLite, where the
+    # whole event loop waits with it; CooperativeSqlite tries again, sleeping in between.
+    ("busy_timeout", 20),
 )
+# How long a write waits, in all, for another process's lock before it fails (the caller
+# then answers its fallback: FreeSWITCH retries a CDR, a page says the database is busy).
+BUSY_PATIENCE = 5.0
+
+
+class CooperativeSqlite(peewee.SqliteDatabase):
+    """SQLite that waits for another process's write lock without holding up the process.
+
+    SQLite waits for a lock inside its C code, and every request of the process (the
+    switch's lookups too) would wait with it. Here a try waits at most busy_timeout;
+    a statement outside any transaction, or the BEGIN of one, that finds the database
+    locked is tried again after a gevent sleep, until BUSY_PATIENCE. Transactions
+    begin IMMEDIATE, taking the write lock at once, so no statement inside one can meet
+    the lock later (where sleeping would let another request use the connection in the
+    middle of the transaction)."""
+
+    def __init__(self, database, **kwargs):
+        super().__init__(database, lock_type="IMMEDIATE", **kwargs)
+
+    def execute_sql(self, sql, params=None):
+        if self.in_transaction():
+            return super().execute_sql(sql, params)
+        return _patiently(super().execute_sql, sql, params)
+
+    def begin(self, lock_type=None):
+        _patiently(super().begin, lock_type)
+
+
+def _patiently(run, *args):
+    deadline = time.monotonic() + BUSY_PATIENCE
+    pause = 0.01
+    while True:
+        try:
+            return run(*args)
+        except peewee.OperationalError as exc:
+            if "database is locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        gevent.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 class DatabaseURLError(ValueError):
@@ -37,7 +79,8 @@ def open_database(url):
     scheme = url.partition("://")[0]
     if scheme == "sqlite":
         _make_parent(url)
-        db = connect(url, pragmas=SQLITE_PRAGMAS, thread_safe=False)
+        db = CooperativeSqlite(parse(url)["database"], pragmas=SQLITE_PRAGMAS,
+                               thread_safe=False)
     elif scheme in ("postgres", "postgresql"):
         db = connect(url, connect_timeout=3, thread_safe=False)
     else:

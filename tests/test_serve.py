@@ -1,7 +1,7 @@
 """``switchctl serve`` as FreeSWITCH meets it: a separate process on a real socket."""
 
-import signal
 import re
+import signal
 import socket
 import sys
 
