@@ -177,8 +177,9 @@ INTAKE_MODES = (
 def report_intake(data, posts, url):
     from xml_curl_bench import drive
 
-    port = free_port()
-    server = start_serve(data, f"127.0.0.1:{port}", SWITCHCTL_DATABASE=url)
+    port = free_port()  # the switch's endpoints (/cdr), on their own port as shipped
+    server = start_serve(data, f"127.0.0.1:{free_port()}", SWITCHCTL_DATABASE=url,
+                         SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{port}")
     try:
         for label, content_type, capture in INTAKE_MODES:
             latencies, elapsed = drive(port, _cdr_posts(content_type, capture, posts), 16)

@@ -42,8 +42,8 @@ def main():
         if args.database:
             env["SWITCHCTL_DATABASE"] = args.database
         populate(Path(data), env)
-        port = free_port()
-        env["SWITCHCTL_HTTP"] = f"127.0.0.1:{port}"
+        port = free_port()  # the switch's endpoints, on their own port as shipped
+        env["SWITCHCTL_SWITCH_HTTP"] = f"127.0.0.1:{port}"
         server = start_server(data, env)
         try:
             report(run_phases(port, args), server.pid, args)
@@ -76,8 +76,9 @@ def populate(data, env):
 
 
 def start_server(data, env):
-    server = start_serve(data, env["SWITCHCTL_HTTP"], SWITCHCTL_DATABASE=env.get(
-        "SWITCHCTL_DATABASE", ""))
+    server = start_serve(data, f"127.0.0.1:{free_port()}",
+                         SWITCHCTL_SWITCH_HTTP=env["SWITCHCTL_SWITCH_HTTP"],
+                         SWITCHCTL_DATABASE=env.get("SWITCHCTL_DATABASE", ""))
     gevent.spawn(_drain, server.stderr)  # a full pipe would stall the server
     return server
 

@@ -11,8 +11,10 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SECRET_FIELDS = frozenset({"esl_password", "http_credentials", "secret_key"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(ValueError):
@@ -50,6 +52,7 @@ class Config:
                      getattr(self, f.name))
             for f in dataclasses.fields(self)
         }
+        shown["database"] = _without_password(self.database)
         return f"Config({shown})"
 
     def with_changes(self, **changes):
@@ -74,7 +77,9 @@ DEFAULTS = {
     "secret_key": "",
     "log_level": "INFO",
     "portal_proxies": "0",
-    "switch_http": "",
+    # The switch's endpoints on a port of their own: nothing done to the portal's port (idle
+    # connections, streams) can hold up FreeSWITCH's lookups. Empty: they share ``http``.
+    "switch_http": "127.0.0.1:8085",
 }
 
 
@@ -108,7 +113,7 @@ def _build(raw):
     data = Path(raw["data"]).expanduser()
     config = Config(
         data=data,
-        database=raw["database"] or f"sqlite:///{(data / 'switchctl.sqlite3').resolve()}",
+        database=_database(raw["database"], data),
         http=parse_host_port(raw["http"], "http"),
         esl=parse_host_port(raw["esl"], "esl"),
         esl_password=raw["esl_password"],
@@ -117,7 +122,7 @@ def _build(raw):
         xml_curl_allow=_networks(raw["xml_curl_allow"]),
         http_credentials=_credentials(raw["http_credentials"]),
         secret_key=raw["secret_key"],
-        log_level=raw["log_level"].upper(),
+        log_level=_log_level(raw["log_level"]),
         portal_proxies=_proxies(raw["portal_proxies"]),
         switch_http=parse_host_port(raw["switch_http"], "switch_http")
         if raw["switch_http"].strip() else None,
@@ -128,6 +133,13 @@ def _build(raw):
     return config
 
 
+def _without_password(url):
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+
+
 def _same_socket(first, second):
     """Would the two addresses collide when both are bound (same port, same or any host)?"""
     anywhere = {"0.0.0.0", "::", ""}
@@ -135,11 +147,38 @@ def _same_socket(first, second):
         first.host == second.host or first.host in anywhere or second.host in anywhere)
 
 
+def whole_number(text):
+    """The number ``text`` writes in ASCII digits, or None: ``int`` would also read other
+    scripts' digits ('\u0663' is 3) and fail on superscripts ('\u00b2' is a digit to isdigit)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
+
+
 def parse_host_port(text, name):
     host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    number = whole_number(port)
+    if not sep or not host or number is None or number > 65535:
         raise ConfigError(f"{name}: expected HOST:PORT, got {text!r}")
-    return HostPort(host.strip("[]"), int(port))
+    return HostPort(host.strip("[]"), number)
+
+
+def _database(url, data):
+    """``url`` once the port it names (if any) is a number from 0 to 65535; empty: the
+    SQLite file in ``data``."""
+    try:
+        urlsplit(url).port
+    except ValueError as exc:
+        raise ConfigError(f"database: {exc}") from None
+    return url or f"sqlite:///{(data / 'switchctl.sqlite3').resolve()}"
+
+
+def _log_level(text):
+    level = text.strip().upper()
+    if not text.isascii() or level not in LOG_LEVELS:
+        raise ConfigError(f"log_level: expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return level
 
 
 def _domain(text):
@@ -158,10 +197,11 @@ def _networks(text):
 
 
 def _proxies(text):
-    if not text.strip().isdigit() or int(text) > 5:
+    number = whole_number(text)
+    if number is None or number > 5:
         raise ConfigError(f"portal_proxies: expected a number of proxies from 0 to 5, "
                           f"got {text!r}")
-    return int(text)
+    return number
 
 
 def _credentials(text):

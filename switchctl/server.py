@@ -1,14 +1,27 @@
-"""``switchctl serve``: one gevent process serving every HTTP part on one port."""
+"""``switchctl serve``: one gevent process serving the portal and the switch's endpoints.
+
+Nothing a portal user does may slow the switch's requests, and FreeSWITCH waits at most
+5 s for an answer. So by default the switch's endpoints have a listener of their own
+(``switch_http``), and each listener a pool of connections of its own: a flood of portal
+connections fills the portal's pool (further ones wait in the kernel's backlog, costing
+no file descriptor here) while the switch's pool and file descriptors stay free. The
+process raises its open-files limit to what the system allows at start, and the portal's
+pool is sized so that both pools fit in it. Every connection must send its request line
+and headers within HEADER_SECONDS (an idle keep-alive connection is closed then too),
+and no read or write may stall longer than IO_SECONDS.
+"""
 
 import gc
 import logging
+import resource
 import signal
 import socket
 
 from gevent import socket as gsocket
 
 import gevent
-from gevent.pywsgi import WSGIServer
+from gevent.pool import Pool
+from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from switchctl import schema
 from switchctl.db import open_database
@@ -54,20 +67,92 @@ def listen(address):
     return listener
 
 
+HEADER_SECONDS = 10
+IO_SECONDS = 30
+SWITCH_CONNECTIONS = 256  # FreeSWITCH asks from a few threads; 256 is far more than it opens
+PORTAL_CONNECTIONS = 4096  # at most; fewer when the open-files limit is low
+RESERVED_FILES = 128  # the database, the event sockets, call flows, logs
+
+
+class GuardedHandler(WSGIHandler):
+    """pywsgi's handler with a deadline for the request line and headers: a client that
+    sends them slowly (or nothing, holding the connection open) is cut off."""
+
+    def read_requestline(self):
+        self._deadline = gevent.Timeout.start_new(
+            HEADER_SECONDS, socket.timeout("request line and headers too slow"))
+        try:
+            line = super().read_requestline()
+        except BaseException:
+            self._deadline.cancel()
+            raise
+        if not line:
+            self._deadline.cancel()
+        return line
+
+    def read_request(self, raw_requestline):
+        try:
+            return super().read_request(raw_requestline)
+        finally:
+            self._deadline.cancel()
+
+
+class GuardedServer(WSGIServer):
+    """A WSGI server with at most ``connections`` at once and timeouts on every socket."""
+
+    handler_class = GuardedHandler
+
+    def __init__(self, listener, application, connections):
+        super().__init__(listener, application, spawn=Pool(connections), log=None,
+                         error_log=log)
+
+    def handle(self, sock, address):
+        sock.settimeout(IO_SECONDS)
+        super().handle(sock, address)
+
+
+def raise_file_limit():
+    """Raise the soft open-files limit to the hard one; return the limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError) as exc:
+            log.warning("could not raise the open-files limit from %s (%s)", soft, exc)
+    return soft
+
+
+def portal_connections(file_limit, shared):
+    """How many portal connections fit beside the switch's (their pool is one when the
+    ports are shared)."""
+    room = file_limit - RESERVED_FILES - (0 if shared else SWITCH_CONNECTIONS)
+    return max(16, min(PORTAL_CONNECTIONS, room))
+
+
 def serve(config):
     db = open_database(config.database)
     with db.connection_context():
         schema.require_current(db)
+    file_limit = raise_file_limit()
     portal_socket = listen(config.http)
     switch_socket = listen(config.switch_http) if config.switch_http else None
     service = build(config)
     live = service.live
     portal_side, switch_side = sides(config, service)
-    server = WSGIServer(portal_socket, portal_side, log=None, error_log=log)
+    shared = switch_side is None
+    portal_pool = portal_connections(file_limit, shared)
+    server = GuardedServer(portal_socket, portal_side, portal_pool)
     switch_server = None
-    if switch_side is not None:
-        switch_server = WSGIServer(switch_socket, switch_side, log=None, error_log=log)
+    if not shared:
+        switch_server = GuardedServer(switch_socket, switch_side, SWITCH_CONNECTIONS)
         switch_server.start()
+    else:
+        log.warning("the switch's endpoints share the portal's port (switch_http is empty): "
+                    "portal clients can hold up FreeSWITCH's lookups")
+    log.info("open files limit %s: up to %s portal connections%s", file_limit, portal_pool,
+             "" if shared else f", {SWITCH_CONNECTIONS} for the switch")
     follower = gevent.spawn(live.listener.run)
     flows = service.flows.start()
     log.info("call flows: outbound event socket on %s", config.outbound)

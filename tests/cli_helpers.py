@@ -31,6 +31,8 @@ def start_serve(data_dir, http, **extra):
     Standard error is a pipe: read it (or drain it) so a chatty server never stalls.
     """
     extra.setdefault("SWITCHCTL_OUTBOUND", f"127.0.0.1:{free_tcp_port()}")
+    # The switch's endpoints have a port of their own: a free one unless the test says.
+    extra.setdefault("SWITCHCTL_SWITCH_HTTP", f"127.0.0.1:{free_tcp_port()}")
     process = subprocess.Popen([sys.executable, "-m", "switchctl", "serve"],
                                stderr=subprocess.PIPE, text=True,
                                env=cli_env(data_dir, SWITCHCTL_HTTP=http, **extra))

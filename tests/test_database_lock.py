@@ -20,8 +20,8 @@ def test_held_write_lock_delays_writes_but_not_lookups(tmp_path):
     init = switchctl(tmp_path, "init", "--demo")
     assert init.returncode == 0, init.stderr
     assert demo_passwords(init.stdout)
-    http = f"127.0.0.1:{free_tcp_port()}"
-    server = start_serve(tmp_path, http)
+    http = f"127.0.0.1:{free_tcp_port()}"  # where FreeSWITCH's endpoints are
+    server = start_serve(tmp_path, f"127.0.0.1:{free_tcp_port()}", SWITCHCTL_SWITCH_HTTP=http)
     holder = sqlite3.connect(tmp_path / "switchctl.sqlite3", isolation_level=None)
     posts = concurrent.futures.ThreadPoolExecutor(max_workers=6)
     try:

@@ -48,7 +48,7 @@ def test_xml_curl_points_at_the_path_switchctl_serves(conf):
     for binding in bindings:
         url = urlsplit(binding.get("value"))
         assert url.path == XML_PATH
-        assert url.netloc == str(DEFAULTS.http)
+        assert url.netloc == str(DEFAULTS.switch_address)
         assert set(binding.get("bindings").split("|")) >= {"directory", "dialplan"}
     assert int(param(configuration(root, "xml_curl.conf"), "timeout")) > 0
 
@@ -57,7 +57,7 @@ def test_xml_cdr_posts_raw_xml_to_the_same_service(conf):
     _, root = conf
     cdr = configuration(root, "xml_cdr.conf")
     url = urlsplit(param(cdr, "url"))
-    assert (url.netloc, url.path) == (str(DEFAULTS.http), CDR_PATH)
+    assert (url.netloc, url.path) == (str(DEFAULTS.switch_address), CDR_PATH)
     assert param(cdr, "encode") == "textxml"
     assert param(cdr, "log-b-leg") == "false" and param(cdr, "prefix-a-leg") == "true"
 

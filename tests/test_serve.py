@@ -27,9 +27,10 @@ def served(tmp_path, request):
     init = switchctl(tmp_path, "init", "--demo", **database)
     assert init.returncode == 0, init.stderr
     passwords = demo_passwords(init.stdout)
-    port = free_port()
-    process = start_serve(tmp_path, f"127.0.0.1:{port}", **database)
-    yield f"http://127.0.0.1:{port}", passwords, process
+    switch = f"127.0.0.1:{free_port()}"
+    process = start_serve(tmp_path, f"127.0.0.1:{free_port()}", SWITCHCTL_SWITCH_HTTP=switch,
+                          **database)
+    yield f"http://{switch}", passwords, process
     if process.poll() is None:
         process.kill()
         process.wait()
@@ -83,8 +84,9 @@ def test_status_shows_the_switch_and_live_extension_states(tmp_path):
     switch_ = FakeSwitch(answers={"show registrations as json": NO_ROWS,
                                   "show channels as json": NO_ROWS}).start()
     assert switchctl(tmp_path, "init", "--demo").returncode == 0
-    http = f"127.0.0.1:{free_port()}"
-    process = start_serve(tmp_path, http, SWITCHCTL_ESL=f"127.0.0.1:{switch_.port}")
+    http, switch_http = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    process = start_serve(tmp_path, http, SWITCHCTL_ESL=f"127.0.0.1:{switch_.port}",
+                          SWITCHCTL_SWITCH_HTTP=switch_http)
     try:
         switch_.wait_for_command("api show channels as json")
         switch_.emit(registered("102", "sip:102@10.0.0.7:5060"))
@@ -94,7 +96,8 @@ def test_status_shows_the_switch_and_live_extension_states(tmp_path):
             for _ in range(50):
                 shown = green.run([sys.executable, "-m", "switchctl", "status"],
                                   capture_output=True, text=True, timeout=30,
-                                  env=cli_env(tmp_path, SWITCHCTL_HTTP=http)).stdout
+                                  env=cli_env(tmp_path, SWITCHCTL_HTTP=http,
+                                              SWITCHCTL_SWITCH_HTTP=switch_http)).stdout
                 if expected in shown:
                     return shown
                 gevent.sleep(0.1)
@@ -116,7 +119,8 @@ def test_status_shows_the_switch_and_live_extension_states(tmp_path):
 
 def test_status_without_a_running_service_is_one_line(tmp_path):
     switchctl(tmp_path, "init")
-    result = switchctl(tmp_path, "status", SWITCHCTL_HTTP=f"127.0.0.1:{free_port()}")
+    result = switchctl(tmp_path, "status", SWITCHCTL_HTTP=f"127.0.0.1:{free_port()}",
+                       SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{free_port()}")
     assert result.returncode == 1 and "does not answer" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -142,6 +146,23 @@ def test_the_switch_endpoints_can_have_a_port_of_their_own(tmp_path):
         status = switchctl(tmp_path, "status", SWITCHCTL_HTTP=f"127.0.0.1:{portal_port}",
                            SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{switch_port}")
         assert status.returncode == 0 and status.stdout.startswith("switch: ")
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_the_switch_endpoints_may_share_the_portal_port_when_told(tmp_path):
+    """SWITCHCTL_SWITCH_HTTP empty: one port serves both, as before the split."""
+    assert switchctl(tmp_path, "init", "--demo").returncode == 0
+    http = f"127.0.0.1:{free_port()}"
+    process = start_serve(tmp_path, http, SWITCHCTL_SWITCH_HTTP="")
+    try:
+        body = xml_curl_body("1a_directory_sip_auth_REGISTER_1000", user="102",
+                             domain="pbx.local", key_value="pbx.local", sip_auth_username="102")
+        answer = requests.post(f"http://{http}/xml_curl", data=body, timeout=5,
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert etree.fromstring(answer.content).xpath("//user/@id") == ["102"]
+        assert requests.get(f"http://{http}/login", timeout=5).ok
     finally:
         process.kill()
         process.wait()
