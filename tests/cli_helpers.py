@@ -2,6 +2,7 @@
 
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -25,18 +26,24 @@ def free_tcp_port():
         return probe.getsockname()[1]
 
 
-def start_serve(data_dir, http, **extra):
-    """``switchctl serve`` as its own process, returned once it listens on ``http``.
+def start_serve(data_dir, http, files=None, **extra):
+    """``switchctl serve`` as its own process, returned once it listens on ``http``; its
+    log up to then is in ``process.start_log``. ``files``: the (soft, hard) open-files limit
+    it starts with.
 
     Standard error is a pipe: read it (or drain it) so a chatty server never stalls.
     """
     extra.setdefault("SWITCHCTL_OUTBOUND", f"127.0.0.1:{free_tcp_port()}")
     # The switch's endpoints have a port of their own: a free one unless the test says.
     extra.setdefault("SWITCHCTL_SWITCH_HTTP", f"127.0.0.1:{free_tcp_port()}")
+    limit = None if files is None else (
+        lambda: resource.setrlimit(resource.RLIMIT_NOFILE, files))
     process = subprocess.Popen([sys.executable, "-m", "switchctl", "serve"],
-                               stderr=subprocess.PIPE, text=True,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=limit,
                                env=cli_env(data_dir, SWITCHCTL_HTTP=http, **extra))
+    process.start_log = []
     for line in process.stderr:
+        process.start_log.append(line)
         if "serving http://" in line:
             return process
     raise RuntimeError(f"switchctl serve exited with {process.wait()} before listening")
