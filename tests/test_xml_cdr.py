@@ -243,3 +243,77 @@ def test_a_record_refused_for_another_reason_than_a_repeat_is_retried(client, fs
     response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
     assert response.status_code == 503
     assert CallRecord.select().count() == 0
+
+
+ANSWERED_UUID = "3f797751-8615-42f0-b800-3d3021009ef6"
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("<start_epoch>1795661614<", "<start_epoch>100000000000000000000<"),
+    ("<start_epoch>1795661614<", "<start_epoch>1e20<"),
+    ("<start_epoch>1795661614<", "<start_epoch>12<"),
+    ("<end_epoch>1795661617<", "<end_epoch>1000000000000000000<"),
+    ("<answer_epoch>1795661614<", "<answer_epoch>99999999999<"),
+    ("<duration>3<", f"<duration>{2**63}<"),
+    ("<billsec>3<", f"<billsec>{2**31}<"),
+    ("<duration>3<", "<duration>" + "9" * 5000 + "<"),
+    ("<duration>3<", "<duration>%D9%A3<"),  # an Arabic-Indic 3: a digit to int(), not to us
+    (f"<uuid>{ANSWERED_UUID}<", "<uuid>" + "a" * 100_000 + "<"),
+    (f"<uuid>{ANSWERED_UUID}<", "<uuid>" + "a" * 65 + "<"),
+    (f"<uuid>{ANSWERED_UUID}<", f"<uuid>{ANSWERED_UUID}%0Aforged log line<"),
+    (f"<uuid>{ANSWERED_UUID}<", f"<uuid>{ANSWERED_UUID}%00<"),
+    (f"<uuid>{ANSWERED_UUID}<", "<uuid>a b<"),
+    (f"<uuid>{ANSWERED_UUID}<", "<uuid>-rf<"),
+])
+def test_out_of_range_numbers_and_odd_uuids_are_refused_with_a_log_line(
+        client, fs_office, caplog, old, new):
+    caplog.set_level(logging.INFO)
+    response = post_cdr(client, variant([(old, new)]).encode(), "text/xml")
+    assert response.status_code == 400
+    assert CallRecord.select().count() == 0
+    (line,) = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert "\n" not in line and "\0" not in line and len(line) < 300
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+@pytest.mark.parametrize("uuid", ["a" * 64, "my-call.2:leg_1@pbx.local", "12345"])
+def test_uuids_set_by_hand_are_stored(client, fs_office, uuid):
+    """An origination_uuid may be any plain token FreeSWITCH accepts."""
+    response = post_cdr(client, variant([(f"<uuid>{ANSWERED_UUID}<", f"<uuid>{uuid}<")])
+                        .encode(), "text/xml")
+    assert (response.status_code, response.data) == (200, b"stored\n")
+    assert CallRecord.get().uuid == uuid
+
+
+def test_text_fields_are_stored_bounded_and_without_control_characters(client, fs_office):
+    xml = variant([("<hangup_cause>NORMAL_CLEARING<", "<hangup_cause>NORMAL%00_%0ACLEARING<"),
+                   ("<caller_id_name>Sipp 1000<", "<caller_id_name>" + "N" * 500 + "<"),
+                   ("<destination_number>1001</destination_number>",
+                    "<destination_number>" + "7" * 500 + "</destination_number>")])
+    assert post_cdr(client, xml.encode(), "text/xml").status_code == 200
+    (record,) = CallRecord.select()
+    assert record.hangup_cause == "NORMAL_CLEARING"
+    assert (record.caller_name, record.callee_number) == ("N" * 80, "7" * 64)
+
+
+def test_a_call_of_the_longest_duration_allowed_is_stored(client, fs_office):
+    xml = variant([("<duration>3<", f"<duration>{2**31 - 1}<")])
+    assert post_cdr(client, xml.encode(), "text/xml").status_code == 200
+    assert CallRecord.get().duration == 2**31 - 1
+
+
+def test_an_unexpected_error_answers_5xx_and_a_log_line_so_freeswitch_keeps_it(
+        client, fs_office, caplog, monkeypatch):
+    from switchctl.xml_cdr import intake
+
+    def broken(cdr, default_domain):
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr(intake, "record_call", broken)
+    caplog.set_level(logging.INFO)
+    response = post_cdr(client, body(ANSWERED), CONTENT_TYPES[ANSWERED])
+    assert response.status_code == 503
+    assert b"Traceback" not in response.data and b"nobody" not in response.data
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert ANSWERED_UUID in line and "something nobody foresaw" in line
+    assert not [r for r in caplog.records if r.exc_info and r.levelno > logging.DEBUG]

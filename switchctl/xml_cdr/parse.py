@@ -26,6 +26,19 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fals
 # document does not parse (values are %-encoded, so no "<" occurs outside tags).
 TAG = re.compile(r"<(/?)([A-Za-z_][^\s/>]*)")
 NOT_NAME = re.compile(r"[^A-Za-z0-9_.:-]")
+# FreeSWITCH's uuids, an origination_uuid set by hand included, are plain tokens.
+UUID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}")
+NUMBER = re.compile(r"-?[0-9]+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Times a record may carry (2000-01-01 to 2100-01-01 UTC), and the longest duration (the
+# columns are 32-bit integers). Anything outside is refused, not stored or cut.
+EARLIEST, LATEST = 946684800, 4102444800
+MAX_SECONDS = 2**31 - 1
+# Each text field is cut to its column's width (or, for the fields only looked up, a width
+# no real value reaches); control characters are dropped (PostgreSQL refuses a NUL).
+WIDTHS = {"caller_number": 64, "caller_name": 80, "destination": 64, "context": 64,
+          "user_name": 64, "domain_name": 255, "hangup_cause": 64,
+          "originate_disposition": 64}
 
 
 class CdrError(ValueError):
@@ -34,6 +47,9 @@ class CdrError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Cdr:
+    """One CDR's fields, each within bounds: text fields are cut to WIDTHS and free of
+    control characters (see __post_init__), numbers checked when parsed."""
+
     uuid: str
     b_leg: bool
     caller_number: str
@@ -50,6 +66,10 @@ class Cdr:
     billsec: int
     hangup_cause: str
     originate_disposition: str
+
+    def __post_init__(self):
+        for name, width in WIDTHS.items():
+            object.__setattr__(self, name, CONTROL.sub("", getattr(self, name))[:width])
 
 
 def decode_body(body, content_type=""):
@@ -90,11 +110,8 @@ def parse_cdr(xml_text):
         raise CdrError("not a FreeSWITCH CDR (no <cdr><variables>)")
     variables = _Variables({child.tag: child.text or "" for child in root.find("variables")})
     profile = _first_profile(root)
-    uuid = variables.get("uuid", "")
-    if not uuid:
-        raise CdrError("CDR without a uuid")
     return Cdr(
-        uuid=uuid,
+        uuid=_uuid(variables.get("uuid", "")),
         b_leg=bool(variables.get("originating_leg_uuid")),
         caller_number=profile.get("caller_id_number", ""),
         caller_name=profile.get("caller_id_name", ""),
@@ -111,6 +128,15 @@ def parse_cdr(xml_text):
         hangup_cause=variables.get("hangup_cause", ""),
         originate_disposition=variables.get("originate_disposition", ""),
     )
+
+
+def _uuid(text):
+    if not text:
+        raise CdrError("CDR without a uuid")
+    if not UUID.fullmatch(text):
+        raise CdrError(f"uuid {_shown(text, 64)} is not a plain token of at most 64 "
+                       f"letters, digits and - . _ : @")
+    return text
 
 
 class _Variables(dict):
@@ -136,17 +162,26 @@ def _first_profile(root):
     return {child.tag: child.text or "" for child in profile if len(child) == 0}
 
 
-def _int(variables, name):
-    try:
-        return max(0, int(variables.get(name) or 0))
-    except ValueError:
-        raise CdrError(f"{name} is not a number") from None
+def _int(variables, name, highest=MAX_SECONDS):
+    text = variables.get(name) or "0"
+    if not NUMBER.fullmatch(text):
+        raise CdrError(f"{name} is not a number")
+    if len(text) > 19 or int(text) > highest:
+        raise CdrError(f"{name} {_shown(text)} is out of range")
+    return max(0, int(text))
 
 
 def _time(variables, name, optional=False):
-    seconds = _int(variables, name)
+    seconds = _int(variables, name, highest=LATEST)
     if seconds == 0:
         if optional:
             return None
         raise CdrError(f"CDR without {name}")
+    if seconds < EARLIEST:
+        raise CdrError(f"{name} {seconds} is out of range")
     return datetime.datetime.fromtimestamp(seconds)
+
+
+def _shown(text, width=24):
+    """``text`` fit for an error message: quoted, escaped, cut."""
+    return repr(text[:width]) + ("..." if len(text) > width else "")

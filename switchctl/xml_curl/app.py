@@ -16,14 +16,13 @@ import logging
 from flask import Flask, Response, abort, request
 
 from switchctl.db import database_guard
-from switchctl.services.call_records import NoDomain, record_call
-from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
+from switchctl.xml_cdr.intake import MAX_BODY as MAX_CDR_BODY
+from switchctl.xml_cdr.intake import REFUSED, UNAVAILABLE, take
 from switchctl.xml_curl import dialplan, directory
 from switchctl.xml_curl.documents import NOT_FOUND
 from switchctl.xml_curl.request import parse_body
 
 log = logging.getLogger(__name__)
-MAX_CDR_BODY = 4 * 1024 * 1024  # a long call's CDR (app_log, callflows) grows large
 XML_PATH = "/xml_curl"
 CDR_PATH = "/cdr"
 STATUS_PATH = "/status"
@@ -96,23 +95,20 @@ def _answer(handler, fs_request):
 
 def cdr_intake(body, content_type, posted_uuid, default_domain):
     """Store a posted CDR. 2xx only when it is stored (or was already): any other answer
-    makes mod_xml_cdr retry, then keep the record in its err-log-dir. The body is
-    recognised by content (see xml_cdr.parse.decode_body)."""
-    try:
-        cdr = parse_cdr(decode_body(body, content_type))
-    except CdrError as exc:
-        log.warning("cdr %s: refused: %s", posted_uuid or "?", exc)
-        return Response(f"bad CDR: {exc}\n", 400, mimetype="text/plain")
-    try:
-        with database_guard(log, "cdr %s: FreeSWITCH will retry", cdr.uuid) as failed:
-            result = record_call(cdr, default_domain)
-    except NoDomain as exc:
-        log.error("cdr %s: not stored, FreeSWITCH keeps it: %s", cdr.uuid, exc)
-        return Response("no such domain\n", 503, mimetype="text/plain")
-    if failed:
-        return Response("database unavailable\n", 503, mimetype="text/plain")
-    log.debug("cdr %s: %s", cdr.uuid, result)
-    return Response(f"{result}\n", 200, mimetype="text/plain")
+    makes mod_xml_cdr retry, then keep the record in its err-log-dir (see
+    xml_cdr.intake: a record that can never be stored is a 400, one that may be later a
+    503). The body is recognised by content (see xml_cdr.parse.decode_body)."""
+    decision = take(body, default_domain, content_type)
+    uuid = decision.uuid or posted_uuid or "?"
+    if decision.done:
+        log.debug("cdr %s: %s", uuid, decision.outcome)
+        return Response(f"{decision.outcome}\n", 200, mimetype="text/plain")
+    if decision.outcome == REFUSED:
+        log.warning("cdr %s: refused: %s", uuid, decision.reason)
+        return Response(f"bad CDR: {decision.reason}\n", 400, mimetype="text/plain")
+    log.error("cdr %s: not stored, FreeSWITCH keeps it: %s", uuid, decision.reason)
+    answer = "database unavailable" if decision.outcome == UNAVAILABLE else "not stored"
+    return Response(f"{answer}\n", 503, mimetype="text/plain")
 
 
 class SwitchGuard:
