@@ -1,5 +1,6 @@
 """CDR intake on FreeSWITCH's real posts (tests/data/freeswitch/xml_cdr)."""
 
+import io
 import logging
 from urllib.parse import quote
 
@@ -317,3 +318,23 @@ def test_an_unexpected_error_answers_5xx_and_a_log_line_so_freeswitch_keeps_it(
     (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert ANSWERED_UUID in line and "something nobody foresaw" in line
     assert not [r for r in caplog.records if r.exc_info and r.levelno > logging.DEBUG]
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_cut(client, fs_office):
+    """gevent's server gives a chunked body as a stream without Content-Length."""
+    from switchctl.xml_curl.app import MAX_CDR_BODY
+
+    big = cdr_xml(ANSWERED).replace("<variables>", "<variables><x>" + "x" * MAX_CDR_BODY + "</x>")
+    response = client.post("/cdr", input_stream=io.BytesIO(big.encode()),
+                           headers={"Transfer-Encoding": "chunked", "Content-Type": "text/xml"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
+    assert CallRecord.select().count() == 0
+
+
+def test_a_chunked_body_under_the_limit_is_read_whole(client, fs_office):
+    response = client.post("/cdr", input_stream=io.BytesIO(body(ANSWERED)),
+                           headers={"Transfer-Encoding": "chunked",
+                                    "Content-Type": CONTENT_TYPES[ANSWERED]},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert (response.status_code, response.data) == (200, b"stored\n")
