@@ -7,7 +7,8 @@ import pytest
 from switchctl import portal
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
-from switchctl.portal.throttle import ADDRESS_LIMIT, ANYWHERE_LIMIT, WINDOW, LoginThrottle
+from switchctl.portal.throttle import (ADDRESS_LIMIT, ANYWHERE_LIMIT, NAME_LIMIT, WINDOW,
+                                       LoginThrottle)
 from switchctl.services.logins import add_account, authenticate, load_principal
 from tests.db_helpers import outage
 from tests.portal_helpers import csrf_token, log_in, page_error
@@ -92,6 +93,58 @@ def test_the_throttle_counts_per_address_and_per_name_from_anywhere():
     now[0] += WINDOW + 1
     assert throttle.wait_seconds("10.2.0.1", "101") == 0
     assert throttle.wait_seconds("10.0.0.1", "someone-else") == 0
+
+
+def guess_at_once(app, name, passwords):
+    """POST every password for ``name`` at the same time, each from a browser of its own
+    (greenlets: each request waits for its hash check in a worker thread); the statuses."""
+    import gevent
+
+    browsers = [app.test_client() for _ in passwords]
+    tokens = [csrf_token(b.get("/login").get_data(as_text=True)) for b in browsers]
+
+    def post(browser, token, password):
+        return browser.post("/login", data={"username": name, "password": password,
+                                            "csrf_token": token}).status_code
+
+    jobs = [gevent.spawn(post, *job) for job in zip(browsers, tokens, passwords)]
+    gevent.joinall(jobs, timeout=60, raise_error=True)
+    return [job.value for job in jobs]
+
+
+def test_concurrent_wrong_passwords_for_an_account_check_no_more_than_the_limit(app, caplog):
+    """40 guesses at once: each is counted before its check, so only NAME_LIMIT are ever
+    checked against the hash (a log line and a 401 each); the rest wait for the lock."""
+    answers = guess_at_once(app, "boss", [f"wrong-password-{n}" for n in range(40)])
+    checked = [r for r in caplog.records
+               if r.getMessage().endswith("refused: wrong extension number or password")]
+    assert sorted(answers) == [401] * NAME_LIMIT + [429] * (40 - NAME_LIMIT)
+    assert len(checked) == NAME_LIMIT
+    assert log_in(app.test_client(), "boss", "AdminPassw0rd").status_code == 429
+
+
+def test_a_success_gives_its_reserved_attempt_back():
+    throttle = LoginThrottle(clock=lambda: 1000.0)
+    for n in range(ADDRESS_LIMIT - 1):
+        assert throttle.reserve("10.0.0.1", f"user{n}") == 0
+    for _ in range(10):  # right passwords, one after another: none of them counts
+        assert throttle.reserve("10.0.0.1", "boss") == 0
+        throttle.succeeded("10.0.0.1", "boss")
+    assert throttle.reserve("10.0.0.1", "someone") == 0  # the 20th failure
+    assert throttle.wait_seconds("10.0.0.1", "boss") > 0
+
+
+def test_an_attempt_that_could_not_be_checked_is_not_counted(browser, db):
+    """The accounts' table is away (renamed) while the login is checked: 503, no guess."""
+    form = {"username": "boss", "password": "AdminPassw0rd",
+            "csrf_token": csrf_token(browser.get("/login").get_data(as_text=True))}
+    for _ in range(NAME_LIMIT + 1):
+        db.execute_sql('ALTER TABLE "portal_account" RENAME TO "portal_account_away"')
+        try:
+            assert browser.post("/login", data=form).status_code == 503
+        finally:
+            db.execute_sql('ALTER TABLE "portal_account_away" RENAME TO "portal_account"')
+    assert browser.post("/login", data=form).status_code == 302
 
 
 def test_the_session_fingerprint_is_keyed_not_a_plain_hash_of_the_password(app, office):

@@ -57,7 +57,7 @@ def login():
         return render_template(LOGIN_PAGE, error="Enter your extension number and "
                                "password.", **page), 400
     address, name = request.remote_addr or "?", login_name(form.username.data)
-    wait = context.throttle.wait_seconds(address, name)
+    wait = context.throttle.reserve(address, name)  # counted before it is checked
     if wait:
         log.warning("portal: login for %r from %s refused: locked for %s s", name, address,
                     wait)
@@ -66,10 +66,12 @@ def login():
     try:
         principal = authenticate(current_app.config["SECRET_KEY"], context.config.domain, name,
                                  form.password.data, slow_check=check_in_thread)
-    except LoginRefused as refused:
+    except LoginRefused as refused:  # the reserved attempt stays counted
         log.warning("portal: login for %r from %s refused: %s", name, address, refused)
-        context.throttle.failed(address, name)
         return render_template(LOGIN_PAGE, error=f"Login refused: {refused}.", **page), 401
+    except Exception:  # no answer (the database is away): not a guess
+        context.throttle.give_back(address, name)
+        raise
     context.throttle.succeeded(address, name)
     login_user(PortalUser(principal))
     return redirect(safe_next(request.args.get("next")) or url_for("extensions.index"))
