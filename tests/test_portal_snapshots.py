@@ -33,7 +33,7 @@ def test_many_readers_cost_one_query_and_one_encoding(shared, office, db):
         texts = [snapshots.event(office.name)[0] for _ in range(200)]
     assert counted.count == 1
     assert all(text is texts[0] for text in texts)
-    assert '"number":"101","name":"Alice","state":"unavailable"' in texts[0]
+    assert b'"number":"101","name":"Alice","state":"unavailable"' in texts[0]
 
 
 def test_a_state_change_is_encoded_anew_without_asking_the_database(shared, office, db):
@@ -45,7 +45,7 @@ def test_a_state_change_is_encoded_anew_without_asking_the_database(shared, offi
     with count_queries() as counted:
         after, still = snapshots.event(office.name)
     assert counted.count == 0 and still is shown
-    assert '"number":"101","name":"Alice","state":"idle"' in after and after is not before
+    assert b'"number":"101","name":"Alice","state":"idle"' in after and after is not before
 
 
 def test_the_roster_is_read_again_after_its_time_and_kept_when_unchanged(shared, office, db):
@@ -71,3 +71,15 @@ def test_every_state_is_unknown_while_the_switch_is_away(shared, office, db):
     assert not snapshots.online()
     view.listener.online.set()
     assert UNKNOWN not in {row["state"] for row in snapshots.rows(office.name)}
+
+
+def test_a_large_snapshot_goes_out_in_slices_with_the_head_first():
+    from switchctl.portal.extensions.stream import SLICE, pieces
+
+    snapshot = b"x" * (SLICE * 2 + 10)
+    sent = list(pieces("retry: 3000\n", snapshot))
+    assert sent[0].startswith(b"retry: 3000\nxxx") and len(sent[0]) == SLICE + 12
+    assert [len(piece) for piece in sent[1:]] == [SLICE, 10]
+    assert b"".join(sent) == b"retry: 3000\n" + snapshot
+    assert list(pieces(": keep-alive\n\n", None)) == [": keep-alive\n\n"]
+    assert list(pieces("", None)) == []

@@ -52,13 +52,14 @@ class Snapshots:
         return self.live is not None and self.live.listener.online.is_set()
 
     def event(self, domain_name):
-        """``(text, roster)``: the ``extensions`` event of the domain, and the roster it
-        shows."""
+        """``(bytes, roster)``: the ``extensions`` event of the domain, encoded, and the
+        roster it shows."""
         found = self.roster(domain_name)
         version = self.live.version if self.live else None
         cached = self._events.get(domain_name)
         if cached is not None and cached[0] is found and cached[1] == version:
             return cached[2], found
-        text = event("extensions", {"online": self.online(), "extensions": self.rows(domain_name)})
+        text = event("extensions", {"online": self.online(),
+                                    "extensions": self.rows(domain_name)}).encode()
         self._events[domain_name] = (found, version, text)
         return text, found

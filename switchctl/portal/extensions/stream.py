@@ -22,6 +22,7 @@ from switchctl.services.logins import load_principal
 KEEPALIVE_SECONDS = 15
 RETRY_MS = 3000
 MAX_STREAMS = 5
+SLICE = 64 * 1024
 
 
 def message_event(message):
@@ -88,7 +89,7 @@ def event_stream(live, snapshots, principal, key):
         if text is None:
             yield event("unavailable", {})  # the page retries later
             return
-        yield f"retry: {RETRY_MS}\n" + text
+        yield from pieces(f"retry: {RETRY_MS}\n", text)
         yield from follow(queue, lambda: _session_state(key, principal.session_id),
                           lambda: _snapshot(snapshots, principal), roster)
     finally:
@@ -107,9 +108,8 @@ def follow(queue, session_state, snapshot, roster):
             message = queue.get(timeout=max(0.0, check_at - time.monotonic()))
         except Empty:
             message = None
-        text, roster = _text_of(message, snapshot, roster)
-        if text:
-            yield text
+        head, text, roster = _text_of(message, snapshot, roster)
+        yield from pieces(head, text)
         if time.monotonic() >= check_at:
             check_at = time.monotonic() + KEEPALIVE_SECONDS
             state = session_state()
@@ -121,17 +121,33 @@ def follow(queue, session_state, snapshot, roster):
             fresh, now = snapshot()
             if fresh and now is not roster and now != roster:
                 roster = now
-                yield fresh
+                yield from pieces("", fresh)
 
 
 def _text_of(message, snapshot, roster):
-    """``(text, roster shown after it)`` for one message (None: nothing came). A snapshot
-    that failed shows no roster (None): the next check sends it again."""
+    """``(head, snapshot, roster shown after it)`` for one message (None: nothing came); the
+    snapshot is None when the message needs none. A snapshot that failed shows no roster
+    (None): the next check sends it again."""
     if message is None:
-        return ": keep-alive\n\n", roster
+        return ": keep-alive\n\n", None, roster
     if isinstance(message, Overflowed):
-        return snapshot()
+        return ("", *snapshot())
     if isinstance(message, SwitchLink):
-        fresh, shown = snapshot()
-        return message_event(message) + (fresh or ""), shown
-    return message_event(message), roster
+        return (message_event(message), *snapshot())
+    return message_event(message) or "", None, roster
+
+
+def pieces(head, snapshot):
+    """``head`` (text) and then the shared ``snapshot``: bytes, sent in slices of at most
+    SLICE bytes so that a stream holds one slice in its buffers, not a copy of it all (200
+    streams of a 10,000-extension list would otherwise hold 200 copies at once)."""
+    if isinstance(snapshot, str):  # a small one, as tests build them
+        head, snapshot = head + snapshot, None
+    if not snapshot:
+        if head:
+            yield head
+        return
+    view = memoryview(snapshot)
+    yield head.encode() + view[:SLICE]
+    for start in range(SLICE, len(view), SLICE):
+        yield bytes(view[start:start + SLICE])
