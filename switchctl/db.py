@@ -1,5 +1,7 @@
 """Opening the one database every part of switchctl shares, and surviving its outages."""
 
+import logging
+import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,6 +12,7 @@ from playhouse.db_url import connect, parse
 
 from switchctl.models.base import database
 
+log = logging.getLogger(__name__)
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
     ("foreign_keys", 1),
@@ -24,6 +27,9 @@ SQLITE_PRAGMAS = (
 # How long a write waits, in all, for another process's lock before it fails (the caller
 # then answers its fallback: FreeSWITCH retries a CDR, a page says the database is busy).
 BUSY_PATIENCE = 5.0
+# How often a read checks that the open file is still the one at the path (a write, every
+# time: os.stat costs a microsecond or two, a write far more).
+IDENTITY_CHECK_SECONDS = 1.0
 
 
 class CooperativeSqlite(peewee.SqliteDatabase):
@@ -39,14 +45,74 @@ class CooperativeSqlite(peewee.SqliteDatabase):
 
     def __init__(self, database, **kwargs):
         super().__init__(database, lock_type="IMMEDIATE", **kwargs)
+        self.file = FileIdentity(database)
+
+    def _connect(self):
+        self.file.before_opening()
+        connection = super()._connect()
+        self.file.opened()
+        return connection
 
     def execute_sql(self, sql, params=None):
+        if not self.is_closed():
+            self.file.check(write=not sql.lstrip()[:6].upper() == "SELECT")
         if self.in_transaction():
             return super().execute_sql(sql, params)
         return _patiently(super().execute_sql, sql, params)
 
     def begin(self, lock_type=None):
+        self.file.check(write=True)
         _patiently(super().begin, lock_type)
+
+
+class FileIdentity:
+    """Is the SQLite file a connection has open still the file at its path?
+
+    Deleted (``rm``) or replaced (a restored backup moved into place), the open file lives
+    on unseen: every write would be acknowledged and lost with it. So each write, and a
+    read at most once a second, compares the file's identity (device and inode) with the
+    path's; when they differ the statement fails (the edges answer their fallback:
+    FreeSWITCH keeps its records) and the connection is dropped. The next one opens the
+    file at the path, once there is one again: never a new empty database in its place."""
+
+    def __init__(self, path):
+        self.path = None if path in ("", ":memory:") or path.startswith("file:") else path
+        self.identity = None  # of the file open now, or last
+        self.checked = 0.0
+
+    def before_opening(self):
+        if self.path and self.identity is not None and not os.path.exists(self.path):
+            raise peewee.OperationalError(f"the database file {self.path} is gone: not "
+                                          f"opening a new empty one in its place")
+
+    def opened(self):
+        if self.path:
+            self.identity = _file_identity(self.path)
+            self.checked = time.monotonic()
+
+    def check(self, write):
+        if self.identity is None:
+            return
+        now = time.monotonic()
+        if not write and now - self.checked < IDENTITY_CHECK_SECONDS:
+            return
+        self.checked = now
+        found = _file_identity(self.path)
+        if found == self.identity:
+            return
+        what = "deleted" if found is None else "replaced by another file"
+        then = ("nothing is stored until a database file is there again" if found is None
+                else "switching to the file now there")
+        log.error("the database file %s was %s while open: %s", self.path, what, then)
+        raise peewee.OperationalError(f"the database file {self.path} was {what} while open")
+
+
+def _file_identity(path):
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _patiently(run, *args):
