@@ -1,13 +1,12 @@
 """``switchctl``: set up the database, manage extensions, run the service."""
 
 import argparse
-import logging
 import sys
 
 import peewee
 
 from switchctl import config as config_module
-from switchctl import schema
+from switchctl import logs, schema
 from switchctl.cli import calls, database, extensions, portal, serve
 from switchctl.cli.common import DATABASE, SETTINGS
 from switchctl.db import DatabaseURLError, open_database
@@ -41,7 +40,7 @@ def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
         settings = config_module.load()
-        _configure_logging(settings.log_level)
+        logs.configure(settings.log_level)
         return run(args, settings)
     except UsageError as exc:
         return _fail(f"{exc} (see 'switchctl --help')", 2)
@@ -57,13 +56,9 @@ def main(argv=None):
 
 
 def _fail(message, code=1):
-    print(f"switchctl: error: {message}", file=sys.stderr)
+    # One line, whatever the message: PostgreSQL's connection errors come in several.
+    print(f"switchctl: error: {logs.one_line(message)}", file=sys.stderr)
     return code
-
-
-def _configure_logging(level):
-    logging.basicConfig(level=getattr(logging, level, logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def run(args, settings):
