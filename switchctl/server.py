@@ -96,6 +96,15 @@ class GuardedHandler(WSGIHandler):
         finally:
             self._deadline.cancel()
 
+    def _handle_client_error(self, ex):
+        """pywsgi's hook for a request it could not read: a client too slow with its
+        headers, or one that went away, is closed without a word (pywsgi would print a
+        traceback for each: hundreds at once under a flood)."""
+        if isinstance(ex, OSError):
+            log.debug("portal or switch client %s: %s", self.client_address, ex)
+            return None
+        return super()._handle_client_error(ex)
+
 
 class GuardedServer(WSGIServer):
     """A WSGI server with at most ``connections`` at once and timeouts on every socket."""
