@@ -73,10 +73,15 @@ def test_pages(domain, calls):
 @pytest.mark.parametrize("criteria", [
     {"kind": "missed"}, {"page": 0}, {"per_page": 10_000},
     {"start": DAY, "end": DAY - datetime.timedelta(days=1)},
+    {"page": 99999999999999999999}, {"page": 100_001},
 ])
 def test_bad_criteria_are_refused(domain, calls, criteria):
     with pytest.raises(ValidationError):
         search(CallQuery(domain.id, **criteria))
+
+
+def test_a_search_may_end_on_the_last_day_there_is(domain, calls):
+    assert len(uuids(domain, end=datetime.date.max)) == 6
 
 
 def test_removing_an_extension_keeps_the_other_partys_records(domain, calls):

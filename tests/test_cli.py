@@ -1,13 +1,16 @@
 import datetime
+import http.server
 import json
 import sqlite3
+import threading
+import types
 
 import pytest
 
 from switchctl.db import open_database
 from switchctl.models import CallRecord, Domain, Extension
 from switchctl.passwords import sip_ha1
-from tests.cli_helpers import switchctl
+from tests.cli_helpers import free_tcp_port, switchctl
 
 
 @pytest.fixture
@@ -174,3 +177,108 @@ def test_a_csv_that_is_not_utf8_is_one_line(data, tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("number,name,password\n301,Jos\xe9,GoodPass1\n".encode("latin-1"))
     assert "not UTF-8" in refused(switchctl(data, "extension", "import", str(path)))
+
+
+def one_line(result, code=1):
+    """The refusal, once it is the whole of standard error."""
+    assert result.stderr.count("\n") == 1, result.stderr
+    return refused(result, code)
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "100001", "0", "-1", "\u0663",
+                                  "9" * 5000])
+def test_a_page_out_of_range_is_one_line(tmp_path, page):
+    line = one_line(switchctl(tmp_path, "calls", "--page", page), code=2)
+    assert "page number from 1 to 100000" in line and "per_page" not in line
+
+
+@pytest.mark.parametrize("option", ["--extension", "--number"])
+def test_an_empty_search_value_is_refused(tmp_path, option):
+    assert "empty" in one_line(switchctl(tmp_path, "calls", option, ""), code=2)
+
+
+def test_calls_to_the_last_day_there_is(data):
+    assert ok(switchctl(data, "calls", "--from", "9999-12-31", "--to", "9999-12-31")) == ""
+
+
+@pytest.mark.parametrize(("text", "reported"), [
+    ("number,number,name,password\n301,302,A,GoodPass1\n",
+     "1: header row: repeated columns ['number']"),
+    (f"number,name,password\n301,A,GoodPass1\n302,{'x' * 131_073},GoodPass1\n",
+     "3: not CSV that can be read: field larger than field limit (131072)"),
+    ("number,name,password\n302,A\n", "2: fewer fields than header columns: no password"),
+], ids=["repeated column", "overlong field", "missing field"])
+def test_an_import_says_where_its_rows_cannot_be_read(data, tmp_path, text, reported):
+    path = tmp_path / "staff.csv"
+    path.write_text(text)
+    result = switchctl(data, "extension", "import", str(path))
+    assert "nothing imported" in refused(result)
+    assert f"{path}:{reported}" in result.stderr
+    assert ok(switchctl(data, "extension", "list")) == ""
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("SWITCHCTL_LOG_LEVEL", "LOUD", "log_level: expected one of DEBUG, INFO, WARNING, ERROR"),
+    ("SWITCHCTL_PORTAL_PROXIES", "\u0663", "portal_proxies"),
+    ("SWITCHCTL_HTTP", "127.0.0.1:\u00b2", "HOST:PORT"),
+    ("SWITCHCTL_DATABASE", "postgresql://u@127.0.0.1:99999/pbx", "Port out of range"),
+])
+def test_a_bad_setting_is_one_line_at_load(tmp_path, name, value, message):
+    assert message in one_line(switchctl(tmp_path, "extension", "list", **{name: value}))
+
+
+def test_portal_without_arguments_names_only_the_state(tmp_path):
+    line = one_line(switchctl(tmp_path, "portal"), code=2)
+    assert "required: state" in line and "EXTENSION" not in line
+
+
+def test_an_unreachable_postgresql_is_one_line(tmp_path):
+    url = f"postgresql://pbx@127.0.0.1:{free_tcp_port()}/pbx"
+    line = one_line(switchctl(tmp_path, "extension", "list", SWITCHCTL_DATABASE=url))
+    assert "database error:" in line and "Connection refused" in line
+
+
+@pytest.fixture
+def fake_status():
+    """A server answering /status with ``fake_status.body``: ``(address, holder)``."""
+    holder = types.SimpleNamespace(body=b"{}")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(holder.body)))
+            self.end_headers()
+            self.wfile.write(holder.body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}", holder
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("body", [
+    b"{}", b"[]", b"null", b'"connected"', b'{"switch": "connected"}',
+    b'{"switch": "connected", "extensions": []}',
+    b'{"switch": "connected", "extensions": {"101": {"state": "idle"}}}',
+    b'{"switch": 1, "extensions": {}}',
+    b'{"switch": "offline", "extensions": {}, "offline_since": 5}',
+])
+def test_status_of_the_wrong_shape_is_one_line(tmp_path, fake_status, body):
+    address, holder = fake_status
+    holder.body = body
+    line = one_line(switchctl(tmp_path, "status", SWITCHCTL_HTTP=address,
+                              SWITCHCTL_SWITCH_HTTP=""))
+    assert "not switchctl's status" in line
+
+
+def test_status_of_the_right_shape_is_shown(tmp_path, fake_status):
+    address, holder = fake_status
+    holder.body = b'{"switch": "connected", "extensions": {"101": "idle"}, "offline_since": null}'
+    shown = ok(switchctl(tmp_path, "status", SWITCHCTL_HTTP=address, SWITCHCTL_SWITCH_HTTP=""))
+    assert shown.splitlines() == ["switch: connected", "101\tidle"]

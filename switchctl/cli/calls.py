@@ -5,17 +5,18 @@ import datetime
 import json
 
 from switchctl.cli.common import existing_extension, handles
+from switchctl.config import whole_number
 from switchctl.services import call_records
 
 
 def add_parser(commands):
     parser = commands.add_parser("calls", help="search call records (newest first)")
-    parser.add_argument("--extension", help="only this extension's calls")
+    parser.add_argument("--extension", type=_given, help="only this extension's calls")
     parser.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD")
     parser.add_argument("--type", dest="kind", default="all", choices=call_records.CALL_TYPES)
-    parser.add_argument("--number", default="", help="the other party's number")
-    parser.add_argument("--page", type=int, default=1)
+    parser.add_argument("--number", type=_given, help="the other party's number")
+    parser.add_argument("--page", type=_page, default=1)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     handles(parser, cmd_calls)
 
@@ -27,10 +28,27 @@ def _date(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _given(text):
+    """A filter's value: an empty one would match every call."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a value, got an empty one")
+    return text
+
+
+def _page(text):
+    number = whole_number(text)
+    if number is None or not 1 <= number <= call_records.MAX_PAGE:
+        raise argparse.ArgumentTypeError(
+            f"expected a page number from 1 to {call_records.MAX_PAGE}, got {text!r}")
+    return number
+
+
 def cmd_calls(domain, args):
-    extension_id = existing_extension(domain, args.extension).id if args.extension else None
+    extension_id = None
+    if args.extension is not None:
+        extension_id = existing_extension(domain, args.extension).id
     records, more = call_records.search(call_records.CallQuery(
-        domain.id, extension_id, args.start, args.end, args.kind, args.number, args.page))
+        domain.id, extension_id, args.start, args.end, args.kind, args.number or "", args.page))
     for record in records:
         print(_call_line(record, args.json))
     if more and not args.json:

@@ -11,7 +11,8 @@ def add_parser(commands):
     portal = commands.add_parser(
         "portal", help="turn the user portal on or off (for the domain, or for extensions)")
     portal.add_argument("state", choices=["enable", "disable"])
-    portal.add_argument("numbers", nargs="*", metavar="EXTENSION",
+    # A default keeps argparse from calling the optional EXTENSION list "required".
+    portal.add_argument("numbers", nargs="*", default=[], metavar="EXTENSION",
                         help="only these extensions (the domain's switch stays as it is)")
     handles(portal, cmd_portal)
     account = commands.add_parser("account", help="portal accounts for admins and operators")

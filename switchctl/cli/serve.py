@@ -36,8 +36,22 @@ def cmd_status(settings, args):
             status = json.load(response)
     except (OSError, ValueError) as exc:
         raise ValidationError(f"switchctl serve does not answer at {url} ({exc})") from None
+    if not _is_status(status):
+        raise ValidationError(f"{url} answered something that is not switchctl's status "
+                              "(is another program listening there?)")
     since = status.get("offline_since")
     print(f"switch: {status['switch']}" + (f" since {since}" if since else ""))
     for number, state in status["extensions"].items():
         print(f"{number}\t{state}")
     return 0
+
+
+def _is_status(status):
+    """Is ``status`` shaped as /status answers: ``{"switch": str, "extensions": {str: str},
+    "offline_since": str or null}``?"""
+    if not isinstance(status, dict) or not isinstance(status.get("switch"), str):
+        return False
+    extensions = status.get("extensions")
+    return (isinstance(extensions, dict)
+            and all(isinstance(state, str) for state in extensions.values())
+            and isinstance(status.get("offline_since"), (str, type(None))))

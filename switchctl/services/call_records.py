@@ -98,6 +98,7 @@ def disposition(cdr):
 
 CALL_TYPES = ("all", DIRECTION_INBOUND, DIRECTION_OUTBOUND, DIRECTION_INTERNAL)
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # 5,000,000 records deep: a page beyond is a typo, not a search
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,8 +142,10 @@ def _check(query):
         raise ValidationError(f"call type must be one of {', '.join(CALL_TYPES)}")
     if query.start and query.end and query.end < query.start:
         raise ValidationError("the end date is before the start date")
-    if query.page < 1 or not 1 <= query.per_page <= 500:
-        raise ValidationError("page must be 1 or more, per_page 1 to 500")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise ValidationError(f"page must be from 1 to {MAX_PAGE}")
+    if not 1 <= query.per_page <= 500:
+        raise ValidationError("per_page must be from 1 to 500")
 
 
 def _sides(query):
@@ -163,7 +166,7 @@ def _filtered(query):
     records = CallRecord.select()
     if query.start:
         records = records.where(CallRecord.start >= _midnight(query.start))
-    if query.end:
+    if query.end and query.end < datetime.date.max:  # the last day has no next midnight
         records = records.where(CallRecord.start < _midnight(query.end, days=1))
     if query.kind != "all":
         records = records.where(CallRecord.direction == query.kind)

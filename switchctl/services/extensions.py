@@ -218,14 +218,28 @@ def import_csv(domain, text):
 
 def _parse_csv(text, prefixes):
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        reader.fieldnames = _header(reader)
+        return _parse_rows(reader, prefixes)
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL, a stray quote
+        line = reader.reader.line_num  # the DictReader's own count stops at the last good row
+        raise ImportRejected([(line, f"not CSV that can be read: {exc}")]) from None
+
+
+def _header(reader):
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if missing or unknown:
-        problem = f"missing columns {missing}" if missing else f"unknown columns {unknown}"
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if missing or unknown or repeated:
+        problem = (f"missing columns {missing}" if missing else
+                   f"unknown columns {unknown}" if unknown else f"repeated columns {repeated}")
         raise ImportRejected([(1, f"header row: {problem}; expected "
                                   "number,name,password[,department,email]")])
-    reader.fieldnames = header
+    return header
+
+
+def _parse_rows(reader, prefixes):
     items, errors, seen = [], [], {}
     for row in reader:
         line = reader.line_num
@@ -246,6 +260,9 @@ def _parse_csv(text, prefixes):
 def _row_input(row):
     if None in row:
         raise ValidationError("more fields than header columns")
+    absent = [column for column, value in row.items() if value is None]
+    if absent:
+        raise ValidationError(f"fewer fields than header columns: no {', '.join(absent)}")
     values = {key: (value or "").strip() for key, value in row.items()}
     return ExtensionInput(**{k: values.get(k, "") for k in REQUIRED_COLUMNS + OPTIONAL_COLUMNS})
 
