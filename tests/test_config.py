@@ -34,10 +34,26 @@ def test_environment_wins_over_the_file(tmp_path):
     ("SWITCHCTL_SWITCH_HTTP", "0.0.0.0:8080", "port of its own"),
     ("SWITCHCTL_SWITCH_HTTP", "127.0.0.1:8080", "port of its own"),
     ("SWITCHCTL_PORTAL_PROXIES", "9", "portal_proxies"),
+    # Other scripts' digits are digits to str.isdigit and int(): never to a setting.
+    ("SWITCHCTL_PORTAL_PROXIES", "\u0663", "portal_proxies"),
+    ("SWITCHCTL_PORTAL_PROXIES", "\u00b2", "portal_proxies"),
+    ("SWITCHCTL_HTTP", "127.0.0.1:\u0668\u0660\u0668\u0660", "HOST:PORT"),
+    ("SWITCHCTL_ESL", "127.0.0.1:\u00b2", "HOST:PORT"),
+    ("SWITCHCTL_OUTBOUND", "127.0.0.1:99999999999999999999", "HOST:PORT"),
+    ("SWITCHCTL_SWITCH_HTTP", "127.0.0.1:\uff18\uff10\uff18\uff15", "switch_http"),
+    ("SWITCHCTL_DATABASE", "postgresql://u@db.example:\u0665\u0664/pbx", "database"),
+    ("SWITCHCTL_DATABASE", "postgresql://u@db.example:99999/pbx", "database"),
+    ("SWITCHCTL_LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING, ERROR"),
+    ("SWITCHCTL_LOG_LEVEL", "\u0131nfo", "log_level"),
 ])
 def test_bad_values_are_named(name, value, message):
     with pytest.raises(config.ConfigError, match=message):
         config.load({name: value})
+
+
+def test_log_levels_are_read_in_any_case():
+    assert config.load({"SWITCHCTL_LOG_LEVEL": " debug"}).log_level == "DEBUG"
+    assert config.load({}).log_level == "INFO"
 
 
 def test_file_with_unknown_settings_is_refused(tmp_path):
@@ -54,6 +70,8 @@ def test_secrets_never_show_in_repr():
     text = repr(settings)
     assert "hunter2" not in text
     assert "esl_password" in text
+    url = config.load({"SWITCHCTL_DATABASE": "postgresql://pbx:hunter2-db@db.example/pbx"})
+    assert "hunter2" not in repr(url) and "postgresql://pbx:***@db.example/pbx" in repr(url)
 
 
 def test_secret_key_is_generated_once_and_private(tmp_path):
