@@ -45,6 +45,7 @@ class Config:
     log_level: str
     portal_proxies: int = 0
     switch_http: HostPort | None = None  # None: the switch's endpoints share ``http``
+    cdr_spool: Path | None = None  # FreeSWITCH's err-log-dir, imported by serve; None: not
 
     def __repr__(self):
         shown = {
@@ -80,6 +81,7 @@ DEFAULTS = {
     # The switch's endpoints on a port of their own: nothing done to the portal's port (idle
     # connections, streams) can hold up FreeSWITCH's lookups. Empty: they share ``http``.
     "switch_http": "127.0.0.1:8085",
+    "cdr_spool": "",
 }
 
 
@@ -126,6 +128,7 @@ def _build(raw):
         portal_proxies=_proxies(raw["portal_proxies"]),
         switch_http=parse_host_port(raw["switch_http"], "switch_http")
         if raw["switch_http"].strip() else None,
+        cdr_spool=Path(raw["cdr_spool"]).expanduser() if raw["cdr_spool"].strip() else None,
     )
     if config.switch_http is not None and _same_socket(config.switch_http, config.http):
         raise ConfigError(f"switch_http {config.switch_http} uses the port of http "

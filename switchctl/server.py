@@ -26,6 +26,7 @@ from gevent.pywsgi import WSGIHandler, WSGIServer
 from switchctl import schema
 from switchctl.db import open_database
 from switchctl.service import build
+from switchctl.xml_cdr import spool
 from switchctl.xml_curl import app as xml_curl_app
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,7 @@ def serve(config):
     log.info("open files limit %s: up to %s portal connections%s", file_limit, portal_pool,
              "" if shared else f", {SWITCH_CONNECTIONS} for the switch")
     follower = gevent.spawn(live.listener.run)
+    importer = _import_spool(config)
     flows = service.flows.start()
     log.info("call flows: outbound event socket on %s", config.outbound)
     gevent.signal_handler(signal.SIGTERM, server.stop)
@@ -176,7 +178,14 @@ def serve(config):
         switch_server.stop()
     flows.stop()
     live.listener.stop()
-    follower.kill()
+    gevent.killall([greenlet for greenlet in (follower, importer) if greenlet is not None])
+
+
+def _import_spool(config):
+    """The greenlet importing the records FreeSWITCH kept in ``cdr_spool``, or None."""
+    if config.cdr_spool is None:
+        return None
+    return gevent.spawn(spool.follow, config.cdr_spool, config.domain)
 
 
 def _where(portal_socket, switch_socket):

@@ -5,6 +5,7 @@ import contextlib
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
 
 import pytest
@@ -116,3 +117,31 @@ def test_a_replaced_database_file_is_written_from_then_on(data, served):
     assert answers in ([200, 200], [503, 200])  # never lost into the old file
     assert stored_uuids(database) == {second}
     assert "switchctl.sqlite3 was replaced by another file while open" in served.log()
+
+
+def wait_for(condition, timeout=20):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_serve_imports_the_records_freeswitch_kept_from_the_start(data):
+    """Records FreeSWITCH wrote to its err-log-dir while switchctl was away are stored
+    once switchctl serve starts, while the switch's lookups go on being answered."""
+    folder = data / "xml_cdr"
+    folder.mkdir()
+    kept = [str(uuid.uuid4()) for _ in range(300)]
+    for call_uuid in kept:
+        (folder / f"a_{call_uuid}.cdr.xml").write_bytes(cdr_for(call_uuid))
+    served = Served(data, SWITCHCTL_CDR_SPOOL=str(folder))
+    try:
+        begun = time.monotonic()
+        assert requests.get(f"http://{served.switch}/healthz", timeout=5).text == "ok\n"
+        assert time.monotonic() - begun < 1
+        wait_for(lambda: len(list((folder / "imported").glob("*.cdr.xml"))) == len(kept))
+        assert stored_uuids(data / "switchctl.sqlite3") == set(kept)
+        assert not list(folder.glob("*.cdr.xml"))
+        wait_for(lambda: "300 imported, 0 refused, 0 left" in served.log())
+    finally:
+        served.stop()
