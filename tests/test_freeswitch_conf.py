@@ -62,6 +62,15 @@ def test_xml_cdr_posts_raw_xml_to_the_same_service(conf):
     assert param(cdr, "log-b-leg") == "false" and param(cdr, "prefix-a-leg") == "true"
 
 
+def test_xml_cdr_tries_for_a_minute_then_keeps_the_record_in_its_spool(conf):
+    """A switchctl restart or upgrade fits in the tries; a longer outage's records go to
+    err-log-dir, which switchctl imports (SWITCHCTL_CDR_SPOOL, switchctl cdr import)."""
+    _, root = conf
+    cdr = configuration(root, "xml_cdr.conf")
+    assert int(param(cdr, "retries")) * int(param(cdr, "delay")) >= 60
+    assert param(cdr, "err-log-dir").endswith("/xml_cdr")
+
+
 def test_event_socket_matches_switchctl_defaults(conf):
     _, root = conf
     esl = configuration(root, "event_socket.conf")
