@@ -1,17 +1,24 @@
-"""The integration tier: a real FreeSWITCH run with freeswitch-conf/, when one is reachable.
+"""The integration tier: a real FreeSWITCH run with freeswitch-conf/.
 
-Environment:
+By default the session starts its own (tests/freeswitch_server.py: the binary named by
+SWITCHCTL_TEST_FREESWITCH, else /opt/freeswitch/bin/freeswitch, as
+../shared/freeswitch/install.sh installs it) on free loopback ports, and ``switchctl
+serve`` where that switch posts. Without a binary every test here is skipped with the
+reason; a binary that fails to start fails them, with FreeSWITCH's log lines.
+
+To use a FreeSWITCH of your own instead, set:
 - SWITCHCTL_TEST_FS_ESL       host:port of its event socket (e.g. 127.0.0.1:8021)
 - SWITCHCTL_TEST_FS_PASSWORD  its ESL password (freeswitch-conf default: ClueCon)
 - SWITCHCTL_TEST_HTTP         where that FreeSWITCH's xml_curl posts (its vars.xml
-                              switchctl_url; default 127.0.0.1:8080): the tests start
-                              ``switchctl serve`` there on a fresh database.
+                              switchctl_url; default 127.0.0.1:8085): the tests start
+                              ``switchctl serve`` there (SWITCHCTL_SWITCH_HTTP) on a fresh
+                              database, its portal on a free port.
 - SWITCHCTL_TEST_FS_SIP       host:port of its internal SIP profile, for the tests that
                               register phones and call with sipp (run that FreeSWITCH
                               with bind_ip=127.0.0.1 in vars.xml to keep SIP on loopback).
-Without SWITCHCTL_TEST_FS_ESL, or when nothing answers there, every test here is
-skipped and the reason is printed in the summary; likewise the SIP tests without
-SWITCHCTL_TEST_FS_SIP or sipp (Debian package sip-tester).
+When nothing answers at SWITCHCTL_TEST_FS_ESL, every test here is skipped and the
+reason is printed in the summary; likewise the SIP tests without sipp (Debian package
+sip-tester), or with a switch of your own but no SWITCHCTL_TEST_FS_SIP.
 """
 
 import dataclasses
@@ -19,14 +26,16 @@ import os
 import shutil
 import socket
 import sqlite3
+import threading
+import warnings
 from pathlib import Path
 
 import gevent
 import pytest
 from greenswitch import InboundESL
 
-from switchctl.config import parse_host_port
-from tests.cli_helpers import demo_passwords, start_serve, switchctl
+from switchctl.config import HostPort, parse_host_port
+from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
 
 ESL_TIMEOUT = 5
 
@@ -39,11 +48,71 @@ def _reachable(address):
         return False
 
 
+def _own_switch():
+    """Is this session to start its own FreeSWITCH (no SWITCHCTL_TEST_FS_ESL given)?"""
+    return not os.environ.get("SWITCHCTL_TEST_FS_ESL", "")
+
+
+_running = []  # the switch this session started, for the failure reports below
+LOG_START = pytest.StashKey[int]()  # where a test's part of the switch's log begins
+
+
 @pytest.fixture(scope="session")
-def fs_address():
-    raw = os.environ.get("SWITCHCTL_TEST_FS_ESL", "")
-    if not raw:
-        pytest.skip("no real FreeSWITCH: set SWITCHCTL_TEST_FS_ESL=host:port (see README)")
+def freeswitch():
+    """The FreeSWITCH this session started (tests/freeswitch_server.py), or None when
+    SWITCHCTL_TEST_FS_ESL names someone's own. Its random ESL password is published as
+    SWITCHCTL_TEST_FS_PASSWORD for the session, where the tests read it."""
+    if not _own_switch():
+        yield None
+        return
+    from tests.freeswitch_server import FreeswitchServer
+
+    server = FreeswitchServer()
+    if server.missing:
+        pytest.skip(f"no real FreeSWITCH: {server.missing}")
+    failure = None
+    try:
+        server.start()
+    except RuntimeError as error:
+        failure = str(error)
+    if failure:
+        pytest.fail(f"the test FreeSWITCH did not start: {failure}", pytrace=False)
+    _running.append(server)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SWITCHCTL_TEST_FS_PASSWORD", server.password)
+        yield server
+    _running.remove(server)
+    try:
+        if left := server.channels():
+            warnings.warn(f"the test FreeSWITCH still had {len(left)} channel(s) at the end of "
+                          f"the session (its stop then waits for them): {', '.join(left)}",
+                          stacklevel=1)
+    except (OSError, ValueError) as error:
+        warnings.warn(f"the test FreeSWITCH did not list its channels: {error}", stacklevel=1)
+    server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test against the session's own switch carries what FreeSWITCH logged
+    meanwhile (its notices and worse: the debug lines are in its log file)."""
+    if call.when == "setup" and _running:
+        item.stash[LOG_START] = _running[0].log_size()
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _running:
+        server = _running[0]
+        lines = server.log_lines(since=item.stash.get(LOG_START, 0), limit=60,
+                                 levels={"NOTICE", "WARNING", "ERR", "CRIT", "ALERT"})
+        report.sections.append(("FreeSWITCH log (notices and worse, this test)",
+                                "\n".join(lines) or "(nothing)"))
+
+
+@pytest.fixture(scope="session")
+def fs_address(freeswitch):
+    if freeswitch is not None:
+        return HostPort("127.0.0.1", freeswitch.esl_port)
+    raw = os.environ["SWITCHCTL_TEST_FS_ESL"]
     address = parse_host_port(raw, "SWITCHCTL_TEST_FS_ESL")
     if not _reachable(address):
         pytest.skip(f"no FreeSWITCH event socket answers at {raw}")
@@ -54,7 +123,8 @@ def fs_address():
 class Served:
     data: Path
     passwords: dict
-    http: str
+    http: str  # the portal
+    switch: str  # the switch's endpoints: /xml_curl, /cdr, /status
 
     def __getitem__(self, number):
         return self.passwords[number]
@@ -68,25 +138,48 @@ class Served:
             connection.close()
 
 
+def fs_password():
+    return os.environ.get("SWITCHCTL_TEST_FS_PASSWORD", "ClueCon")
+
+
+def _drain(stream, path):
+    """Keep ``switchctl serve``'s standard error flowing (a full pipe would stall it)."""
+    with open(path, "a") as log:
+        for line in stream:
+            log.write(line)
+            log.flush()
+
+
 @pytest.fixture(scope="session")
-def served(fs_address, tmp_path_factory):
-    """``switchctl serve`` with the demo office where the real FreeSWITCH posts; yields
-    a Served (``served["101"]`` is 101's password)."""
+def served(freeswitch, fs_address, tmp_path_factory):
+    """``switchctl serve`` with the demo office, its switch endpoints where the real
+    FreeSWITCH posts, following its event socket; yields a Served (``served["101"]`` is
+    101's password). Its log is ``serve.log`` beside its data."""
     data = tmp_path_factory.mktemp("integration")
-    http = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8080")
+    extra = {"SWITCHCTL_ESL": str(fs_address), "SWITCHCTL_ESL_PASSWORD": fs_password()}
+    if freeswitch is not None:
+        http, switch = freeswitch.http, freeswitch.switch_http  # switch: its switchctl_url
+        extra["SWITCHCTL_OUTBOUND"] = freeswitch.outbound
+    else:
+        http = f"127.0.0.1:{free_tcp_port()}"
+        switch = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8085")
     init = switchctl(data, "init", "--demo")
     assert init.returncode == 0, init.stderr
     passwords = demo_passwords(init.stdout)
-    process = start_serve(data, http)
-    yield Served(data, passwords, http)
+    process = start_serve(data, http, SWITCHCTL_SWITCH_HTTP=switch, **extra)
+    (data / "serve.log").write_text("".join(process.start_log))
+    drain = threading.Thread(target=_drain, args=(process.stderr, data / "serve.log"),
+                             daemon=True)
+    drain.start()
+    yield Served(data, passwords, http, switch)
     process.terminate()
     process.wait(timeout=10)
+    drain.join(timeout=5)
 
 
 @pytest.fixture
 def esl(fs_address):
-    client = InboundESL(host=fs_address.host, port=fs_address.port,
-                        password=os.environ.get("SWITCHCTL_TEST_FS_PASSWORD", "ClueCon"))
+    client = InboundESL(host=fs_address.host, port=fs_address.port, password=fs_password())
     with gevent.Timeout(ESL_TIMEOUT):
         client.connect()
     yield client
@@ -94,12 +187,14 @@ def esl(fs_address):
 
 
 @pytest.fixture(scope="session")
-def sip_address(fs_address):
+def sip_address(freeswitch, fs_address):
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp is not installed (Debian package sip-tester)")
+    if freeswitch is not None:
+        return parse_host_port(freeswitch.sip, "its internal profile")
     raw = os.environ.get("SWITCHCTL_TEST_FS_SIP", "")
     if not raw:
         pytest.skip("no SIP address: set SWITCHCTL_TEST_FS_SIP=host:port (see README)")
-    if shutil.which("sipp") is None:
-        pytest.skip("sipp is not installed (Debian package sip-tester)")
     return parse_host_port(raw, "SWITCHCTL_TEST_FS_SIP")
 
 

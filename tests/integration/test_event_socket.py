@@ -15,7 +15,7 @@ from switchctl import config as config_module
 from switchctl import schema
 from switchctl.config import HostPort
 from switchctl.db import open_database
-from switchctl.esl.live import LiveView
+from switchctl.service import build_live
 from switchctl.esl.outbound import OutboundServer
 from switchctl.freeswitch.commands import socket_data
 from switchctl.esl.session import CallerHungUp
@@ -129,7 +129,7 @@ def test_the_caller_hanging_up_ends_the_flow_cleanly_on_the_real_switch(esl, flo
 
 
 def status(served):
-    with urllib.request.urlopen(f"http://{served.http}/status", timeout=5) as response:
+    with urllib.request.urlopen(f"http://{served.switch}/status", timeout=5) as response:
         return json.load(response)
 
 
@@ -177,7 +177,7 @@ def test_a_cut_event_socket_resynchronises_from_the_real_switch(fs_address, serv
         "SWITCHCTL_DATA": str(tmp_path), "SWITCHCTL_ESL": str(fs_address),
         "SWITCHCTL_ESL_PASSWORD": os.environ.get("SWITCHCTL_TEST_FS_PASSWORD", "ClueCon")})
     schema.upgrade(open_database(settings.database))
-    view = LiveView(settings)
+    view = build_live(settings)
     view.listener.retry = 3
     runner = gevent.spawn(view.listener.run)
     try:

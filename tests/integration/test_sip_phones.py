@@ -62,7 +62,7 @@ def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_addres
 def test_the_listener_sees_a_phone_register(esl, served, sip_address):
     """switchctl serve follows the real switch's events: a registration shows in /status."""
     def state_of(number):
-        with urllib.request.urlopen(f"http://{served.http}/status", timeout=5) as response:
+        with urllib.request.urlopen(f"http://{served.switch}/status", timeout=5) as response:
             status = json.load(response)
         return status["switch"], status["extensions"].get(number)
 
