@@ -49,6 +49,33 @@ def index_call_numbers(migrator):
     )
 
 
+@migration(4)
+def add_portal_sessions(migrator):
+    """Portal sessions are kept on the server, so that they can be ended there."""
+    class PortalSessionV4(BaseModel):
+        token_hash = peewee.CharField(max_length=64, unique=True)
+        domain = peewee.ForeignKeyField(_existing("domain"), on_delete="CASCADE")
+        extension = peewee.ForeignKeyField(_existing("extension"), null=True,
+                                           on_delete="CASCADE")
+        account = peewee.ForeignKeyField(_existing("portal_account"), null=True,
+                                         on_delete="CASCADE")
+        fingerprint = peewee.CharField(max_length=64)
+        created = peewee.DateTimeField()
+        last_seen = peewee.DateTimeField()
+
+        class Meta:
+            table_name = "portal_session"
+
+    PortalSessionV4.create_table(safe=False)
+
+
+def _existing(table):
+    """A stand-in for an existing table that a new one points at: its ``id`` is all a
+    foreign key needs, whatever the model of that table becomes later."""
+    meta = type("Meta", (), {"table_name": table})
+    return type(f"Existing_{table}", (BaseModel,), {"Meta": meta})
+
+
 def current_version():
     return max(MIGRATIONS, default=1)
 

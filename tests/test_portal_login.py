@@ -9,7 +9,7 @@ from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
 from switchctl.portal.throttle import (ADDRESS_LIMIT, ANYWHERE_LIMIT, NAME_LIMIT, WINDOW,
                                        LoginThrottle)
-from switchctl.services.logins import add_account, authenticate, load_principal
+from switchctl.services.logins import add_account, authenticate, load_principal, open_session
 from tests.db_helpers import outage
 from tests.portal_helpers import csrf_token, log_in, page_error
 
@@ -148,7 +148,7 @@ def test_an_attempt_that_could_not_be_checked_is_not_counted(browser, db):
 
 
 def test_the_session_fingerprint_is_keyed_not_a_plain_hash_of_the_password(app, office):
-    principal = authenticate("key-one", office.name, "101", "Passw0rd101")
+    principal = open_session(authenticate("key-one", office.name, "101", "Passw0rd101"))
     other = authenticate("key-two", office.name, "101", "Passw0rd101")
     ha1 = find_extension(office, "101").sip_ha1
     assert principal.fingerprint != other.fingerprint

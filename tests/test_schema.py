@@ -5,16 +5,18 @@ import pytest
 
 from switchctl import schema
 from switchctl.db import open_database
-from switchctl.models import ALL_MODELS, Extension
+from switchctl.models import ALL_MODELS, Extension, PortalSession
 from tests.captures import DATA
 
 pytestmark = pytest.mark.both_databases
 
 V1_SNAPSHOT = DATA.parent / "schema_v1.sql"
+ADDED_SINCE_V1 = (PortalSession,)  # tables the migrations create
+V1_MODELS = [m for m in ALL_MODELS if m not in ADDED_SINCE_V1]
 
 
 def table_counts(db):
-    return {m._meta.table_name: m.select().count() for m in ALL_MODELS}
+    return {m._meta.table_name: m.select().count() for m in V1_MODELS}
 
 
 def rows_of(path, table):
@@ -51,6 +53,8 @@ def test_populated_version_1_database_upgrades_without_loss(tmp_path):
         assert table_counts(db) == counts_before
         assert sum(counts_before.values()) >= 15
         assert [e.outbound_caller_id for e in Extension.select()] == ["", ""]
+        assert all(db.table_exists(m._meta.table_name) for m in ADDED_SINCE_V1)
+        assert PortalSession.select().count() == 0
     for table, rows in before.items():
         after = rows_of(path, table)
         if table == "extension":
@@ -91,3 +95,60 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch
         assert schema.database_version(db) == 1
         columns = [c.name for c in db.get_columns("extension")]
         assert "outbound_caller_id" not in columns
+
+
+def shape(db, table):
+    """What a table is made of: its columns, indexes and foreign keys."""
+    columns = sorted((c.name, c.data_type.upper(), c.null, c.primary_key)
+                     for c in db.get_columns(table))
+    indexes = sorted((tuple(i.columns), i.unique) for i in db.get_indexes(table))
+    keys = sorted((k.column, k.dest_table, k.dest_column) for k in db.get_foreign_keys(table))
+    statements = sorted(row[0] for row in db.execute_sql(  # ON DELETE and all (SQLite)
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ?", (table,)))
+    return columns, indexes, keys, statements
+
+
+def shapes_of(url):
+    db = open_database(url)
+    with db.connection_context():
+        if not schema.database_version(db):
+            schema.upgrade(db)
+        found = {m._meta.table_name: shape(db, m._meta.table_name) for m in ADDED_SINCE_V1}
+    db.close()
+    return found
+
+
+def test_tables_a_migration_adds_are_those_a_new_database_gets(tmp_path):
+    path = tmp_path / "v1.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript(V1_SNAPSHOT.read_text())
+    con.close()
+    db = open_database(f"sqlite:///{path}")
+    with db.connection_context():
+        schema.upgrade(db)
+    db.close()
+    assert shapes_of(f"sqlite:///{path}") == shapes_of(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+
+
+def test_a_session_opens_on_an_upgraded_database_and_goes_with_its_extension(tmp_path):
+    from switchctl.services.domains import find_domain, set_portal_enabled
+    from switchctl.services.extensions import (find_extension, remove_extension, set_password,
+                                               set_portal_access)
+    from switchctl.services.logins import authenticate, load_principal, open_session
+
+    path = tmp_path / "v1.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript(V1_SNAPSHOT.read_text())
+    con.close()
+    db = open_database(f"sqlite:///{path}")
+    with db.connection_context():
+        schema.upgrade(db)
+        domain = find_domain("pbx.local")
+        set_portal_enabled(domain, True)
+        set_portal_access(domain, ["102"], True)
+        set_password(find_extension(domain, "102"), "Passw0rd102")
+        opened = open_session(authenticate("key", "pbx.local", "102", "Passw0rd102"))
+        assert load_principal("key", opened.session_id) == opened
+        remove_extension(domain, "102")
+        assert PortalSession.select().count() == 0
+    db.close()

@@ -1,4 +1,5 @@
-"""``switchctl portal enable|disable [EXTENSION...]`` and ``switchctl account add``."""
+"""``switchctl portal enable|disable [EXTENSION...]``, ``switchctl portal logout`` and
+``switchctl account add``."""
 
 from switchctl.cli.common import handles, print_password
 from switchctl.passwords import generate_password
@@ -9,12 +10,16 @@ from switchctl.services import logins
 
 def add_parser(commands):
     portal = commands.add_parser(
-        "portal", help="turn the user portal on or off (for the domain, or for extensions)")
-    portal.add_argument("state", choices=["enable", "disable"])
-    # A default keeps argparse from calling the optional EXTENSION list "required".
-    portal.add_argument("numbers", nargs="*", default=[], metavar="EXTENSION",
-                        help="only these extensions (the domain's switch stays as it is)")
-    handles(portal, cmd_portal)
+        "portal", help="turn the user portal on or off (for the domain, or for extensions); "
+        "end portal sessions")
+    states = portal.add_subparsers(dest="state", required=True)
+    for state in ("enable", "disable"):
+        switch = states.add_parser(state, help=f"{state} the user portal")
+        # A default keeps argparse from calling the optional EXTENSION list "required".
+        switch.add_argument("numbers", nargs="*", default=[], metavar="EXTENSION",
+                            help="only these extensions (the domain's switch stays as it is)")
+        handles(switch, cmd_portal)
+    _add_logout(states)
     account = commands.add_parser("account", help="portal accounts for admins and operators")
     add = account.add_subparsers(dest="action", required=True).add_parser(
         "add", help="add an admin or operator account")
@@ -22,6 +27,15 @@ def add_parser(commands):
     add.add_argument("--role", choices=["admin", "operator"], required=True)
     add.add_argument("--password", help="(default: a strong generated one, printed)")
     handles(add, cmd_account_add)
+
+
+def _add_logout(states):
+    logout = states.add_parser("logout", help="log users out everywhere: end their portal "
+                               "sessions now")
+    whose = logout.add_mutually_exclusive_group(required=True)
+    whose.add_argument("names", nargs="*", default=[], metavar="EXTENSION|ACCOUNT")
+    whose.add_argument("--all", action="store_true", help="every session of the domain")
+    handles(logout, cmd_logout)
 
 
 def cmd_portal(domain, args):
@@ -34,6 +48,13 @@ def cmd_portal(domain, args):
     print(f"user portal {args.state}d for {', '.join(args.numbers)}")
     if enabled and not domain_service.portal_enabled(domain):
         print("note: the user portal is off for the domain ('switchctl portal enable')")
+    return 0
+
+
+def cmd_logout(domain, args):
+    ended = logins.end_all_sessions(domain) if args.all else \
+        logins.end_sessions(domain, args.names)
+    print(f"ended {ended} portal session{'' if ended == 1 else 's'}")
     return 0
 
 

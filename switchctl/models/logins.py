@@ -1,4 +1,5 @@
-"""Who may log in to the portal: the roles, and admin/operator accounts.
+"""Who may log in to the portal: the roles, admin/operator accounts, and the sessions
+of those logged in.
 
 Extension users log in as their extension (see models.extensions)."""
 
@@ -6,6 +7,7 @@ import peewee
 
 from switchctl.models.base import BaseModel, now
 from switchctl.models.domains import Domain
+from switchctl.models.extensions import Extension
 
 ROLE_ADMIN = "admin"
 ROLE_OPERATOR = "operator"
@@ -24,3 +26,23 @@ class PortalAccount(BaseModel):
 
     class Meta:
         indexes = ((("domain", "username"), True),)
+
+
+class PortalSession(BaseModel):
+    """A logged-in portal session, kept on the server so that it can be ended there.
+
+    The browser's (signed) cookie holds a random token; only its SHA-256 is stored here.
+    It belongs to an extension or to an account (the other is null), whose removal ends
+    it; ``fingerprint`` is the keyed fingerprint of the password hash it was opened
+    with (services.logins), so a changed password ends it too. Ending a session deletes
+    its row (services.sessions)."""
+
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    domain = peewee.ForeignKeyField(Domain, backref="portal_sessions", on_delete="CASCADE")
+    extension = peewee.ForeignKeyField(Extension, null=True, backref="portal_sessions",
+                                       on_delete="CASCADE")
+    account = peewee.ForeignKeyField(PortalAccount, null=True, backref="sessions",
+                                     on_delete="CASCADE")
+    fingerprint = peewee.CharField(max_length=64)
+    created = peewee.DateTimeField(default=now)
+    last_seen = peewee.DateTimeField(default=now)

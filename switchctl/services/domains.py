@@ -1,11 +1,13 @@
 """Domains and their settings."""
 
 from switchctl.models import Domain, OutboundRoute, Setting, database
+from switchctl.services import sessions
 from switchctl.services.prepared import Prepared
 
 DEFAULT_OUTBOUND_PREFIX = "9"
 DEFAULT_GATEWAY = "trunk"
 PORTAL_ENABLED = "portal_enabled"
+PORTAL_ON = "1"  # the setting's value when the user portal is on
 
 
 def ensure_domain(name):
@@ -51,11 +53,16 @@ def set_setting(domain, key, value):
 
 
 def portal_enabled(domain):
-    return get_setting(domain, PORTAL_ENABLED, "0") == "1"
+    return get_setting(domain, PORTAL_ENABLED, "0") == PORTAL_ON
 
 
 def set_portal_enabled(domain, enabled):
-    set_setting(domain, PORTAL_ENABLED, "1" if enabled else "0")
+    """Switch the user portal on or off for the domain; off ends its users' sessions
+    (admins and operators stay logged in: they may log in while it is off)."""
+    with database.atomic():
+        set_setting(domain, PORTAL_ENABLED, PORTAL_ON if enabled else "0")
+        if not enabled:
+            sessions.end_for_domain(domain, extensions_only=True)
 
 
 def outbound_prefixes(domain):

@@ -17,7 +17,7 @@ from switchctl.models import (
 )
 from switchctl.models.forwarding import FORWARD_ALWAYS
 from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
-from switchctl.services import ValidationError
+from switchctl.services import ValidationError, sessions
 from switchctl.services.domains import outbound_prefixes
 from switchctl.services.prepared import Prepared
 
@@ -108,13 +108,17 @@ def set_outbound_caller_id(extension, caller_id):
 
 
 def set_password(extension, password):
+    """A new SIP password; the extension's portal sessions end."""
     check_password(password)
     extension.sip_ha1 = sip_ha1(extension.number, extension.domain.name, password)
-    extension.save(only=[Extension.sip_ha1])
+    with database.atomic():
+        extension.save(only=[Extension.sip_ha1])
+        sessions.end_for_extensions([extension.id])
 
 
 def set_portal_access(domain, numbers, enabled):
-    """Open or close the user portal to extensions ``numbers``: all of them, or none."""
+    """Open or close the user portal to extensions ``numbers``: all of them, or none.
+    Closing it ends their portal sessions."""
     numbers = set(numbers)
     with database.atomic():
         chosen = (Extension.domain == domain) & Extension.number.in_(numbers)
@@ -122,6 +126,8 @@ def set_portal_access(domain, numbers, enabled):
         if numbers - found:
             raise ValidationError(f"no such extension: {', '.join(sorted(numbers - found))}")
         Extension.update(portal_enabled=enabled).where(chosen).execute()
+        if not enabled:
+            sessions.end_for_extensions(Extension.select(Extension.id).where(chosen))
 
 
 def remove_extension(domain, number):

@@ -6,10 +6,10 @@ extension. Admins and operators log in with their account name (which starts
 with a letter) and password. The form of the name alone picks the check, so its
 cost does not tell whether a name exists.
 
-A principal's ``session_id`` ends with a keyed fingerprint of its password hash
-(HMAC with the portal's secret key, so the readable session cookie gives nothing
-to guess a password from): a password change ends every session opened with the
-old one.
+A login opens a session kept on the server (services.sessions); the principal's
+``session_id`` is its token. The session remembers a keyed fingerprint of the password
+hash it was opened with (HMAC with the portal's secret key: nothing in it helps to guess
+a password), so a password changed by any path ends every session opened with the old one.
 """
 
 import dataclasses
@@ -17,10 +17,13 @@ import hashlib
 import hmac
 import re
 
-from switchctl.models import Domain, Extension, PortalAccount
+from peewee import JOIN
+
+from switchctl.models import Domain, Extension, PortalAccount, PortalSession, Setting
 from switchctl.models.logins import ROLE_EXTENSION, ROLES
 from switchctl.passwords import check_hash, check_sip_password, hash_account_password, sip_ha1
-from switchctl.services.domains import portal_enabled
+from switchctl.services import sessions
+from switchctl.services.domains import PORTAL_ENABLED, PORTAL_ON, portal_enabled
 from switchctl.services.extensions import NUMBER_PATTERN, ValidationError, check_password
 
 ACCOUNT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")
@@ -43,10 +46,12 @@ class Principal:
     display_name: str
     role: str  # admin, operator or extension
     fingerprint: str
+    session_id: str = ""  # the token of its session, once one is open
 
     @property
-    def session_id(self):
-        return f"{self.kind}{self.record_id}.{self.fingerprint}"
+    def login(self):
+        """Who it is, whatever the session: ``e12`` (extension 12) or ``a3`` (account 3)."""
+        return f"{self.kind}{self.record_id}"
 
     @property
     def user(self):
@@ -107,30 +112,85 @@ def authenticate(key, domain_name, username, password, slow_check=None):
     return _account_principal(key, account, domain_name)
 
 
+def open_session(principal):
+    """Open a session on the server for ``principal`` (just authenticated): the principal
+    with its ``session_id``, the token its cookie carries."""
+    domain = Domain.get(Domain.name == principal.domain_name)
+    owner = "extension_id" if principal.kind == "e" else "account_id"
+    token = sessions.start(domain.id, principal.fingerprint, **{owner: principal.record_id})
+    return dataclasses.replace(principal, session_id=token)
+
+
+def end_session(session_id):
+    """Log-out: the session of ``session_id`` ends on the server."""
+    sessions.end(session_id)
+
+
+_PORTAL_SETTING = (Setting.domain == PortalSession.domain) & (Setting.key == PORTAL_ENABLED)
+
+
+def _session_query(session_id):
+    """The session of a token with its domain, its extension or account and the domain's
+    portal switch: one query."""
+    return (PortalSession.select(PortalSession, Domain, Extension, PortalAccount, Setting)
+            .join(Domain).switch(PortalSession)
+            .join(Extension, JOIN.LEFT_OUTER).switch(PortalSession)
+            .join(PortalAccount, JOIN.LEFT_OUTER).switch(PortalSession)
+            .join(Setting, JOIN.LEFT_OUTER, on=_PORTAL_SETTING, attr="portal_switch")
+            .where(PortalSession.token_hash == sessions.token_hash(session_id)))
+
+
 def load_principal(key, session_id):
-    """The Principal of a session id, or None when it no longer holds (removed, disabled,
-    password changed, portal switched off)."""
-    kind, rest = session_id[:1], session_id[1:]
-    number, _, fingerprint = rest.partition(".")
-    if not number.isascii() or not number.isdigit():
+    """The Principal of a session id, or None when the session is over: ended, expired, or
+    no longer held by its login (removed, disabled, password changed, portal switched off:
+    then it is ended here). One query (and a write when the session's time is due)."""
+    found = _session_query(session_id).first()
+    if found is None:
         return None
-    if kind == "e":
-        found = (Extension.select(Extension, Domain).join(Domain)
-                 .where(Extension.id == int(number)).first())
-        if found is None or not (found.enabled and found.portal_enabled
-                                 and portal_enabled(found.domain)):
-            return None
-        principal = _extension_principal(key, found, found.domain.name)
-    elif kind == "a":
-        found = (PortalAccount.select(PortalAccount, Domain).join(Domain)
-                 .where(PortalAccount.id == int(number)).first())
-        if found is None:
-            return None
-        principal = _account_principal(key, found, found.domain.name)
-    else:
+    principal = _holder(key, found)
+    if principal is None or not hmac.compare_digest(principal.fingerprint.encode(),
+                                                    found.fingerprint.encode()):
+        sessions.end_by_id(found.id)
         return None
-    same = hmac.compare_digest(principal.fingerprint.encode(), fingerprint.encode())
-    return principal if same else None
+    if not sessions.current(found):
+        return None
+    return dataclasses.replace(principal, session_id=session_id)
+
+
+def _holder(key, found):
+    """The principal a session row names, if it may still be logged in."""
+    domain_name = found.domain.name
+    if found.extension is not None:
+        extension, switch = found.extension, getattr(found, "portal_switch", None)
+        domain_open = switch is not None and switch.value == PORTAL_ON
+        if not (extension.enabled and extension.portal_enabled and domain_open):
+            return None
+        return _extension_principal(key, extension, domain_name)
+    if found.account is not None:
+        return _account_principal(key, found.account, domain_name)
+    return None
+
+
+def end_sessions(domain, names):
+    """An administrator's "log out everywhere" for these extension numbers and account
+    names; how many sessions ended. All names must exist, else nothing ends."""
+    numbers = [name for name in names if NUMBER_PATTERN.match(name)]
+    accounts = [name for name in names if name not in numbers]
+    extension_ids = {e.number: e.id for e in Extension.select(Extension.id, Extension.number)
+                     .where(Extension.domain == domain, Extension.number.in_(numbers))}
+    account_ids = {a.username: a.id for a in
+                   PortalAccount.select(PortalAccount.id, PortalAccount.username)
+                   .where(PortalAccount.domain == domain, PortalAccount.username.in_(accounts))}
+    unknown = sorted(set(names) - set(extension_ids) - set(account_ids))
+    if unknown:
+        raise ValidationError(f"no such extension or account: {', '.join(unknown)}")
+    return (sessions.end_for_extensions(list(extension_ids.values()))
+            + sessions.end_for_accounts(list(account_ids.values())))
+
+
+def end_all_sessions(domain):
+    """Every portal session of the domain ends; how many."""
+    return sessions.end_for_domain(domain)
 
 
 def add_account(domain, username, role, password):

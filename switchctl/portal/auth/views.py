@@ -15,7 +15,8 @@ from switchctl.portal.access import ANY_ROLE, public, roles_required
 from switchctl.portal.context import portal_context
 from switchctl.portal.users import PortalUser
 from switchctl.services.domains import find_domain, portal_enabled
-from switchctl.services.logins import LoginRefused, authenticate, login_name
+from switchctl.services.logins import (LoginRefused, authenticate, end_session, login_name,
+                                       open_session)
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__, template_folder="templates")
@@ -73,12 +74,13 @@ def login():
         context.throttle.give_back(address, name)
         raise
     context.throttle.succeeded(address, name)
-    login_user(PortalUser(principal))
+    login_user(PortalUser(open_session(principal)))
     return redirect(safe_next(request.args.get("next")) or url_for("extensions.index"))
 
 
 @blueprint.post("/logout")
 @roles_required(*ANY_ROLE)
 def logout():
+    end_session(current_user.principal.session_id)  # a copy of the cookie opens nothing
     logout_user()
     return redirect(url_for("auth.login"))

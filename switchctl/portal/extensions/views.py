@@ -29,14 +29,14 @@ def events():
     # goes away before the snapshot, the stream says so ("unavailable") and the page retries.
     principal = current_user.principal
     slots = portal_context().streams
-    if not slots.take(principal.session_id):
+    if not slots.take(principal.login):  # per login, however many sessions it opens
         return Response("too many open event streams for this login\n", 429,
                         mimetype="text/plain")
     stream = event_stream(live, portal_context().snapshots, principal,
                           current_app.config["SECRET_KEY"])
     response = Response(stream, mimetype="text/event-stream")
     # However the response ends (read to the end, cut, never read): the slot comes back.
-    response.call_on_close(lambda: slots.give_back(principal.session_id))
+    response.call_on_close(lambda: slots.give_back(principal.login))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # a proxy in front must not hold events
     return response
