@@ -44,6 +44,7 @@ class Config:
     secret_key: str
     log_level: str
     portal_proxies: int = 0
+    portal_secure_cookies: bool = False  # True: Secure even on a plain-HTTP request
     switch_http: HostPort | None = None  # None: the switch's endpoints share ``http``
     cdr_spool: Path | None = None  # FreeSWITCH's err-log-dir, imported by serve; None: not
 
@@ -78,6 +79,7 @@ DEFAULTS = {
     "secret_key": "",
     "log_level": "INFO",
     "portal_proxies": "0",
+    "portal_secure_cookies": "0",
     # The switch's endpoints on a port of their own: nothing done to the portal's port (idle
     # connections, streams) can hold up FreeSWITCH's lookups. Empty: they share ``http``.
     "switch_http": "127.0.0.1:8085",
@@ -126,6 +128,7 @@ def _build(raw):
         secret_key=raw["secret_key"],
         log_level=_log_level(raw["log_level"]),
         portal_proxies=_proxies(raw["portal_proxies"]),
+        portal_secure_cookies=_switch(raw["portal_secure_cookies"], "portal_secure_cookies"),
         switch_http=parse_host_port(raw["switch_http"], "switch_http")
         if raw["switch_http"].strip() else None,
         cdr_spool=Path(raw["cdr_spool"]).expanduser() if raw["cdr_spool"].strip() else None,
@@ -205,6 +208,13 @@ def _proxies(text):
         raise ConfigError(f"portal_proxies: expected a number of proxies from 0 to 5, "
                           f"got {text!r}")
     return number
+
+
+def _switch(text, name):
+    value = text.strip().lower()
+    if value not in ("0", "1"):
+        raise ConfigError(f"{name}: expected 1 (on) or 0 (off), got {text!r}")
+    return value == "1"
 
 
 def _credentials(text):

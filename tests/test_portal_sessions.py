@@ -1,5 +1,5 @@
 """Portal sessions kept on the server: ended by log-out, a changed password, withdrawn
-access, an administrator's "log out everywhere" and by time."""
+access, an administrator's "log out everywhere" and by time; and Secure session cookies."""
 
 import datetime
 import hashlib
@@ -9,6 +9,7 @@ import pytest
 import requests
 from playhouse.test_utils import count_queries
 
+from switchctl import config as config_module
 from switchctl import portal
 from switchctl.models import PortalSession
 from switchctl.models.base import now
@@ -211,6 +212,41 @@ def test_the_stream_cap_is_per_login_however_many_sessions_it_opens(streaming):
         stream.close()
 
 
+def session_cookie_of(response):
+    found = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert found, "no session cookie set"
+    return found[0]
+
+
+@pytest.mark.parametrize(("proxies", "secure_setting", "request_kind", "secure"), [
+    (0, False, "http", False),
+    (0, False, "https", True),
+    (0, False, "forwarded https", False),  # nobody's X-Forwarded-Proto is believed
+    (1, False, "forwarded https", True),  # the trusted proxy's is
+    (1, False, "forwarded http", False),
+    (0, True, "http", True),  # SWITCHCTL_PORTAL_SECURE_COOKIES=1
+])
+def test_the_session_cookie_is_secure_over_https_or_when_set_so(
+        config, office, proxies, secure_setting, request_kind, secure):
+    app = portal.create_app(config.with_changes(portal_proxies=proxies,
+                                                portal_secure_cookies=secure_setting))
+    scheme = request_kind.split()[-1]
+    kwargs = {"headers": {"X-Forwarded-Proto": scheme}} if "forwarded" in request_kind \
+        else {"base_url": f"{scheme}://localhost"}
+    cookie = session_cookie_of(app.test_client().get("/login", **kwargs))
+    assert ("; Secure" in cookie) is secure
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_secure_cookie_setting_is_read_and_checked(tmp_path):
+    environ = {"SWITCHCTL_DATA": str(tmp_path)}
+    assert config_module.load(environ).portal_secure_cookies is False
+    assert config_module.load({**environ, "SWITCHCTL_PORTAL_SECURE_COOKIES": "1"}) \
+        .portal_secure_cookies is True
+    with pytest.raises(config_module.ConfigError, match="portal_secure_cookies"):
+        config_module.load({**environ, "SWITCHCTL_PORTAL_SECURE_COOKIES": "yes"})
+
+
 def serve_demo(tmp_path, **settings):
     """``switchctl serve`` (its own process) on the demo office: ``(process, base URL,
     demo passwords)``."""
@@ -257,3 +293,20 @@ def test_through_the_server_a_cookie_saved_before_log_out_opens_nothing(served, 
         for command in commands:
             assert switchctl(tmp_path, *command).returncode == 0, command
         assert (status(cookies, "/extensions"), status(cookies, "/events")) == (302, 401)
+
+
+@pytest.mark.parametrize(("settings", "headers", "secure"), [
+    ({}, {}, False),
+    ({"SWITCHCTL_PORTAL_SECURE_COOKIES": "1"}, {}, True),
+    ({"SWITCHCTL_PORTAL_PROXIES": "1"}, {"X-Forwarded-Proto": "https"}, True),
+    ({"SWITCHCTL_PORTAL_PROXIES": "1"}, {"X-Forwarded-Proto": "http"}, False),
+], ids=["plain", "forced", "proxy says https", "proxy says http"])
+def test_through_the_server_the_cookie_is_secure_when_it_should_be(tmp_path, settings, headers,
+                                                                   secure):
+    process, base, _ = serve_demo(tmp_path, **settings)
+    try:
+        cookie = requests.get(f"{base}/login", headers=headers, timeout=10).headers["Set-Cookie"]
+    finally:
+        process.kill()
+        process.wait()
+    assert cookie.startswith("session=") and ("; Secure" in cookie) is secure

@@ -8,7 +8,8 @@ context.portal_context()."""
 import logging
 
 import peewee
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
@@ -36,7 +37,10 @@ def create_app(config, live_view=None):
     app.config.update(
         SECRET_KEY=secret_key(config), SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=config.portal_secure_cookies,
+        REMEMBER_COOKIE_SECURE=config.portal_secure_cookies,
         MAX_CONTENT_LENGTH=1024 * 1024, WTF_CSRF_TIME_LIMIT=None)
+    app.session_interface = SessionCookies()
     app.extensions[KEY] = PortalContext(config=config, live=live_view, throttle=LoginThrottle(),
                                         snapshots=Snapshots(live_view), streams=StreamSlots())
     if config.portal_proxies:
@@ -58,6 +62,14 @@ def create_app(config, live_view=None):
 
     _answers(app)
     return app
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """The session cookie is Secure on a request that came over HTTPS: directly, or so
+    said by the trusted proxies (ProxyFix sets the scheme); always when the setting says."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 def _logins(app):
