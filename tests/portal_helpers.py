@@ -2,6 +2,10 @@
 
 import re
 
+from switchctl.services.domains import set_portal_enabled
+from switchctl.services.extensions import set_portal_access
+from switchctl.services.logins import add_account
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ERROR = re.compile(r'class="error" role="alert">([^<]*)<')
 
@@ -32,3 +36,11 @@ def log_in_http(session, base, username, password):
     response = session.post(f"{base}/login", data=form, allow_redirects=False, timeout=10)
     assert response.status_code == 302, page_error(response.text)
     return response
+
+
+def open_portal(office):
+    """The conftest ``office`` with its user portal open to 101 and 102, and an admin
+    account ``boss`` (password AdminPassw0rd)."""
+    set_portal_enabled(office, True)
+    set_portal_access(office, ["101", "102"], True)
+    add_account(office, "boss", "admin", "AdminPassw0rd")

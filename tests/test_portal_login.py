@@ -9,18 +9,16 @@ from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
 from switchctl.portal.throttle import (ADDRESS_LIMIT, ANYWHERE_LIMIT, NAME_LIMIT, WINDOW,
                                        LoginThrottle)
-from switchctl.services.logins import add_account, authenticate, load_principal, open_session
+from switchctl.services.logins import authenticate, load_principal, open_session
 from tests.db_helpers import outage
-from tests.portal_helpers import csrf_token, log_in, page_error
+from tests.portal_helpers import csrf_token, log_in, open_portal, page_error
 
 pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
 def app(config, office):
-    set_portal_enabled(office, True)
-    set_portal_access(office, ["101", "102"], True)
-    add_account(office, "boss", "admin", "AdminPassw0rd")
+    open_portal(office)
     return portal.create_app(config)
 
 

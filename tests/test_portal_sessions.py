@@ -16,9 +16,9 @@ from switchctl.models.base import now
 from switchctl.services import sessions
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
-from switchctl.services.logins import add_account, authenticate, load_principal, open_session
+from switchctl.services.logins import authenticate, load_principal, open_session
 from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
-from tests.portal_helpers import csrf_token, log_in, log_in_http
+from tests.portal_helpers import csrf_token, log_in, log_in_http, open_portal
 
 pytestmark = pytest.mark.both_databases
 MINUTE = datetime.timedelta(minutes=1)
@@ -26,9 +26,7 @@ MINUTE = datetime.timedelta(minutes=1)
 
 @pytest.fixture
 def app(config, office):
-    set_portal_enabled(office, True)
-    set_portal_access(office, ["101", "102"], True)
-    add_account(office, "boss", "admin", "AdminPassw0rd")
+    open_portal(office)
     return portal.create_app(config)
 
 

@@ -118,7 +118,8 @@ def shapes_of(url):
     return found
 
 
-def test_tables_a_migration_adds_are_those_a_new_database_gets(tmp_path):
+def upgraded_v1(tmp_path):
+    """The populated version 1 snapshot, upgraded: its database, open (close it)."""
     path = tmp_path / "v1.sqlite3"
     con = sqlite3.connect(path)
     con.executescript(V1_SNAPSHOT.read_text())
@@ -126,8 +127,13 @@ def test_tables_a_migration_adds_are_those_a_new_database_gets(tmp_path):
     db = open_database(f"sqlite:///{path}")
     with db.connection_context():
         schema.upgrade(db)
-    db.close()
-    assert shapes_of(f"sqlite:///{path}") == shapes_of(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    return db
+
+
+def test_tables_a_migration_adds_are_those_a_new_database_gets(tmp_path):
+    upgraded_v1(tmp_path).close()
+    assert shapes_of(f"sqlite:///{tmp_path / 'v1.sqlite3'}") == \
+        shapes_of(f"sqlite:///{tmp_path / 'new.sqlite3'}")
 
 
 def test_a_session_opens_on_an_upgraded_database_and_goes_with_its_extension(tmp_path):
@@ -136,13 +142,8 @@ def test_a_session_opens_on_an_upgraded_database_and_goes_with_its_extension(tmp
                                                set_portal_access)
     from switchctl.services.logins import authenticate, load_principal, open_session
 
-    path = tmp_path / "v1.sqlite3"
-    con = sqlite3.connect(path)
-    con.executescript(V1_SNAPSHOT.read_text())
-    con.close()
-    db = open_database(f"sqlite:///{path}")
+    db = upgraded_v1(tmp_path)
     with db.connection_context():
-        schema.upgrade(db)
         domain = find_domain("pbx.local")
         set_portal_enabled(domain, True)
         set_portal_access(domain, ["102"], True)
