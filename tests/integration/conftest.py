@@ -53,15 +53,16 @@ def _own_switch():
     return not os.environ.get("SWITCHCTL_TEST_FS_ESL", "")
 
 
-_running = []  # the switch this session started, for the failure reports below
+_running = []  # the switch started for the tier, for the failure reports below
 LOG_START = pytest.StashKey[int]()  # where a test's part of the switch's log begins
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def freeswitch():
-    """The FreeSWITCH this session started (tests/freeswitch_server.py), or None when
+    """The FreeSWITCH started for this tier (tests/freeswitch_server.py), or None when
     SWITCHCTL_TEST_FS_ESL names someone's own. Its random ESL password is published as
-    SWITCHCTL_TEST_FS_PASSWORD for the session, where the tests read it."""
+    SWITCHCTL_TEST_FS_PASSWORD while the tier runs, where the tests read it. Package
+    scope: it stops when the tier's last test is done, not at the end of the session."""
     if not _own_switch():
         yield None
         return
@@ -85,7 +86,7 @@ def freeswitch():
     try:
         if left := server.channels():
             warnings.warn(f"the test FreeSWITCH still had {len(left)} channel(s) at the end of "
-                          f"the session (its stop then waits for them): {', '.join(left)}",
+                          f"the tier (its stop then waits for them): {', '.join(left)}",
                           stacklevel=1)
     except (OSError, ValueError) as error:
         warnings.warn(f"the test FreeSWITCH did not list its channels: {error}", stacklevel=1)
@@ -108,7 +109,7 @@ def pytest_runtest_makereport(item, call):
                                 "\n".join(lines) or "(nothing)"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fs_address(freeswitch):
     if freeswitch is not None:
         return HostPort("127.0.0.1", freeswitch.esl_port)
@@ -150,7 +151,7 @@ def _drain(stream, path):
             log.flush()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served(freeswitch, fs_address, tmp_path_factory):
     """``switchctl serve`` with the demo office, its switch endpoints where the real
     FreeSWITCH posts, following its event socket; yields a Served (``served["101"]`` is
@@ -186,7 +187,7 @@ def esl(fs_address):
     client.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sip_address(freeswitch, fs_address):
     if shutil.which("sipp") is None:
         pytest.skip("sipp is not installed (Debian package sip-tester)")
