@@ -21,6 +21,7 @@ reason is printed in the summary; likewise the SIP tests without sipp (Debian pa
 sip-tester), or with a switch of your own but no SWITCHCTL_TEST_FS_SIP.
 """
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -126,9 +127,20 @@ class Served:
     passwords: dict
     http: str  # the portal
     switch: str  # the switch's endpoints: /xml_curl, /cdr, /status
+    process: "ServeProcess"
 
     def __getitem__(self, number):
         return self.passwords[number]
+
+    @contextlib.contextmanager
+    def stopped(self):
+        """switchctl serve stopped for the block (FreeSWITCH's lookups and posts fail
+        meanwhile), then started again on the same data and ports."""
+        self.process.stop()
+        try:
+            yield
+        finally:
+            self.process.start()
 
     def rows(self, sql, *params):
         """Rows of a query on the served database (read-only)."""
@@ -151,6 +163,28 @@ def _drain(stream, path):
             log.flush()
 
 
+class ServeProcess:
+    """The session's ``switchctl serve``, which a test may stop and start again; every run
+    logs to ``serve.log`` beside its data."""
+
+    def __init__(self, data, http, **extra):
+        self.data, self.http, self.extra = data, http, extra
+        self.process = self.drain = None
+
+    def start(self):
+        self.process = start_serve(self.data, self.http, **self.extra)
+        with open(self.data / "serve.log", "a") as log:
+            log.write("".join(self.process.start_log))
+        self.drain = threading.Thread(target=_drain, daemon=True,
+                                      args=(self.process.stderr, self.data / "serve.log"))
+        self.drain.start()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.drain.join(timeout=5)
+
+
 @pytest.fixture(scope="package")
 def served(freeswitch, fs_address, tmp_path_factory):
     """``switchctl serve`` with the demo office, its switch endpoints where the real
@@ -161,21 +195,18 @@ def served(freeswitch, fs_address, tmp_path_factory):
     if freeswitch is not None:
         http, switch = freeswitch.http, freeswitch.switch_http  # switch: its switchctl_url
         extra["SWITCHCTL_OUTBOUND"] = freeswitch.outbound
+        # Its err-log-dir ($${log_dir}/xml_cdr): the records it could not post come back.
+        extra["SWITCHCTL_CDR_SPOOL"] = str(freeswitch.log_path.parent / "xml_cdr")
     else:
         http = f"127.0.0.1:{free_tcp_port()}"
         switch = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8085")
     init = switchctl(data, "init", "--demo")
     assert init.returncode == 0, init.stderr
     passwords = demo_passwords(init.stdout)
-    process = start_serve(data, http, SWITCHCTL_SWITCH_HTTP=switch, **extra)
-    (data / "serve.log").write_text("".join(process.start_log))
-    drain = threading.Thread(target=_drain, args=(process.stderr, data / "serve.log"),
-                             daemon=True)
-    drain.start()
-    yield Served(data, passwords, http, switch)
-    process.terminate()
-    process.wait(timeout=10)
-    drain.join(timeout=5)
+    process = ServeProcess(data, http, SWITCHCTL_SWITCH_HTTP=switch, **extra)
+    process.start()
+    yield Served(data, passwords, http, switch, process)
+    process.stop()
 
 
 @pytest.fixture

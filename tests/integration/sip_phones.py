@@ -7,6 +7,7 @@ from pathlib import Path
 
 SCENARIOS = Path(__file__).parent / "sipp"
 TIMEOUT = 20
+TALK = 1  # seconds a call is talked before the caller hangs up
 
 
 def free_udp_port():
@@ -15,8 +16,9 @@ def free_udp_port():
         return probe.getsockname()[1]
 
 
-def _sipp(*args):
-    return ["sipp", *args, "-i", "127.0.0.1", "-m", "1", "-nostdin", "-timeout", f"{TIMEOUT}s"]
+def _sipp(*args, calls=1):
+    return ["sipp", *args, "-i", "127.0.0.1", "-m", str(calls), "-nostdin",
+            "-timeout", f"{TIMEOUT}s"]
 
 
 def register(sip, number, password, port, expires=300):
@@ -29,11 +31,12 @@ def register(sip, number, password, port, expires=300):
                           check=False).returncode == 0
 
 
-def answering_phone(port):
-    """A phone on ``port`` that answers one call and waits for its BYE (sipp's uas),
-    returned once it listens (an INVITE to a closed port fails at once with 503)."""
-    phone = subprocess.Popen(_sipp("-sn", "uas", "-p", str(port)), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+def answering_phone(port, calls=1):
+    """A phone on ``port`` that answers ``calls`` calls (at once, if they come so) and waits
+    for their BYEs (sipp's uas), returned once it listens (an INVITE to a closed port fails
+    at once with 503)."""
+    phone = subprocess.Popen(_sipp("-sn", "uas", "-p", str(port), calls=calls),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and phone.poll() is None and _port_free(port):
         time.sleep(0.02)
@@ -52,10 +55,14 @@ def _port_free(port):
 def dial_code(sip, caller, password, code):
     """``caller`` dials a feature code; the switch answers, prompts and hangs up itself
     (so the scenario, which expects to hang up, is not judged)."""
-    command = _sipp(str(sip), "-sf", str(SCENARIOS / "call.xml"), "-s", code,
-                    "-key", "caller", caller, "-au", caller, "-ap", password,
-                    "-p", str(free_udp_port()))
-    subprocess.run(command, capture_output=True, timeout=TIMEOUT + 5, check=False)
+    subprocess.run(_call_command(sip, caller, password, code), capture_output=True,
+                   timeout=TIMEOUT + 5, check=False)
+
+
+def _call_command(sip, caller, password, destination, talk=TALK):
+    return _sipp(str(sip), "-sf", str(SCENARIOS / "call.xml"), "-s", destination,
+                 "-key", "caller", caller, "-au", caller, "-ap", password,
+                 "-p", str(free_udp_port()), "-d", str(int(talk * 1000)))
 
 
 def call_answered_by_phone(sip, caller, password, destination, port):
@@ -69,13 +76,12 @@ def call_answered_by_phone(sip, caller, password, destination, port):
             phone.kill()
 
 
-def calling(sip, caller, password, destination):
-    """``caller`` dials ``destination``, answers the 407 challenge, talks 1 s and hangs up:
-    the running sipp (exit code 0 when the call was answered and ended cleanly)."""
-    command = _sipp(str(sip), "-sf", str(SCENARIOS / "call.xml"), "-s", destination,
-                    "-key", "caller", caller, "-au", caller, "-ap", password,
-                    "-p", str(free_udp_port()))
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def calling(sip, caller, password, destination, talk=TALK):
+    """``caller`` dials ``destination``, answers the 407 challenge, talks ``talk`` seconds
+    and hangs up: the running sipp (exit code 0 when the call was answered and ended
+    cleanly)."""
+    return subprocess.Popen(_call_command(sip, caller, password, destination, talk),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def call(sip, caller, password, destination):
