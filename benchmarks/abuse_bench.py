@@ -38,10 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from tests.captures import payload  # noqa: E402
-from tests.cli_helpers import free_tcp_port as free_port  # noqa: E402
-from tests.cli_helpers import start_serve  # noqa: E402
-from tests.portal_helpers import log_in_http  # noqa: E402
+from tests.builders.captures import payload  # noqa: E402
+from tests.clients.cli import free_tcp_port as free_port  # noqa: E402
+from tests.clients.cli import start_serve  # noqa: E402
+from tests.clients.portal import log_in_http  # noqa: E402
 from xml_curl_bench import EXTENSIONS, FIRST, directory_requests, memory  # noqa: E402
 
 SWITCH_TIMEOUT = 5.0  # mod_xml_curl's timeout in the shipped configuration

@@ -38,8 +38,8 @@ from switchctl.models import CallRecord, Extension  # noqa: E402
 from switchctl.services.call_records import CallQuery, search  # noqa: E402
 from switchctl.services.domains import ensure_domain  # noqa: E402
 from switchctl.services.extensions import import_csv  # noqa: E402
-from tests.captures import payload  # noqa: E402
-from tests.cli_helpers import start_serve  # noqa: E402
+from tests.builders.captures import payload  # noqa: E402
+from tests.clients.cli import start_serve  # noqa: E402
 from xml_curl_bench import free_port, summary  # noqa: E402
 
 EXTENSIONS = 200
@@ -56,7 +56,7 @@ def main():
     with tempfile.TemporaryDirectory() as data:
         url = f"sqlite:///{data}/switchctl.sqlite3"
         if args.postgres:
-            from tests.postgres_server import PostgresServer
+            from tests.servers.postgres import PostgresServer
 
             postgres = PostgresServer()
             if postgres.missing:

@@ -27,9 +27,9 @@ from gevent import socket as gsocket
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.captures import xml_curl_body  # noqa: E402
-from tests.cli_helpers import free_tcp_port as free_port  # noqa: E402
-from tests.cli_helpers import start_serve  # noqa: E402
+from tests.builders.captures import xml_curl_body  # noqa: E402
+from tests.clients.cli import free_tcp_port as free_port  # noqa: E402
+from tests.clients.cli import start_serve  # noqa: E402
 
 EXTENSIONS = 10_000
 FIRST = 100_000

@@ -6,7 +6,7 @@ from switchctl.db import open_database
 from switchctl.services.domains import ensure_domain
 from switchctl.services.extensions import add_extension
 from switchctl.xml_curl.app import create_app
-from tests.captures import FS_DOMAIN
+from tests.builders.captures import FS_DOMAIN
 
 
 def pytest_generate_tests(metafunc):
@@ -24,7 +24,7 @@ def backend(request):
 @pytest.fixture(scope="session")
 def postgres():
     """A private PostgreSQL server for this test session (skips when none can run)."""
-    from tests.postgres_server import PostgresServer
+    from tests.servers.postgres import PostgresServer
 
     server = PostgresServer()
     if server.missing:
@@ -89,7 +89,7 @@ def live_view(tmp_path, db):
     import gevent
 
     from switchctl.service import build_live
-    from tests.fake_switch import FakeSwitch
+    from tests.fakes.fake_switch import FakeSwitch
 
     empty = '{"row_count":0}'
     switch = FakeSwitch(answers={"show registrations as json": empty,

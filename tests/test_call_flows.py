@@ -5,7 +5,7 @@ import pytest
 from switchctl.freeswitch import prompts
 from switchctl.models import BlacklistEntry, Extension, ForwardRule
 from switchctl.services import forwarding
-from tests.switch_sim import Switch
+from tests.fakes.switch_sim import Switch
 
 pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 

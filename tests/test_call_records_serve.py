@@ -11,8 +11,8 @@ import uuid
 import pytest
 import requests
 
-from tests.captures import payload
-from tests.cli_helpers import free_tcp_port, start_serve, switchctl
+from tests.builders.captures import payload
+from tests.clients.cli import free_tcp_port, start_serve, switchctl
 
 CDR = "xml_cdr/2f_unregistered_encode_textxml_a_leg.cdr.xml"
 CAPTURED_UUID = "c5c16f78-8d86-4888-bc96-2741a25d47ff"

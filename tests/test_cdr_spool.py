@@ -12,9 +12,9 @@ import pytest
 from switchctl import config as config_module
 from switchctl.models import CallRecord
 from switchctl.xml_cdr import spool
-from tests.captures import payload
-from tests.cli_helpers import switchctl
-from tests.db_helpers import drop_table
+from tests.builders.captures import payload
+from tests.clients.cli import switchctl
+from tests.builders.database import drop_table
 
 pytestmark = pytest.mark.both_databases
 
@@ -142,13 +142,18 @@ def test_follow_says_once_that_it_cannot_use_the_folder(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     missing = tmp_path / "not-yet"
     runner = gevent.spawn(spool.follow, missing, "127.0.0.1", interval=0.01)
-    gevent.sleep(0.1)
-    missing.mkdir()
-    gevent.sleep(0.05)
-    runner.kill()
-    lines = [r.getMessage() for r in caplog.records if "cdr spool" in r.getMessage()]
-    assert len([line for line in lines if "is not a folder" in line]) == 1, lines
-    assert any("importing" in line for line in lines), lines
+
+    def said(words):
+        return [r.getMessage() for r in caplog.records if words in r.getMessage()]
+
+    try:
+        wait_until(lambda: said("is not a folder"))
+        gevent.sleep(0.1)  # some ten runs more, each finding no folder
+        missing.mkdir()
+        wait_until(lambda: said("importing"))
+    finally:
+        runner.kill()
+    assert len(said("is not a folder")) == 1
 
 
 def wait_until(condition, timeout=5):

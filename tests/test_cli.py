@@ -10,7 +10,7 @@ import pytest
 from switchctl.db import open_database
 from switchctl.models import CallRecord, Domain, Extension
 from switchctl.passwords import sip_ha1
-from tests.cli_helpers import free_tcp_port, switchctl
+from tests.clients.cli import free_tcp_port, switchctl
 
 
 @pytest.fixture

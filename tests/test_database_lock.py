@@ -9,8 +9,8 @@ import uuid
 import requests
 from lxml import etree
 
-from tests.captures import payload, xml_curl_body
-from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
+from tests.builders.captures import payload, xml_curl_body
+from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
 
 CDR = "xml_cdr/2f_unregistered_encode_textxml_a_leg.cdr.xml"
 CAPTURED_UUID = b"c5c16f78-8d86-4888-bc96-2741a25d47ff"

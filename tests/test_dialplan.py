@@ -6,8 +6,8 @@ from switchctl.models import Extension
 from switchctl.services.extensions import set_outbound_caller_id
 from switchctl.xml_curl import dialplan
 from switchctl.xml_curl.request import parse_body
-from tests.dialplan_helpers import actions, call
-from tests.xml_helpers import is_not_found, parsed, post
+from tests.builders.dialplan import actions, call
+from tests.clients.xml_curl import is_not_found, parsed, post
 
 pytestmark = pytest.mark.both_databases
 

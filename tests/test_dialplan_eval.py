@@ -3,8 +3,8 @@
 import pytest
 from lxml import etree
 
-from tests.captures import FS_DOMAIN, fields, payload
-from tests.dialplan_eval import ContextNotFound, Hunt, Unsupported, expand, hunt
+from tests.builders.captures import FS_DOMAIN, fields, payload
+from tests.fakes.dialplan_eval import ContextNotFound, Hunt, Unsupported, expand, hunt
 
 
 def document(*extensions, context="default"):

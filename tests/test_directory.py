@@ -7,9 +7,9 @@ from switchctl.models import Extension
 from switchctl.passwords import sip_ha1
 from switchctl.services.extensions import add_extension, set_password
 from switchctl.xml_curl.app import create_app
-from tests.captures import FS_DOMAIN, FS_PASSWORD, fields, xml_curl_body
-from tests.db_helpers import drop_table
-from tests.xml_helpers import digest_response, is_not_found, parsed, post
+from tests.builders.captures import FS_DOMAIN, FS_PASSWORD, fields, xml_curl_body
+from tests.builders.database import drop_table
+from tests.clients.xml_curl import digest_response, is_not_found, parsed, post
 
 pytestmark = pytest.mark.both_databases
 

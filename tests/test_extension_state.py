@@ -4,7 +4,7 @@ import pytest
 
 from switchctl.esl import events
 from switchctl.esl.extension_state import IDLE, IN_USE, UNAVAILABLE, ExtensionStates
-from tests.esl_helpers import api_body, event_headers
+from tests.builders.esl import api_body, event_headers
 
 
 def test_captured_events_become_typed_values():

@@ -6,8 +6,8 @@ import json
 import pytest
 from gevent import socket
 
-from tests.captures import payload
-from tests.fake_switch import FakeSwitch, event_frame
+from tests.builders.captures import payload
+from tests.fakes.fake_switch import FakeSwitch, event_frame
 
 
 class RawClient:

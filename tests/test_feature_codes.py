@@ -11,7 +11,7 @@ from switchctl.models import (
     ForwardRule,
 )
 from switchctl.models.base import now
-from tests.dialplan_helpers import call, steps_of
+from tests.builders.dialplan import call, steps_of
 
 pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 

@@ -7,7 +7,7 @@ from lxml import etree
 
 from switchctl import config as config_module
 from switchctl.xml_curl.app import CDR_PATH, XML_PATH
-from tests.fsconf import CONF, preprocess
+from tests.fakes.fsconf import CONF, preprocess
 
 DEFAULTS = config_module.load({})
 

@@ -11,9 +11,9 @@ from lxml import etree
 from switchctl.models import Extension
 from switchctl.services import blacklist
 from switchctl.services.forwarding import set_follow_me, set_forward
-from tests.captures import xml_curl_body
-from tests.dialplan_helpers import call
-from tests.xml_helpers import post
+from tests.builders.captures import xml_curl_body
+from tests.builders.dialplan import call
+from tests.clients.xml_curl import post
 
 GOLDEN = Path(__file__).parent / "golden"
 REGISTER = "1a_directory_sip_auth_REGISTER_1000"

@@ -9,29 +9,11 @@ from gevent.queue import Queue
 from switchctl.config import HostPort
 from switchctl.esl.extension_state import IDLE, IN_USE, UNAVAILABLE, ExtensionStates
 from switchctl.esl.listener import SUBSCRIPTION, Listener
-from tests.esl_helpers import api_body
-from tests.fake_switch import FakeSwitch, event_frame
-from tests.captures import payload
+from tests.builders.captures import payload
+from tests.builders.esl import NO_ROWS, api_body, callstate, registered, unregistered
+from tests.fakes.fake_switch import FakeSwitch
 
 USER = "1003@127.0.0.1"
-NO_ROWS = '{"row_count":0}'
-
-
-def registered(user="101", contact="sip:101@10.0.0.5:5060"):
-    return event_frame({"Event-Subclass": "sofia::register", "Event-Name": "CUSTOM",
-                        "username": user, "realm": "pbx.local",
-                        "contact": f'"" <{contact}>'})
-
-
-def unregistered(user="101", contact="sip:101@10.0.0.5:5060"):
-    return event_frame({"Event-Subclass": "sofia::unregister", "Event-Name": "CUSTOM",
-                        "username": user, "realm": "pbx.local",
-                        "contact": f'"" <{contact}>'})
-
-
-def callstate(uuid, state, user="101@pbx.local"):
-    return event_frame({"Event-Name": "CHANNEL_CALLSTATE", "Unique-ID": uuid,
-                        "Channel-Call-State": state, "Channel-Presence-ID": user})
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import requests
 
 from switchctl import logs
 from switchctl.passwords import sip_ha1
-from tests.captures import xml_curl_body
-from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
+from tests.builders.captures import xml_curl_body
+from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ")
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "freeswitch-xml/1.0"}
@@ -83,7 +83,7 @@ def test_no_secret_reaches_the_log_at_debug(debug_office):
 
 
 def test_serving_at_debug_logs_no_hash_password_or_credential(debug_office):
-    from tests.portal_helpers import log_in_http
+    from tests.clients.portal import log_in_http
 
     data, passwords, _ = debug_office
     http, switch = f"127.0.0.1:{free_tcp_port()}", f"127.0.0.1:{free_tcp_port()}"

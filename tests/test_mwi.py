@@ -9,9 +9,9 @@ from switchctl.models import VoicemailMessage
 from switchctl.services.domains import ensure_domain
 from switchctl.services.extensions import add_extension
 from switchctl.services.voicemail import MessageCounts, counts
-from tests.captures import payload
-from tests.esl_helpers import event_headers
-from tests.fake_switch import event_frame
+from tests.builders.captures import payload
+from tests.builders.esl import event_headers
+from tests.fakes.fake_switch import event_frame
 
 
 def test_the_captured_query_becomes_a_typed_value():

@@ -7,16 +7,7 @@ from switchctl.esl.notifications import (EVERYONE, QUEUE_SIZE, Hub, IncomingCall
                                          StateChange, SwitchLink)
 from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import add_extension
-from tests.fake_switch import event_frame
-from tests.test_listener import registered
-
-
-def ringing(user, caller, direction="outbound", uuid="b-leg", state="RINGING",
-            context="public"):
-    return event_frame({"Event-Name": "CHANNEL_CALLSTATE", "Unique-ID": uuid,
-                        "Channel-Call-State": state, "Caller-Context": context,
-                        "Call-Direction": direction, "Channel-Presence-ID": user,
-                        "Caller-Caller-ID-Number": caller})
+from tests.builders.esl import registered, ringing
 
 
 def test_only_a_leg_ringing_at_a_phone_is_an_incoming_call():

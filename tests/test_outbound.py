@@ -12,7 +12,7 @@ from switchctl.config import HostPort
 from switchctl.esl.outbound import OutboundServer
 from switchctl.freeswitch.commands import socket_data
 from switchctl.esl.session import CallerHungUp
-from tests.fake_switch import FakeCall
+from tests.fakes.fake_switch import FakeCall
 
 
 class DemoFlow:

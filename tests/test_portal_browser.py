@@ -3,10 +3,10 @@
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser import chromium, log_in, until
-from tests.live_office import live_office
-from tests.test_listener import registered
-from tests.test_notifications import ringing
+from tests.clients.browser import chromium, log_in, until
+from tests.servers.live_office import live_office
+from tests.builders.esl import registered
+from tests.builders.esl import ringing
 
 # Stands in for the desktop-notification API, recording what the page shows with it.
 NOTIFICATION_SPY = """

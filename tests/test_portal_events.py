@@ -4,10 +4,10 @@ separate process) follows it, and a logged-in user's /events stream carries the 
 import pytest
 
 from switchctl.esl.notifications import SwitchLink
-from tests.live_office import live_office
-from tests.sse_client import EventStream
-from tests.test_listener import registered, unregistered
-from tests.test_notifications import ringing
+from tests.servers.live_office import live_office
+from tests.clients.sse import EventStream
+from tests.builders.esl import registered, unregistered
+from tests.builders.esl import ringing
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def in_process(config, live_view, monkeypatch):
     from switchctl.portal.extensions import stream
     from switchctl.services.domains import ensure_domain, set_portal_enabled
     from switchctl.services.extensions import add_extension, set_portal_access
-    from tests.portal_helpers import log_in as log_in_client
+    from tests.clients.portal import log_in as log_in_client
 
     domain = ensure_domain(config.domain)
     add_extension(domain, "101", "Alice", "Passw0rd101")

@@ -10,8 +10,8 @@ from switchctl.services.extensions import find_extension, set_password, set_port
 from switchctl.portal.throttle import (ADDRESS_LIMIT, ANYWHERE_LIMIT, NAME_LIMIT, WINDOW,
                                        LoginThrottle)
 from switchctl.services.logins import authenticate, load_principal, open_session
-from tests.db_helpers import outage
-from tests.portal_helpers import csrf_token, log_in, open_portal, page_error
+from tests.builders.database import outage
+from tests.clients.portal import csrf_token, log_in, open_portal, page_error
 
 pytestmark = pytest.mark.both_databases
 

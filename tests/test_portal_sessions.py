@@ -17,8 +17,8 @@ from switchctl.services import sessions
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
 from switchctl.services.logins import authenticate, load_principal, open_session
-from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
-from tests.portal_helpers import csrf_token, log_in, log_in_http, open_portal
+from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
+from tests.clients.portal import csrf_token, log_in, log_in_http, open_portal
 
 pytestmark = pytest.mark.both_databases
 MINUTE = datetime.timedelta(minutes=1)

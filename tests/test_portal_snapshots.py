@@ -7,7 +7,7 @@ from playhouse.test_utils import count_queries
 from switchctl.esl.extension_state import UNKNOWN
 from switchctl.portal.extensions.snapshots import Snapshots
 from switchctl.services.extensions import add_extension, roster
-from tests.test_listener import registered
+from tests.builders.esl import registered
 
 pytestmark = pytest.mark.both_databases
 

@@ -7,7 +7,7 @@ from switchctl.models import BlacklistEntry, Extension, FollowMeEntry, ForwardRu
 from switchctl.services import ValidationError, forwarding
 from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import remove_extension
-from tests.dialplan_helpers import bridges, call, steps_of
+from tests.builders.dialplan import bridges, call, steps_of
 
 pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 

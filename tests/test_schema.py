@@ -6,7 +6,7 @@ import pytest
 from switchctl import schema
 from switchctl.db import open_database
 from switchctl.models import ALL_MODELS, Extension, PortalSession
-from tests.captures import DATA
+from tests.builders.captures import DATA
 
 pytestmark = pytest.mark.both_databases
 

@@ -11,9 +11,9 @@ import pytest
 import requests
 from lxml import etree
 
-from tests.captures import xml_curl_body
-from tests.cli_helpers import cli_env, demo_passwords, start_serve, switchctl
-from tests.cli_helpers import free_tcp_port as free_port
+from tests.builders.captures import xml_curl_body
+from tests.clients.cli import cli_env, demo_passwords, start_serve, switchctl
+from tests.clients.cli import free_tcp_port as free_port
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -78,8 +78,8 @@ def test_status_shows_the_switch_and_live_extension_states(tmp_path):
     """serve follows a (fake) switch over the event socket; `switchctl status` reads its view."""
     from gevent import subprocess as green
 
-    from tests.fake_switch import FakeSwitch
-    from tests.test_listener import NO_ROWS, registered
+    from tests.fakes.fake_switch import FakeSwitch
+    from tests.builders.esl import NO_ROWS, registered
 
     switch_ = FakeSwitch(answers={"show registrations as json": NO_ROWS,
                                   "show channels as json": NO_ROWS}).start()

@@ -9,8 +9,8 @@ import requests
 from lxml import etree
 
 from switchctl.server import HEADER_SECONDS
-from tests.captures import xml_curl_body
-from tests.cli_helpers import free_tcp_port, start_serve, switchctl
+from tests.builders.captures import xml_curl_body
+from tests.clients.cli import free_tcp_port, start_serve, switchctl
 
 LOOKUP = xml_curl_body("1a_directory_sip_auth_REGISTER_1000", user="102", domain="pbx.local",
                        key_value="pbx.local", sip_auth_username="102")

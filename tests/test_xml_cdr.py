@@ -10,9 +10,9 @@ from switchctl.models import CallRecord
 from switchctl.passwords import sip_ha1
 from switchctl.services.extensions import add_extension
 from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
-from tests.captures import DATA, FS_DOMAIN, payload
-from tests.db_helpers import drop_table, refuse_inserts
-from tests.dialplan_helpers import call, steps_of
+from tests.builders.captures import DATA, FS_DOMAIN, payload
+from tests.builders.database import drop_table, refuse_inserts
+from tests.builders.dialplan import call, steps_of
 
 pytestmark = pytest.mark.both_databases
 

@@ -1,7 +1,7 @@
 import pytest
 
 from switchctl.xml_curl.request import parse_body, parse_pairs
-from tests.captures import DATA, payload
+from tests.builders.captures import DATA, payload
 
 BODIES = sorted(p.name[:-len(".body.txt")] for p in (DATA / "xml_curl").glob("*.body.txt"))
 

@@ -36,7 +36,7 @@ import pytest
 from greenswitch import InboundESL
 
 from switchctl.config import HostPort, parse_host_port
-from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
+from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
 
 ESL_TIMEOUT = 5
 
@@ -67,7 +67,7 @@ def freeswitch():
     if not _own_switch():
         yield None
         return
-    from tests.freeswitch_server import FreeswitchServer
+    from tests.servers.freeswitch import FreeswitchServer
 
     server = FreeswitchServer()
     if server.missing:

@@ -205,8 +205,8 @@ def test_the_portal_stream_shows_a_real_registration(esl, served, sip_address):
     """A logged-in portal user's /events carries the state change a real REGISTER makes."""
     import requests
 
-    from tests.portal_helpers import log_in_http
-    from tests.sse_client import EventStream
+    from tests.clients.portal import log_in_http
+    from tests.clients.sse import EventStream
 
     api(esl, "sofia profile internal flush_inbound_reg 105@pbx.local")
     assert settled_state(served, "105", "unavailable") == "unavailable"

@@ -5,7 +5,7 @@ import gevent
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser import chromium, log_in, until
+from tests.clients.browser import chromium, log_in, until
 from tests.integration.conftest import api
 from tests.integration.sip_phones import answering_phone, calling, free_udp_port, register
 

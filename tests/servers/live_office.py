@@ -11,10 +11,10 @@ from switchctl import config as config_module
 from switchctl.db import open_database
 from switchctl.services.contacts import add_contact
 from switchctl.services.domains import find_domain
-from tests.cli_helpers import demo_passwords, free_tcp_port, start_serve, switchctl
-from tests.fake_switch import FakeSwitch
-from tests.portal_helpers import log_in_http
-from tests.test_listener import NO_ROWS
+from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
+from tests.fakes.fake_switch import FakeSwitch
+from tests.clients.portal import log_in_http
+from tests.builders.esl import NO_ROWS
 
 
 @dataclasses.dataclass

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 DEFAULT_BINARY = "/opt/freeswitch/bin/freeswitch"
-CONF = Path(__file__).resolve().parent.parent / "freeswitch-conf"
+CONF = Path(__file__).resolve().parents[2] / "freeswitch-conf"
 PREFIX = "switchctl-fs-"
 CERT_CACHE = Path(tempfile.gettempdir()) / f"switchctl-tls-{os.getuid()}"
 CERTS = ("dtls-srtp.pem", "wss.pem")

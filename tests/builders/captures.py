@@ -3,7 +3,7 @@
 from pathlib import Path
 from urllib.parse import quote
 
-DATA = Path(__file__).parent / "data" / "freeswitch"
+DATA = Path(__file__).resolve().parents[1] / "data" / "freeswitch"
 FS_DOMAIN = "127.0.0.1"  # the captures' domain: vanilla vars.xml sets domain to the IP
 FS_PASSWORD = "1234"  # the vanilla users' password in the captures
 

@@ -12,7 +12,7 @@ import glob
 import re
 from pathlib import Path
 
-CONF = Path(__file__).resolve().parent.parent / "freeswitch-conf"
+CONF = Path(__file__).resolve().parents[2] / "freeswitch-conf"
 DIRECTIVE = re.compile(r'<X-PRE-PROCESS\s+cmd="([^"]+)"\s+data="([^"]*)"\s*/>')
 GLOBAL = re.compile(r"\$\$\{([^}]+)\}")
 # Globals FreeSWITCH sets itself at start-up (switch_core.c switch_core_set_globals etc.).

@@ -284,7 +284,7 @@ class FakeCall:
             self._execute(sock, dict(line.split(": ", 1) for line in lines[1:] if ": " in line))
 
     def _connect_reply(self):
-        from tests.captures import payload
+        from tests.builders.captures import payload
 
         captured = payload("esl_outbound/connect_reply.txt").decode()
         extra = "".join(f"variable_{k}: {quote(str(v), safe='')}\n"

@@ -1,7 +1,7 @@
 """Dialplan requests built from the captured 1000 -> 1001 request, and reading the answers."""
 
-from tests.captures import xml_curl_body
-from tests.xml_helpers import parsed, post
+from tests.builders.captures import xml_curl_body
+from tests.clients.xml_curl import parsed, post
 
 DIALPLAN = "1d_dialplan_default_1001"
 

@@ -15,10 +15,10 @@ whether the dialplan goes on.
 import dataclasses
 import re
 
-from tests.captures import xml_curl_body
-from tests.dialplan_eval import expand, hunt
-from tests.dialplan_helpers import DIALPLAN
-from tests.xml_helpers import parsed, post
+from tests.builders.captures import xml_curl_body
+from tests.fakes.dialplan_eval import expand, hunt
+from tests.builders.dialplan import DIALPLAN
+from tests.clients.xml_curl import parsed, post
 
 DISPOSITION = {"busy": "USER_BUSY", "no_answer": "NO_ANSWER",
                "unregistered": "USER_NOT_REGISTERED"}

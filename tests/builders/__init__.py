@@ -1,0 +1,3 @@
+"""What tests are built from: the real FreeSWITCH captures, requests and events made from them,
+database faults.
+"""
