@@ -59,12 +59,12 @@ def import_folder(folder, default_domain):
     folder = Path(folder)
     tally = Tally()
     names = record_files(folder)
-    for done, name in enumerate(names):
-        if done:
+    for index, name in enumerate(names):
+        if index:
             gevent.sleep(0)  # under switchctl serve: the loop's other work goes on
         decision = _import_file(folder, name, default_domain)
         if decision.outcome == UNAVAILABLE:
-            tally.left += len(names) - done
+            tally.left += len(names) - index
             tally.why_left = decision.reason
             break
         if decision.done:
