@@ -1,6 +1,6 @@
 """The integration tier: a real FreeSWITCH run with freeswitch-conf/.
 
-By default the session starts its own (tests/freeswitch_server.py: the binary named by
+By default the session starts its own (tests/servers/freeswitch.py: the binary named by
 SWITCHCTL_TEST_FREESWITCH, else /opt/freeswitch/bin/freeswitch, as
 ../shared/freeswitch/install.sh installs it) on free loopback ports, and ``switchctl
 serve`` where that switch posts. Without a binary every test here is skipped with the
@@ -60,7 +60,7 @@ LOG_START = pytest.StashKey[int]()  # where a test's part of the switch's log be
 
 @pytest.fixture(scope="package")
 def freeswitch():
-    """The FreeSWITCH started for this tier (tests/freeswitch_server.py), or None when
+    """The FreeSWITCH started for this tier (tests/servers/freeswitch.py), or None when
     SWITCHCTL_TEST_FS_ESL names someone's own. Its random ESL password is published as
     SWITCHCTL_TEST_FS_PASSWORD while the tier runs, where the tests read it. Package
     scope: it stops when the tier's last test is done, not at the end of the session."""
@@ -91,7 +91,7 @@ def freeswitch():
                           stacklevel=1)
     except (OSError, ValueError) as error:
         warnings.warn(f"the test FreeSWITCH did not list its channels: {error}", stacklevel=1)
-    server.stop()
+    server.stop(wait=False)  # the session's exit waits for it (atexit)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -156,6 +157,7 @@ class FreeswitchServer:
         self.password = secrets.token_hex(12)
         self.ports = {}
         self.started_in = None
+        self.reaper = None  # the thread finishing a stop(wait=False)
 
     @property
     def missing(self):
@@ -361,9 +363,21 @@ class FreeswitchServer:
         parts += ["end of freeswitch.log (info and worse):", *(last or ["(no log)"])]
         return "\n".join(parts)
 
-    def stop(self, keep_folder=False):
-        if self.process is not None and self.process.poll() is None:
+    def stop(self, keep_folder=False, wait=True):
+        """SIGTERM, then SIGKILL after STOP_TIMEOUT; the folder is removed. ``wait=False``:
+        the SIGTERM now, the rest in a thread (a clean stop takes about 5 s of module
+        unloading, which the rest of the session overlaps); the exit waits for that thread."""
+        reaper = self.reaper
+        if reaper is not None and reaper is not threading.current_thread():
+            reaper.join()
+        if not wait and self.process is not None and self.process.poll() is None:
             self.process.terminate()
+            self.reaper = threading.Thread(target=self.stop, args=(keep_folder,), daemon=True)
+            self.reaper.start()
+            return
+        if self.process is not None and self.process.poll() is None:
+            if threading.current_thread() is not self.reaper:
+                self.process.terminate()
             try:
                 self.process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
