@@ -66,13 +66,12 @@ class PostgresServer:
 
     @staticmethod
     def _sweep():
-        """Folders of earlier sessions that were killed outright (their server is gone)."""
+        """Folders of earlier sessions that were killed outright: neither the session that
+        made it (``session.pid``) nor its server is alive. Another session running now, even
+        one still in initdb, keeps its folder."""
         for folder in glob.glob("/tmp/switchctl-pg-*"):
-            pid_file = os.path.join(folder, "data", "postmaster.pid")
-            try:
-                with open(pid_file) as pids:
-                    os.kill(int(pids.readline()), 0)
-            except (OSError, ValueError):
+            if not any(_alive(os.path.join(folder, *name))
+                       for name in (("session.pid",), ("data", "postmaster.pid"))):
                 shutil.rmtree(folder, ignore_errors=True)
 
     def start(self):
@@ -87,6 +86,8 @@ class PostgresServer:
     def _start(self):
         self._sweep()
         self.folder = tempfile.mkdtemp(prefix="switchctl-pg-", dir="/tmp")
+        with open(os.path.join(self.folder, "session.pid"), "w") as session:
+            session.write(f"{os.getpid()}\n")
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
             os.chown(self.folder, owner.pw_uid, owner.pw_gid)
@@ -141,3 +142,13 @@ class PostgresServer:
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _alive(pid_file):
+    """Is the process whose pid is the first line of ``pid_file`` alive?"""
+    try:
+        with open(pid_file) as pids:
+            os.kill(int(pids.readline()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
