@@ -9,6 +9,7 @@ logged, the caller hears an error prompt and the call is hung up: no dead air.
 
 import logging
 
+import gevent
 from gevent.queue import Empty
 from gevent.server import StreamServer
 from greenswitch.esl import NotConnectedError, OutboundSession, OutboundSessionHasGoneAway
@@ -63,6 +64,12 @@ class OutboundServer:
     def _handle(self, sock, address):
         session = CallSocket(address, sock)
         try:
+            self._serve(session, address)
+        finally:
+            _close(session)
+
+    def _serve(self, session, address):
+        try:
             session.connect()
             session.myevents()
             session.linger()
@@ -97,3 +104,16 @@ class OutboundServer:
         except CallerHungUp:
             return
         call.hangup("NORMAL_TEMPORARY_FAILURE")
+
+
+def _close(session):
+    """End the socket once the flow is done: the flow asked for ``linger``, so FreeSWITCH
+    keeps the hung-up channel (and its session slot) until we close (seen on the real
+    switch: "Socket Linger -1", channels left until switchctl exited)."""
+    try:
+        with gevent.Timeout(5):
+            session.stop()  # "exit", then wait for greenswitch's readers to end
+    except (gevent.Timeout, OSError, NotConnectedError, OutboundSessionHasGoneAway):
+        pass
+    finally:
+        session.sock.close()
