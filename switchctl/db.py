@@ -22,7 +22,7 @@ SQLITE_PRAGMAS = (
     ("cache_size", -16000),
     # The longest one try may wait for another process's lock inside SQLite, where the
     # whole event loop waits with it; CooperativeSqlite tries again, sleeping in between.
-    ("busy_timeout", 20),
+    ("busy_timeout", 2),
 )
 # How long a write waits, in all, for another process's lock before it fails (the caller
 # then answers its fallback: FreeSWITCH retries a CDR, a page says the database is busy).
