@@ -22,7 +22,6 @@ import argparse
 import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +41,9 @@ from tests.builders.captures import payload  # noqa: E402
 from tests.clients.cli import free_tcp_port as free_port  # noqa: E402
 from tests.clients.cli import start_serve  # noqa: E402
 from tests.clients.portal import log_in_http  # noqa: E402
-from xml_curl_bench import EXTENSIONS, FIRST, directory_requests, memory  # noqa: E402
+from xml_curl_bench import (EXTENSIONS, FIRST, _drain, directory_requests, memory,  # noqa: E402
+                            switchctl)
+from xml_curl_bench import populate as populate_extensions  # noqa: E402
 
 SWITCH_TIMEOUT = 5.0  # mod_xml_curl's timeout in the shipped configuration
 FILE_LIMIT = (1024, 1024)
@@ -76,26 +77,10 @@ def parse_args():
     return parser.parse_args()
 
 
-def switchctl(env, *args):
-    subprocess.run([sys.executable, "-m", "switchctl", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL, cwd=ROOT)
-
-
 def populate(data, env):
-    switchctl(env, "init")
-    csv = data / "extensions.csv"
-    rows = (f"{n},User {n},Pass{n}word,Dept {n % 50}" for n in range(FIRST, FIRST + EXTENSIONS))
-    csv.write_text("number,name,password,department\n" + "\n".join(rows) + "\n")
-    switchctl(env, "extension", "import", str(csv))
+    populate_extensions(data, env)
     switchctl(env, "portal", "enable")
     switchctl(env, "portal", "enable", *(str(FIRST + n) for n in range(STREAM_USERS)))
-
-
-def _drain(stream):
-    from gevent.os import tp_read
-
-    while tp_read(stream.fileno(), 65536):
-        pass
 
 
 def run(args, data, portal, switch, pid):
