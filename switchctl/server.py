@@ -20,6 +20,7 @@ import socket
 from gevent import socket as gsocket
 
 import gevent
+import gevent.event
 from gevent.pool import Pool
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
@@ -167,13 +168,18 @@ def serve(config):
     importer = _import_spool(config)
     flows = service.flows.start()
     log.info("call flows: outbound event socket on %s", config.outbound)
-    gevent.signal_handler(signal.SIGTERM, server.stop)
-    gevent.signal_handler(signal.SIGINT, server.stop)
+    # A signal may come at any moment, even before the portal's server has started (the
+    # switch's answers already): it only says to stop, and the stop happens below.
+    stopping = gevent.event.Event()
+    gevent.signal_handler(signal.SIGTERM, stopping.set)
+    gevent.signal_handler(signal.SIGINT, stopping.set)
+    server.start()
     log.info("switchctl serving %s, domain %s", _where(portal_socket, switch_socket),
              config.domain)
     # Everything loaded so far lives as long as the process: keep the collector off it.
     gc.freeze()
-    server.serve_forever()
+    stopping.wait()
+    server.stop()
     if switch_server is not None:
         switch_server.stop()
     flows.stop()
