@@ -22,11 +22,7 @@ class ExtensionStates:
         self.version = 0  # grows with every change of any extension's state
 
     def state(self, user):
-        user = user.lower()
-        if any(c.user == user and c.state in events.IN_USE_STATES
-               for c in self.channels.values()):
-            return IN_USE
-        return IDLE if self.contacts.get(user) else UNAVAILABLE
+        return self.snapshot([user])[user]
 
     def snapshot(self, users):
         """``{user: state}`` of many users at once (the channels are read once)."""
