@@ -47,6 +47,10 @@ class Config:
     portal_secure_cookies: bool = False  # True: Secure even on a plain-HTTP request
     switch_http: HostPort | None = None  # None: the switch's endpoints share ``http``
     cdr_spool: Path | None = None  # FreeSWITCH's err-log-dir, imported by serve; None: not
+    media: Path | None = None  # voicemail, greetings, recordings; None: data/media
+    switch_media: str = ""  # the media folder as FreeSWITCH sees it; "": the same path
+    smtp_url: str = ""  # smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]
+    smtp_from: str = ""  # the From of voicemail emails; "": switchctl@<domain>
 
     def __repr__(self):
         shown = {
@@ -55,10 +59,21 @@ class Config:
             for f in dataclasses.fields(self)
         }
         shown["database"] = _without_password(self.database)
+        shown["smtp_url"] = _without_password(self.smtp_url)
         return f"Config({shown})"
 
     def with_changes(self, **changes):
         return dataclasses.replace(self, **changes)
+
+    @property
+    def media_folder(self):
+        """Where switchctl reads and writes media files."""
+        return self.media or self.data / "media"
+
+    @property
+    def switch_media_folder(self):
+        """The same folder as FreeSWITCH sees it (paths in commands sent to the switch)."""
+        return self.switch_media or str(self.media_folder.resolve())
 
     @property
     def switch_address(self):
@@ -84,6 +99,10 @@ DEFAULTS = {
     # connections, streams) can hold up FreeSWITCH's lookups. Empty: they share ``http``.
     "switch_http": "127.0.0.1:8085",
     "cdr_spool": "",
+    "media": "",
+    "switch_media": "",
+    "smtp_url": "",
+    "smtp_from": "",
 }
 
 
@@ -132,6 +151,10 @@ def _build(raw):
         switch_http=parse_host_port(raw["switch_http"], "switch_http")
         if raw["switch_http"].strip() else None,
         cdr_spool=Path(raw["cdr_spool"]).expanduser() if raw["cdr_spool"].strip() else None,
+        media=Path(raw["media"]).expanduser() if raw["media"].strip() else None,
+        switch_media=raw["switch_media"].strip().rstrip("/"),
+        smtp_url=_smtp_url(raw["smtp_url"].strip()),
+        smtp_from=raw["smtp_from"].strip(),
     )
     if config.switch_http is not None and _same_socket(config.switch_http, config.http):
         raise ConfigError(f"switch_http {config.switch_http} uses the port of http "
@@ -178,6 +201,24 @@ def _database(url, data):
     except ValueError as exc:
         raise ConfigError(f"database: {exc}") from None
     return url or f"sqlite:///{(data / 'switchctl.sqlite3').resolve()}"
+
+
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+
+
+def _smtp_url(url):
+    """``url`` once it names one of SMTP_SCHEMES, a host and a numeric port (if any)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    try:
+        parts.port
+    except ValueError as exc:
+        raise ConfigError(f"smtp_url: {exc}") from None
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise ConfigError(f"smtp_url: expected {', '.join(s + '://' for s in SMTP_SCHEMES)}"
+                          f"[user:password@]host[:port], got {_without_password(url)!r}")
+    return url
 
 
 def _log_level(text):

@@ -69,6 +69,62 @@ def add_portal_sessions(migrator):
     PortalSessionV4.create_table(safe=False)
 
 
+@migration(5)
+def add_voicemail_and_wakeup_flows(migrator):
+    """The voicemail and wake-up call flows: message ids, greetings, the email outbox,
+    wake-up claims and attempts."""
+    migrate(
+        migrator.add_column("voicemail_message", "uid",
+                            peewee.CharField(max_length=36, null=True)),
+        migrator.add_index("voicemail_message", ("uid",), True),
+        migrator.add_column("extension", "voicemail_delete_after_email",
+                            peewee.BooleanField(default=False)),
+        migrator.add_column("wakeup_call", "next_try", peewee.DateTimeField(null=True)),
+        migrator.add_column("wakeup_call", "claimed_by",
+                            peewee.CharField(max_length=64, default="")),
+        migrator.add_column("wakeup_call", "claimed_until", peewee.DateTimeField(null=True)),
+        migrator.add_column("wakeup_call", "outcome",
+                            peewee.CharField(max_length=255, default="")),
+        migrator.add_index("wakeup_call", ("status", "next_try"), False),
+    )
+
+    class VoicemailGreetingV5(BaseModel):
+        mailbox = peewee.ForeignKeyField(_existing("extension"), on_delete="CASCADE")
+        kind = peewee.CharField(max_length=12)
+        path = peewee.CharField(max_length=255)
+        recorded = peewee.DateTimeField()
+
+        class Meta:
+            table_name = "voicemail_greeting"
+            indexes = ((("mailbox", "kind"), True),)
+
+    class VoicemailEmailV5(BaseModel):
+        message = peewee.ForeignKeyField(_existing("voicemail_message"), on_delete="CASCADE")
+        recipient = peewee.CharField(max_length=254)
+        status = peewee.CharField(max_length=10)
+        attempts = peewee.IntegerField()
+        next_try = peewee.DateTimeField(index=True)
+        error = peewee.TextField()
+        sent = peewee.DateTimeField(null=True)
+        created = peewee.DateTimeField()
+
+        class Meta:
+            table_name = "voicemail_email"
+
+    class WakeupAttemptV5(BaseModel):
+        call = peewee.ForeignKeyField(_existing("wakeup_call"), on_delete="CASCADE")
+        started = peewee.DateTimeField()
+        uuid = peewee.CharField(max_length=36)
+        result = peewee.CharField(max_length=12)
+        detail = peewee.CharField(max_length=255)
+
+        class Meta:
+            table_name = "wakeup_attempt"
+
+    for table in (VoicemailGreetingV5, VoicemailEmailV5, WakeupAttemptV5):
+        table.create_table(safe=False)
+
+
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
     foreign key needs, whatever the model of that table becomes later."""

@@ -9,7 +9,7 @@ from switchctl.esl.extension_state import ExtensionStates
 from switchctl.esl.listener import Listener
 from switchctl.esl.live import LiveView
 from switchctl.esl.outbound import OutboundServer
-from switchctl.ivr import FLOWS
+from switchctl.ivr import FlowContext, flows
 from switchctl.xml_curl import app as switch_app
 
 
@@ -32,4 +32,4 @@ def build(config):
     live = build_live(config)
     return Service(live=live, portal_app=portal.create_app(config, live),
                    switch_app=switch_app.create_app(config, live),
-                   flows=OutboundServer(config.outbound, FLOWS))
+                   flows=OutboundServer(config.outbound, flows(FlowContext(config, live))))

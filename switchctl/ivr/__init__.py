@@ -1,8 +1,40 @@
-"""Phone call flows (voicemail, wake-up, parking, conference), one module per flow,
-each a class taking a switchctl.esl.session.CallSession and offering run().
+"""Phone call flows (voicemail, wake-up calls; later parking and conferences), one module
+per flow, each a class taking the call (a switchctl.esl.session.CallSession) and the
+FlowContext, offering run().
 
-FLOWS maps the name the dialplan sets in ``switchctl_flow`` to the flow class; the
-outbound server (switchctl.esl.outbound) runs them. No flow is built yet: a call
-sent to the socket now hears the error prompt."""
+FLOWS maps the name the dialplan sets in ``switchctl_flow`` to the flow class;
+``flows(context)`` gives the outbound server (switchctl.esl.outbound) one factory per
+name, taking only the call.
+"""
+
+import dataclasses
+import datetime
+import functools
+import typing
 
 FLOWS = {}
+
+
+def utc_now():
+    """The time now, UTC, naive (as the wake-up table keeps it), to the second."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowContext:
+    """What every flow may use besides its call: the settings (media folders), the live
+    view (``mailbox_changed`` lights lamps; ``listener.send`` reaches the switch; None
+    where no switch is connected, as in some tests) and the clock (tests set it)."""
+
+    config: typing.Any
+    live: typing.Any = None
+    clock: typing.Callable[[], datetime.datetime] = utc_now
+
+    def mailbox_changed(self, domain_name, number):
+        if self.live is not None:
+            self.live.mailbox_changed(domain_name, number)
+
+
+def flows(context):
+    """``{name: factory(call)}`` for the outbound server."""
+    return {name: functools.partial(flow, context=context) for name, flow in FLOWS.items()}

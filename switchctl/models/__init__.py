@@ -14,14 +14,15 @@ from switchctl.models.forwarding import FollowMeEntry, ForwardRule
 from switchctl.models.logins import PortalAccount, PortalSession
 from switchctl.models.queues import Queue, QueueAgent
 from switchctl.models.recordings import Recording
-from switchctl.models.voicemail import VoicemailMessage
-from switchctl.models.wakeup import WakeupCall
+from switchctl.models.voicemail import VoicemailEmail, VoicemailGreeting, VoicemailMessage
+from switchctl.models.wakeup import WakeupAttempt, WakeupCall
 
 # Creation order: every table after the tables it points at.
 ALL_MODELS = (
     Domain, PortalAccount, Setting, Department, Extension, Contact, CallRecord, Recording,
-    VoicemailMessage, FaxJob, ForwardRule, FollowMeEntry, BlacklistEntry, OutboundRoute,
-    WakeupCall, Queue, QueueAgent, ConferenceRoom, FeatureCodeOverride, PortalSession,
+    VoicemailMessage, VoicemailGreeting, VoicemailEmail, FaxJob, ForwardRule, FollowMeEntry,
+    BlacklistEntry, OutboundRoute, WakeupCall, WakeupAttempt, Queue, QueueAgent, ConferenceRoom,
+    FeatureCodeOverride, PortalSession,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "database"]

@@ -40,6 +40,8 @@ class Extension(BaseModel):
     outbound_caller_id = peewee.CharField(max_length=24, default="")
     voicemail_enabled = peewee.BooleanField(default=True)
     voicemail_pin_hash = peewee.CharField(max_length=255)
+    # The message's row and WAV go once its email is sent (the email is the copy kept).
+    voicemail_delete_after_email = peewee.BooleanField(default=False)
     dnd = peewee.BooleanField(default=False)
     ring_seconds = peewee.IntegerField(default=DEFAULT_RING_SECONDS)
     follow_me_enabled = peewee.BooleanField(default=False)

@@ -255,6 +255,7 @@ class FreeswitchServer:
             "external_sip_port": self.ports["external_sip"],
             "verto_port": self.ports["verto"], "verto_secure_port": self.ports["verto_secure"],
             "switchctl_url": f"http://{self.switch_http}",
+            "switchctl_socket": self.outbound,
         }.items():
             text = set_var(text, name, str(value))
         vars_xml.write_text(text)
