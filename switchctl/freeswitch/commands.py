@@ -19,6 +19,11 @@ def message_waiting(account, new, saved, profile="", call_id=""):
     return "\n".join(lines)
 
 
+# The ``socket`` argument the dialplan uses: the address is the global switchctl_socket of
+# freeswitch-conf/vars.xml (globals answer ${...} on every channel).
+FLOW_SOCKET = "${switchctl_socket} async full"
+
+
 def socket_data(address):
     """The ``socket`` application's argument reaching our outbound server (``async``: events
     flow while an application runs; ``full``: flows may use api)."""

@@ -2,7 +2,8 @@
 
 import dataclasses
 
-from switchctl.freeswitch import prompts
+from switchctl.freeswitch import prompts, variables
+from switchctl.freeswitch.commands import FLOW_SOCKET
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,3 +44,12 @@ def invalid(name):
 def say_digits(number):
     """``say`` each digit of a number already checked to be digits (and maybe a +)."""
     return ("say", f"en number iterated {number.lstrip('+')}")
+
+
+def to_flow(name, flow, **channel_variables):
+    """Hand the call to the call flow ``flow`` (switchctl.ivr.FLOWS) on our outbound socket,
+    with ``channel_variables`` (values hold no spaces) for the flow to read."""
+    return Route(name, (
+        multiset(**{variables.FLOW: flow}, **channel_variables),
+        ("socket", FLOW_SOCKET),
+    ))
