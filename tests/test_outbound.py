@@ -82,6 +82,17 @@ class VoiceMessageFlow:
             raise
 
 
+class HandOnFlow:
+    """Answers, then sends the call on into the dialplan (as the mailbox's operator key)."""
+
+    def __init__(self, call):
+        self.call = call
+
+    def run(self):
+        self.call.answer()
+        self.call.transfer("105", "default")
+
+
 @pytest.fixture
 def noted():
     """What this test's flows note, in order (each test has its own)."""
@@ -100,7 +111,7 @@ def taken(queue, count):
 def server(noted):
     running = OutboundServer(HostPort("127.0.0.1", 0), {
         "demo": DemoFlow, "broken": BrokenFlow, "slow": SlowFlow,
-        "watchful": functools.partial(WatchfulFlow, noted=noted),
+        "watchful": functools.partial(WatchfulFlow, noted=noted), "hand-on": HandOnFlow,
         "message": functools.partial(VoiceMessageFlow, noted=noted)}).start()
     yield running
     running.stop()
@@ -181,3 +192,11 @@ def test_concurrent_calls_do_not_block_each_other(server):
 
 def test_socket_data_is_what_the_dialplan_uses():
     assert socket_data(HostPort("127.0.0.1", 8084)) == "127.0.0.1:8084 async full"
+
+
+def test_a_transferred_call_is_not_hung_up_when_its_flow_ends(server):
+    """The switch runs the transfer's destination once the socket application is left:
+    a hangup sent after it would end the call there."""
+    call = place(server, "hand-on", hang_up_at=None)
+    assert call.executed == [("answer", ""), ("transfer", "105 XML default")]
+    assert call.commands[-1] == "exit"

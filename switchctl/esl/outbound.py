@@ -95,7 +95,8 @@ class OutboundServer:
             log.exception("flow %s failed on channel %s", name, call.variable("uuid"))
             self._fail(call)
             return
-        call.hangup()
+        if not call.handed_on:  # a transferred call goes on in the dialplan
+            call.hangup()
 
     @staticmethod
     def _fail(call):

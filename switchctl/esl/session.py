@@ -6,22 +6,46 @@ CHANNEL_EXECUTE_COMPLETE. A caller who hangs up ends the flow with CallerHungUp,
 a normal end; so does a switch that stops answering.
 """
 
+import dataclasses
+
 import gevent
 from greenswitch.esl import NotConnectedError, OutboundSessionHasGoneAway
 
 from switchctl.freeswitch import variables
 
-APP_TIMEOUT = 120  # no application of ours runs longer (recordings are capped below it)
+APP_TIMEOUT = 120  # no application of ours runs longer (a recording gets its own length)
+RECORD_MARGIN = 30  # seconds a record may run past its limit (silence detection, the write)
 
 
 class CallerHungUp(Exception):
     """The call is over: the flow stops here."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Recording:
+    """How a ``record`` ended, from its CHANNEL_EXECUTE_COMPLETE: the caller hung up, the
+    length the switch wrote (``record_ms``, None when it did not say), whether silence
+    ended it (``silence_hits_exhausted``) and the key that did (``playback_terminator_used``)."""
+
+    hung_up: bool
+    milliseconds: int | None = None
+    silence_ended: bool = False
+    terminator: str = ""
+
+    @classmethod
+    def from_completion(cls, headers):
+        length = headers.get("variable_record_ms", "")
+        return cls(hung_up=headers.get("Answer-State") == "hangup",
+                   milliseconds=int(length) if length.isdigit() else None,
+                   silence_ended=headers.get("variable_silence_hits_exhausted") == "true",
+                   terminator=headers.get("variable_playback_terminator_used", ""))
+
+
 class CallSession:
     def __init__(self, session, timeout=APP_TIMEOUT):
         self.session = session
         self.timeout = timeout
+        self.handed_on = False  # transferred: the call goes on without us
 
     @property
     def variables(self):
@@ -31,14 +55,16 @@ class CallSession:
     def variable(self, name, default=""):
         return self.variables.get(f"variable_{name}", default)
 
-    def execute(self, application, argument="", hangup_ends_it=False):
+    def execute(self, application, argument="", hangup_ends_it=False, timeout=None):
         """Run one application; return the headers of its CHANNEL_EXECUTE_COMPLETE.
 
         A caller who hangs up during it raises CallerHungUp, unless ``hangup_ends_it``
         (hanging up is how a caller finishes a recording): then the headers come back,
-        with ``Answer-State: hangup``, and the next application raises."""
+        with ``Answer-State: hangup``, and the next application raises. ``timeout``
+        (seconds) replaces the session's for this one application."""
+        limit = timeout or self.timeout
         try:
-            with gevent.Timeout(self.timeout, CallerHungUp(f"{application} never completed")):
+            with gevent.Timeout(limit, CallerHungUp(f"{application} never completed")):
                 event = self.session.call_command(application, argument or None, block=True)
         except (OutboundSessionHasGoneAway, NotConnectedError, OSError):
             raise CallerHungUp(application) from None
@@ -72,15 +98,24 @@ class CallSession:
     def record(self, path, max_seconds, silence_threshold=200, silence_seconds=3):
         """``record <path> <max seconds> <silence threshold> <silence seconds>``; True
         when the caller ended it by hanging up (the recording is kept all the same)."""
+        return self.recording(path, max_seconds, silence_threshold, silence_seconds).hung_up
+
+    def recording(self, path, max_seconds, silence_threshold=200, silence_seconds=3):
+        """The same ``record``, telling how it ended (a Recording). It may run for
+        ``max_seconds`` whatever the session's timeout."""
         completed = self.execute("record", f"{path} {max_seconds} {silence_threshold} "
-                                 f"{silence_seconds}", hangup_ends_it=True)
-        return completed.get("Answer-State") == "hangup"
+                                 f"{silence_seconds}", hangup_ends_it=True,
+                                 timeout=max(self.timeout, max_seconds + RECORD_MARGIN))
+        return Recording.from_completion(completed)
 
     def set(self, name, value):
         self.execute("set", f"{name}={value}")
 
     def transfer(self, destination, context):
+        """Send the call on into the dialplan; it is no longer the flow's to hang up (the
+        switch leaves the socket application and runs ``destination`` in ``context``)."""
         self.execute("transfer", f"{destination} XML {context}")
+        self.handed_on = True
 
     def hangup(self, cause="NORMAL_CLEARING"):
         try:

@@ -17,6 +17,8 @@ import dataclasses
 import json
 import socket
 import uuid as uuid_module
+import wave
+from pathlib import Path
 from urllib.parse import quote
 
 import gevent
@@ -238,20 +240,47 @@ class FakeSwitch:
                     return command
 
 
+@dataclasses.dataclass(frozen=True)
+class FakeRecording:
+    """What the caller says to one ``record``: the bytes the switch writes at the path
+    the command names (None: no file) and the channel variables it sets besides
+    (record_ms, record_seconds and record_samples come from the WAV unless given)."""
+
+    audio: bytes = None
+    variables: dict = dataclasses.field(default_factory=dict)
+
+
 class FakeCall:
     """The switch's side of one outbound socket: it connects to our server as FreeSWITCH
     does for ``socket``, answers ``connect`` with the captured channel data (plus
-    ``variables``), and plays each ``sendmsg execute`` back as CHANNEL_EXECUTE and
-    CHANNEL_EXECUTE_COMPLETE before the reply, as in the capture. ``digits`` are what
-    the caller keys for each play_and_get_digits; ``hang_up_at`` makes the caller hang
-    up instead of completing that (0-based) application."""
+    ``variables`` and ``headers``, e.g. Caller-Caller-ID-Number), and plays each
+    ``sendmsg execute`` back as CHANNEL_EXECUTE and CHANNEL_EXECUTE_COMPLETE before the
+    reply, as in the capture. ``digits`` are what the caller keys for each
+    play_and_get_digits; ``hang_up_at`` makes the caller hang up instead of completing
+    that (0-based) application.
 
-    def __init__(self, port, variables, digits=(), hang_up_at=None, vanish_at=None):
+    ``keys`` ({application index: digit}) are keys pressed during other applications: as
+    mod_dptools' playback and record, a key in the channel's ``playback_terminators``
+    (``set`` by the flow; "*" when unset) ends the application, and its completion carries
+    ``playback_terminator_used``. ``recordings`` (bytes or FakeRecording, one per
+    ``record`` in order) are written where the command says (``local_path`` maps the
+    switch's path to this machine's), only into a folder that exists: like FreeSWITCH,
+    which hangs the call up when it cannot open the file. ``channel`` holds what the flow
+    ``set``."""
+
+    def __init__(self, port, variables, digits=(), hang_up_at=None, vanish_at=None,
+                 headers=None, keys=None, recordings=(), local_path=Path):
         self.port = port
         self.variables = variables
+        self.headers = dict(headers or {})
         self.digits = list(digits)
+        self.keys = dict(keys or {})
+        self.recordings = list(recordings)
+        self.local_path = local_path
         self.hang_up_at = hang_up_at
         self.vanish_at = vanish_at  # close the socket without a word at that application
+        self.channel = {}
+        self.written = []  # paths of the recordings written, as this machine sees them
         self.commands = []
         self.executed = []
         self.done = Event()
@@ -282,6 +311,10 @@ class FakeCall:
             FakeSwitch._reply(sock, "+OK will linger")
         elif command == "sendmsg":
             self._execute(sock, dict(line.split(": ", 1) for line in lines[1:] if ": " in line))
+        elif command == "exit":  # the flow is done with a call that goes on (transferred)
+            FakeSwitch._reply(sock, "+OK bye")
+            FakeSwitch._disconnect(sock)
+            self.done.set()
 
     def _connect_reply(self):
         from tests.builders.captures import payload
@@ -289,6 +322,7 @@ class FakeCall:
         captured = payload("esl_outbound/connect_reply.txt").decode()
         extra = "".join(f"variable_{k}: {quote(str(v), safe='')}\n"
                         for k, v in self.variables.items())
+        extra += "".join(f"{k}: {quote(str(v), safe='')}\n" for k, v in self.headers.items())
         marker = "Content-Type: command/reply"
         return captured.replace(marker, extra + marker, 1).encode()
 
@@ -305,15 +339,21 @@ class FakeCall:
             return
         FakeSwitch._reply(sock, "+OK")
         sock.sendall(event_frame({**complete, "Event-Name": "CHANNEL_EXECUTE"}))
-        if len(self.executed) == self.hang_up_at:
+        index = len(self.executed)
+        self.executed.append((app, arg))
+        if app == "set":
+            name, _, value = arg.partition("=")
+            self.channel[name] = value
+        complete.update(self._pressed(sock, index, app))
+        if app == "record" and not self._record(arg, complete):
+            index = self.hang_up_at  # the file could not be opened: the switch hangs up
+        if index == self.hang_up_at:
             # As the real switch: the caller hangs up during the application, which
             # then completes on a channel that is down (Answer-State: hangup).
-            self.executed.append((app, arg))
             sock.sendall(event_frame({**complete, "Answer-State": "hangup",
                                       "Hangup-Cause": "NORMAL_CLEARING"}))
             self._hang_up(sock, "NORMAL_CLEARING")
             return
-        self.executed.append((app, arg))
         if app == "play_and_get_digits":
             keyed = self.digits.pop(0) if self.digits else ""
             for digit in keyed:  # the caller's keys, as the transcript shows them
@@ -324,8 +364,56 @@ class FakeCall:
         if app == "hangup":
             self._hang_up(sock, arg or "NORMAL_CLEARING")
 
+    def _pressed(self, sock, index, app):
+        """The DTMF of a key pressed during application ``index``, and what it changes in
+        the completion (mod_dptools on_dtmf: playback, record and say break on a
+        terminator; "any" and "none" as there)."""
+        digit = self.keys.get(index)
+        if not digit:
+            return {}
+        sock.sendall(event_frame({"Event-Name": "DTMF", "DTMF-Digit": digit,
+                                  "DTMF-Duration": "1280", "DTMF-Source": "ENDPOINT"}))
+        terminators = self.channel.get("playback_terminators") or "*"
+        terminators = {"any": "1234567890*#", "none": ""}.get(terminators.lower(), terminators)
+        if app in ("playback", "record", "say") and digit in terminators:
+            self.channel["playback_terminator_used"] = digit
+            return {"variable_playback_terminator_used": digit}
+        return {}
+
+    def _record(self, arg, complete):
+        """Write this record's recording where the command says; False when its folder
+        does not exist (nothing written)."""
+        recording = self.recordings.pop(0) if self.recordings else FakeRecording()
+        if isinstance(recording, bytes):
+            recording = FakeRecording(recording)
+        target = Path(self.local_path(arg.split()[0]))
+        if not target.parent.is_dir():
+            return False
+        found = {}
+        if recording.audio is not None:
+            target.write_bytes(recording.audio)
+            self.written.append(target)
+            found = _wave_lengths(target)
+        found.setdefault("silence_hits_exhausted", "false")
+        found.update(recording.variables)
+        complete.update({f"variable_{name}": value for name, value in found.items()})
+        self.channel.update(found)
+        return True
+
     def _hang_up(self, sock, cause):
         sock.sendall(event_frame({"Event-Name": "CHANNEL_HANGUP", "Hangup-Cause": cause}))
         sock.sendall(b"Content-Type: text/disconnect-notice\nContent-Disposition: linger\n"
                      b"Linger-Time: -1\nContent-Length: 0\n\n")
         self.done.set()
+
+
+def _wave_lengths(path):
+    """record_ms, record_seconds and record_samples as switch_ivr_record_file sets them
+    from the samples written (nothing for a file that is not a WAV)."""
+    try:
+        with wave.open(str(path), "rb") as audio:
+            samples, rate = audio.getnframes(), audio.getframerate()
+    except (wave.Error, EOFError):
+        return {}
+    return {"record_ms": str(samples // (rate // 1000)), "record_seconds": str(samples // rate),
+            "record_samples": str(samples)}
