@@ -168,6 +168,7 @@ def serve(config):
     importer = _import_spool(config)
     flows = service.flows.start()
     log.info("call flows: outbound event socket on %s", config.outbound)
+    mailer = gevent.spawn(service.mailer.run)
     # A signal may come at any moment, even before the portal's server has started (the
     # switch's answers already): it only says to stop, and the stop happens below.
     stopping = gevent.event.Event()
@@ -184,7 +185,8 @@ def serve(config):
         switch_server.stop()
     flows.stop()
     live.listener.stop()
-    gevent.killall([greenlet for greenlet in (follower, importer) if greenlet is not None])
+    gevent.killall([greenlet for greenlet in (follower, importer, mailer)
+                    if greenlet is not None])
 
 
 def _import_spool(config):

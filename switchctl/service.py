@@ -10,6 +10,7 @@ from switchctl.esl.listener import Listener
 from switchctl.esl.live import LiveView
 from switchctl.esl.outbound import OutboundServer
 from switchctl.ivr import FlowContext, flows
+from switchctl.voicemail_mailer import Mailer
 from switchctl.xml_curl import app as switch_app
 
 
@@ -19,6 +20,7 @@ class Service:
     portal_app: object  # WSGI: the portal
     switch_app: object  # WSGI: xml_curl, CDR intake, status
     flows: OutboundServer  # not started
+    mailer: Mailer  # voicemail emails: run() in a greenlet
 
 
 def build_live(config):
@@ -32,4 +34,5 @@ def build(config):
     live = build_live(config)
     return Service(live=live, portal_app=portal.create_app(config, live),
                    switch_app=switch_app.create_app(config, live),
-                   flows=OutboundServer(config.outbound, flows(FlowContext(config, live))))
+                   flows=OutboundServer(config.outbound, flows(FlowContext(config, live))),
+                   mailer=Mailer(config, mailbox_changed=live.mailbox_changed))
