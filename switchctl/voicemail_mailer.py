@@ -243,8 +243,20 @@ class Mailer:
             log.warning("voicemail emails: %s has a login over plain smtp://: the password "
                         "crosses the network unencrypted", self.server)
         while True:
-            self.tick()
+            self._tick_surviving()
             gevent.sleep(interval)
+
+    def _tick_surviving(self):
+        """A tick; an error nobody foresaw is logged (with its traceback, once for as long
+        as it repeats) and the sender goes on."""
+        try:
+            self.tick()
+        except Exception as exc:  # noqa: BLE001 - the greenlet must outlive a bug
+            if self.down.get("sender") != repr(exc):
+                self.down["sender"] = repr(exc)
+                log.exception("voicemail emails: unexpected error; tried again next tick")
+            return
+        self.down.pop("sender", None)
 
     def tick(self):
         """Send what is due now; return how many emails were sent."""

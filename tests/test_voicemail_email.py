@@ -5,6 +5,7 @@ process of its own: tests/servers/smtp.py), on a clock the tests move."""
 import datetime
 import logging
 import shutil
+import signal
 import subprocess
 import types
 import wave
@@ -13,13 +14,16 @@ import gevent
 import gevent.event
 import pytest
 
+from switchctl import config as config_module
 from switchctl import voicemail_mailer
-from switchctl.models import VoicemailEmail, VoicemailMessage
+from switchctl.db import open_database
+from switchctl.models import Extension, VoicemailEmail, VoicemailMessage
+from switchctl.models.base import now as local_now
 from switchctl.services import voicemail_email as outbox
 from switchctl.services.extensions import add_extension
 from switchctl.voicemail_mailer import Mailer
 from tests.builders.database import outage
-from tests.clients.cli import free_tcp_port
+from tests.clients.cli import free_tcp_port, start_serve, switchctl
 from tests.servers.smtp import SmtpServer
 
 START = datetime.datetime(2026, 3, 6, 14, 56, 0)
@@ -458,3 +462,61 @@ def test_the_smtp_url_is_read_with_its_defaults_and_percent_decoded():
     assert "p/w" not in repr(server) and str(server) == "smtp+starttls://mail.example.com:587"
     assert voicemail_mailer.SmtpServer.from_url("smtps://mail.example.com").port == 465
     assert voicemail_mailer.SmtpServer.from_url("smtp://mail.example.com:2525").port == 2525
+
+
+def serve_log_until(process, text, timeout=30):
+    """serve's log lines from its start up to the first that holds ``text`` (read in a
+    thread: the test's hub stays free)."""
+    def read():
+        seen = list(process.start_log)
+        for line in [] if text in "".join(seen) else process.stderr:
+            seen.append(line)
+            if text in line:
+                break
+        return seen
+    seen = gevent.get_hub().threadpool.spawn(read).get(timeout=timeout)
+    assert text in "".join(seen), "".join(seen)
+    return seen
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """The demo office (101 has an address) with a message left at 101, its email queued."""
+    init = switchctl(tmp_path, "init", "--demo")
+    assert init.returncode == 0, init.stderr
+    config = config_module.load({"SWITCHCTL_DATA": str(tmp_path)})
+    db = open_database(config.database)
+    with db.connection_context():
+        Extension.update(email="alice@example.com").where(Extension.number == "101").execute()
+        mailbox = Extension.get(Extension.number == "101")
+    message = leave_message(db, config, mailbox, Clock(local_now()))
+    db.close()
+    return config, message
+
+
+def test_serve_sends_the_outbox(tmp_path, demo, smtp):
+    config, message = demo
+    process = start_serve(tmp_path, f"127.0.0.1:{free_tcp_port()}",
+                          SWITCHCTL_ESL=f"127.0.0.1:{free_tcp_port()}",
+                          SWITCHCTL_SMTP_URL=smtp.url())
+    try:
+        serve_log_until(process, "voicemail email 1 sent to alice@example.com")
+        [(_, received)] = smtp.received()
+        assert next(received.iter_attachments()).get_content() == (
+            config.media_folder / message.path).read_bytes()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_serve_without_an_smtp_server_says_so(tmp_path, demo):
+    process = start_serve(tmp_path, f"127.0.0.1:{free_tcp_port()}",
+                          SWITCHCTL_ESL=f"127.0.0.1:{free_tcp_port()}")
+    try:
+        serve_log_until(process, "voicemail emails: no SMTP server configured (smtp_url)")
+    finally:
+        process.kill()
+        process.wait()
