@@ -520,3 +520,60 @@ def test_serve_without_an_smtp_server_says_so(tmp_path, demo):
     finally:
         process.kill()
         process.wait()
+
+
+def outbox_cli(tmp_path, *args):
+    result = switchctl(tmp_path, "outbox", *args)
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_outbox_list_and_retry(tmp_path, demo):
+    config, message = demo
+    port = free_tcp_port()  # nothing listens there
+    db = open_database(config.database)
+    clock = Clock(local_now())
+    with db.connection_context():
+        assert Mailer(config.with_changes(smtp_url=f"smtp://127.0.0.1:{port}"),
+                      clock=clock).tick() == 0
+        next_try = outbox.status_of(message).next_try
+    listed = outbox_cli(tmp_path, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "ID\tMAILBOX\tTO\tSTATUS\tTRIES\tNEXT TRY\tSENT\tERROR",
+        f"1\t101\talice@example.com\tretrying\t1\t{next_try:%Y-%m-%d %H:%M:%S}\t-\t"
+        f"smtp://127.0.0.1:{port}: Connection refused"]
+    refused = outbox_cli(tmp_path, "retry", "1")
+    assert refused.returncode == 1
+    assert refused.stderr == (f"switchctl: error: email 1 is retrying: it is tried again at "
+                              f"{next_try:%Y-%m-%d %H:%M}\n")
+
+    with db.connection_context():
+        outbox.mark_failed(email_of(db, message), "550 5.1.1 no such user")
+    assert "\tfailed\t1\t-\t-\t550 5.1.1 no such user" in outbox_cli(tmp_path, "list").stdout
+    retried = outbox_cli(tmp_path, "retry", "1")
+    assert (retried.returncode, retried.stdout) == (
+        0, "email 1 is tried again now (by switchctl serve)\n")
+    with db.connection_context():
+        status = outbox.status_of(message)
+    db.close()
+    assert (status.status, status.attempts, status.error) == ("pending", 0, "")
+    assert outbox_cli(tmp_path, "list", "--open").stdout.splitlines()[1].split("\t")[3] == \
+        "pending"
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (("retry", "7"), 1, "no email 7 in the outbox"),
+    (("retry", "abc"), 2, "argument ID: expected a number from 1, got 'abc'"),
+    (("retry", "99999999999999"), 2, "expected a number from 1"),
+    (("list", "--limit", "0"), 2, "expected a number from 1, got '0'"),
+])
+def test_outbox_refuses_bad_arguments_in_one_line(tmp_path, demo, args, code, words):
+    result = outbox_cli(tmp_path, *args)
+    assert result.returncode == code
+    assert words in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_outbox_list_of_an_empty_outbox(tmp_path):
+    assert switchctl(tmp_path, "init").returncode == 0
+    assert outbox_cli(tmp_path, "list").stdout == "no emails in the outbox\n"
