@@ -27,6 +27,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -128,6 +129,8 @@ class Served:
     http: str  # the portal
     switch: str  # the switch's endpoints: /xml_curl, /cdr, /status
     process: "ServeProcess"
+    media: Path = None  # SWITCHCTL_MEDIA: where switchctl finds what the switch recorded
+    switch_media: str = ""  # SWITCHCTL_SWITCH_MEDIA: that folder as the switch is told it
 
     def __getitem__(self, number):
         return self.passwords[number]
@@ -197,16 +200,27 @@ def served(freeswitch, fs_address, tmp_path_factory):
         extra["SWITCHCTL_OUTBOUND"] = freeswitch.outbound
         # Its err-log-dir ($${log_dir}/xml_cdr): the records it could not post come back.
         extra["SWITCHCTL_CDR_SPOOL"] = str(freeswitch.log_path.parent / "xml_cdr")
+        # Voicemail: a folder the switch records into, named to it by another path.
+        extra["SWITCHCTL_MEDIA"] = str(freeswitch.media)
+        extra["SWITCHCTL_SWITCH_MEDIA"] = freeswitch.switch_media
     else:
         http = f"127.0.0.1:{free_tcp_port()}"
         switch = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8085")
+        # A switch of your own runs as some user of this host: it may write here (pytest's
+        # own folders are 0700).
+        media = Path(tempfile.mkdtemp(prefix="switchctl-media-"))
+        media.chmod(0o777)
+        extra["SWITCHCTL_MEDIA"] = str(media)
     init = switchctl(data, "init", "--demo")
     assert init.returncode == 0, init.stderr
     passwords = demo_passwords(init.stdout)
     process = ServeProcess(data, http, SWITCHCTL_SWITCH_HTTP=switch, **extra)
     process.start()
-    yield Served(data, passwords, http, switch, process)
+    yield Served(data, passwords, http, switch, process, Path(extra["SWITCHCTL_MEDIA"]),
+                 extra.get("SWITCHCTL_SWITCH_MEDIA", extra["SWITCHCTL_MEDIA"]))
     process.stop()
+    if freeswitch is None:
+        shutil.rmtree(extra["SWITCHCTL_MEDIA"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -10,8 +10,19 @@ portal and outbound-socket ports are chosen here too), a random ESL password. Ev
 folder FreeSWITCH writes (log, db, run, temp, storage, recordings, sounds, certs, cache)
 is inside that folder, but for the self-signed certificates FreeSWITCH makes on its
 first start (dtls-srtp.pem, wss.pem: RSA keys, seconds of CPU), kept in
-/tmp/switchctl-tls-<uid> for the next sessions. Under root it runs as ``nobody`` (Popen
-drops the user before exec: FreeSWITCH's own ``-u`` would clear the parent-death signal).
+/tmp/switchctl-tls-<uid> for the next sessions. Its sounds folder holds silent stand-ins
+for every prompt switchctl plays (tests/servers/sounds.py). Under root it runs as
+``nobody`` (Popen drops the user before exec: FreeSWITCH's own ``-u`` would clear the
+parent-death signal), with the umask of FreeSWITCH's packaged systemd unit (0007: what it
+writes is not readable by others).
+
+The media folder (``media``: switchctl's SWITCHCTL_MEDIA) is set up as the README asks of
+an installation where switchctl and FreeSWITCH run as different users: owned by this
+process's user (switchctl's), its group FreeSWITCH's user's group, mode 2770 (setgid: what
+FreeSWITCH records there belongs to that group, which switchctl reads through). The
+switch is told the folder by another path (``switch_media``, a symlink: switchctl's
+SWITCHCTL_SWITCH_MEDIA), so a command naming switchctl's own path instead shows in the
+switch's log.
 
 It runs in the foreground (``-nf -nc``: no fork, no console), dies with the session when
 pytest is killed (PR_SET_PDEATHSIG), and ``stop()`` ends it by its PID: SIGTERM, SIGKILL
@@ -34,6 +45,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests.servers.sounds import write_sounds
+
 DEFAULT_BINARY = "/opt/freeswitch/bin/freeswitch"
 CONF = Path(__file__).resolve().parents[2] / "freeswitch-conf"
 PREFIX = "switchctl-fs-"
@@ -51,8 +64,13 @@ BIND_FAILURE = re.compile(r"Address already in use|Error Creating SIP UA|Socket 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [\d.]+% \[(\w+)\]")
 
 
+UMASK = 0o007  # as FreeSWITCH's packaged systemd unit (debian/freeswitch-systemd...service)
+
+
 def _die_with_parent():
-    """In FreeSWITCH's process: a session killed outright takes its switch with it."""
+    """In FreeSWITCH's process: a session killed outright takes its switch with it; the
+    umask its package runs it with."""
+    os.umask(UMASK)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -178,6 +196,16 @@ class FreeswitchServer:
     outbound = property(lambda self: f"{HOST}:{self.ports['outbound']}")
 
     @property
+    def media(self):
+        """The media folder (switchctl's SWITCHCTL_MEDIA), see the module's text."""
+        return Path(self.folder) / "media"
+
+    @property
+    def switch_media(self):
+        """The media folder as the switch is told it (SWITCHCTL_SWITCH_MEDIA)."""
+        return str(Path(self.folder) / "switch-media")
+
+    @property
     def log_path(self):
         return Path(self.folder) / "log" / "freeswitch.log"
 
@@ -239,6 +267,7 @@ class FreeswitchServer:
         shutil.copytree(CONF, folder / "conf")
         for name in STATE_FOLDERS:
             (folder / name).mkdir()
+        write_sounds(folder / "sounds")  # silent stand-ins: the switch has no sound files
         for name in CERTS:
             if (CERT_CACHE / name).is_file():
                 shutil.copyfile(CERT_CACHE / name, folder / "certs" / name)
@@ -265,6 +294,7 @@ class FreeswitchServer:
             for path in [folder, *folder.rglob("*")]:
                 os.chown(path, user.pw_uid, user.pw_gid)
             owner = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+        self._make_media(user)
         command = [self.binary, "-nf", "-nc", "-nonat", "-np", "-conf", str(folder / "conf")]
         for name in STATE_FOLDERS:
             command += [f"-{name}", str(folder / name)]
@@ -274,6 +304,14 @@ class FreeswitchServer:
                 preexec_fn=_die_with_parent, **owner)
         self._wait_until_ready()
         self._keep_certificates()
+
+    def _make_media(self, user):
+        """The media folder: ours, the switch's user's group, 2770; and its other name."""
+        self.media.mkdir()
+        if user is not None:
+            os.chown(self.media, os.getuid(), user.pw_gid)
+        os.chmod(self.media, 0o2770)
+        os.symlink(self.media, self.switch_media)
 
     def _keep_certificates(self):
         """Keep the certificates this switch made for the next sessions (each file is
