@@ -7,6 +7,7 @@ import logging
 import shutil
 import signal
 import subprocess
+import sys
 import types
 import wave
 
@@ -23,7 +24,7 @@ from switchctl.services import voicemail_email as outbox
 from switchctl.services.extensions import add_extension
 from switchctl.voicemail_mailer import Mailer
 from tests.builders.database import outage
-from tests.clients.cli import free_tcp_port, start_serve, switchctl
+from tests.clients.cli import cli_env, free_tcp_port, start_serve, switchctl
 from tests.servers.smtp import SmtpServer
 
 START = datetime.datetime(2026, 3, 6, 14, 56, 0)
@@ -577,3 +578,51 @@ def test_outbox_refuses_bad_arguments_in_one_line(tmp_path, demo, args, code, wo
 def test_outbox_list_of_an_empty_outbox(tmp_path):
     assert switchctl(tmp_path, "init").returncode == 0
     assert outbox_cli(tmp_path, "list").stdout == "no emails in the outbox\n"
+
+
+SENDER = """
+import sys
+from switchctl import config
+from switchctl.db import open_database
+from switchctl.voicemail_mailer import Mailer
+
+settings = config.load()
+open_database(settings.database)
+mailer = Mailer(settings)
+print("ready", flush=True)
+sys.stdin.readline()
+sent = total = 1
+while sent:
+    sent = mailer.tick()
+    total += sent
+print(total - 1, flush=True)
+"""
+
+
+@pytest.mark.both_databases
+def test_two_processes_on_one_database_send_each_email_once(
+        db, owner, config, tmp_path, smtp):
+    config = mail_config(config, tmp_path, smtp.url())
+    clock = Clock(local_now())
+    for n in range(30):
+        leave_message(db, config, owner, clock, uid=f"m{n:02d}")
+    env = cli_env(config.data, SWITCHCTL_DATABASE=config.database,
+                  SWITCHCTL_MEDIA=str(config.media_folder), SWITCHCTL_SMTP_URL=smtp.url())
+    senders = [subprocess.Popen([sys.executable, "-c", SENDER], env=env, text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+               for _ in range(2)]
+    try:
+        assert [sender.stdout.readline() for sender in senders] == ["ready\n"] * 2
+        for sender in senders:  # both at once
+            sender.stdin.write("go\n")
+            sender.stdin.flush()
+        counts = [int(sender.communicate(timeout=60)[0]) for sender in senders]
+    finally:
+        for sender in senders:
+            sender.kill()
+            sender.wait()
+    assert sum(counts) == 30
+    ids = [received["Message-ID"] for _, received in smtp.received()]
+    assert len(ids) == len(set(ids)) == 30
+    with db.connection_context():
+        assert {e.status for e in VoicemailEmail.select()} == {"sent"}
