@@ -26,9 +26,9 @@ import gevent.socket
 import gevent.ssl
 from switchctl.db import database_guard
 from switchctl.logs import one_line
-from switchctl.models import Domain, Extension, VoicemailMessage, database
+from switchctl.models import Domain, Extension, VoicemailMessage
 from switchctl.models.base import now as local_now
-from switchctl.services import voicemail_email as outbox
+from switchctl.services import voicemail, voicemail_email as outbox
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10
@@ -359,20 +359,25 @@ class Mailer:
 
     def _delete(self, message):
         """The message's row and WAV, gone once its email is sent; the lamp follows."""
+        domain_name, number = message.domain.name, message.mailbox.number
         with database_guard() as failed:
-            with database.atomic():
-                message.delete_instance()
+            try:
+                deleted = voicemail.delete_message(
+                    self.config.media_folder, voicemail.mailbox(domain_name, number),
+                    message.uid)
+            except OSError as exc:
+                log.error("voicemail message %s is kept after its email: its recording "
+                          "cannot be removed (%s)", message.uid, exc.strerror or exc)
+                return
         if failed:
             self._went_down("database", failed.error)
             return
-        path = Path(self.config.media_folder) / message.path
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            log.error("voicemail message %s deleted after its email, but its recording %s "
-                      "stays: %s", message.id, path, exc.strerror or exc)
-        with database_guard(log, "voicemail lamp of %s", message.mailbox.number):
-            self.mailbox_changed(message.domain.name, message.mailbox.number)
+        if not deleted:
+            log.info("voicemail message %s was gone before its delete after email",
+                     message.uid)
+            return
+        with database_guard(log, "voicemail lamp of %s", number):
+            self.mailbox_changed(domain_name, number)
 
     def _went_down(self, what, detail):
         if what not in self.down:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import types
+import uuid
 import wave
 
 import gevent
@@ -20,6 +21,7 @@ from switchctl import voicemail_mailer
 from switchctl.db import open_database
 from switchctl.models import Extension, VoicemailEmail, VoicemailMessage
 from switchctl.models.base import now as local_now
+from switchctl.services import voicemail
 from switchctl.services import voicemail_email as outbox
 from switchctl.services.extensions import add_extension
 from switchctl.voicemail_mailer import Mailer
@@ -87,14 +89,16 @@ def write_wav(path, seconds=2):
     return path.read_bytes()
 
 
-def leave_message(db, config, mailbox, clock, caller=("102", "Bob"), uid="0f8e6c1a"):
-    """A message in ``mailbox`` with its WAV, and its email queued (one transaction)."""
-    write_wav(config.media_folder / "voicemail" / f"{uid}.wav")
+def leave_message(db, config, mailbox, clock, caller=("102", "Bob")):
+    """A message in ``mailbox`` with its WAV, and its email queued (one transaction), left
+    at ``clock()`` (services.voicemail.store_message leaves them now)."""
+    uid = str(uuid.uuid4())
+    path = f"voicemail/{uid}.wav"
+    write_wav(config.media_folder / path)
     with db.connection_context(), db.atomic():
         message = VoicemailMessage.create(
             domain=mailbox.domain_id, mailbox=mailbox, uid=uid, caller_number=caller[0],
-            caller_name=caller[1], received=clock(), duration=42,
-            path=f"voicemail/{uid}.wav")
+            caller_name=caller[1], received=clock(), duration=42, path=path)
         outbox.queue_email(message, clock)
     return message
 
@@ -290,8 +294,8 @@ def test_a_temporary_refusal_is_retried_with_the_servers_words(
         mailbox, _ = add_extension(domain, "102", "Bob", "Passw0rd102",
                                    email="busy@example.com")
     config = mail_config(config, tmp_path, smtp.url())
-    busy = leave_message(db, config, mailbox, clock, uid="busy")
-    leave_message(db, config, owner, clock, uid="alice")
+    busy = leave_message(db, config, mailbox, clock)
+    leave_message(db, config, owner, clock)
     assert tick(db, Mailer(config, clock=clock)) == 1  # one refusal holds up no other email
     status = status_of(db, busy)
     assert (status.status, status.attempts, status.next_try) == (
@@ -343,7 +347,7 @@ def test_an_email_claimed_by_a_sender_that_died_is_sent_once_its_lease_is_over(
 def test_two_senders_on_one_database_send_each_email_once(
         db, owner, config, tmp_path, smtp, clock):
     config = mail_config(config, tmp_path, smtp.url())
-    messages = [leave_message(db, config, owner, clock, uid=f"m{n}") for n in range(6)]
+    messages = [leave_message(db, config, owner, clock) for _ in range(6)]
     with db.connection_context():
         # The first lists all six as due, claims one and, while it sends, the second lists
         # the other five: from then on both try the same emails.
@@ -604,8 +608,8 @@ def test_two_processes_on_one_database_send_each_email_once(
         db, owner, config, tmp_path, smtp):
     config = mail_config(config, tmp_path, smtp.url())
     clock = Clock(local_now())
-    for n in range(30):
-        leave_message(db, config, owner, clock, uid=f"m{n:02d}")
+    for _ in range(30):
+        leave_message(db, config, owner, clock)
     env = cli_env(config.data, SWITCHCTL_DATABASE=config.database,
                   SWITCHCTL_MEDIA=str(config.media_folder), SWITCHCTL_SMTP_URL=smtp.url())
     senders = [subprocess.Popen([sys.executable, "-c", SENDER], env=env, text=True,
@@ -626,3 +630,21 @@ def test_two_processes_on_one_database_send_each_email_once(
     assert len(ids) == len(set(ids)) == 30
     with db.connection_context():
         assert {e.status for e in VoicemailEmail.select()} == {"sent"}
+
+
+def test_a_message_the_mailbox_stores_is_emailed(db, domain, owner, config, tmp_path, smtp):
+    """services.voicemail.store_message, as the mailbox flow keeps a recording, queues the
+    email; the sender sends it, the recording attached as the switch wrote it."""
+    config = mail_config(config, tmp_path, smtp.url())
+    with db.connection_context():
+        add_extension(domain, "102", "Bob", "Passw0rd102")
+        box = voicemail.mailbox("pbx.local", "101")
+        message_file = voicemail.new_message_file(config.media_folder, box)
+        recorded = write_wav(config.media_folder / message_file.relative, seconds=4)
+        stored = voicemail.store_message(config.media_folder, box, message_file, "102",
+                                         from_our_users=True)
+        assert stored.kept
+        assert Mailer(config).tick() == 1
+    [(_, received)] = smtp.received()
+    assert received["Subject"] == "Voicemail from Bob (102) for 101"
+    assert next(received.iter_attachments()).get_content() == recorded
