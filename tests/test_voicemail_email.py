@@ -2,6 +2,7 @@
 (switchctl.voicemail_mailer) against a real SMTP server the tests start (aiosmtpd, in a
 process of its own: tests/servers/smtp.py), on a clock the tests move."""
 
+import contextlib
 import datetime
 import logging
 import shutil
@@ -26,6 +27,7 @@ from switchctl.services import voicemail_email as outbox
 from switchctl.services.extensions import add_extension
 from switchctl.voicemail_mailer import Mailer
 from tests.builders.database import outage
+from tests.fakes.smtp import FakeSmtp
 from tests.clients.cli import cli_env, free_tcp_port, start_serve, switchctl
 from tests.servers.smtp import SmtpServer
 
@@ -648,3 +650,47 @@ def test_a_message_the_mailbox_stores_is_emailed(db, domain, owner, config, tmp_
     [(_, received)] = smtp.received()
     assert received["Subject"] == "Voicemail from Bob (102) for 101"
     assert next(received.iter_attachments()).get_content() == recorded
+
+
+def test_a_silent_server_holds_up_nothing_else(db, owner, config, tmp_path, clock):
+    """The SMTP connection is gevent's: while it waits for a greeting that does not come,
+    the rest of the process runs (here the fake server's own greenlet and the test)."""
+    fake = FakeSmtp(silent=True).start()
+    try:
+        config = mail_config(config, tmp_path, fake.url)
+        message = leave_message(db, config, owner, clock)
+        with db.connection_context():
+            sending = gevent.spawn(Mailer(config, clock=clock).tick)
+            assert fake.connected.wait(timeout=10)
+            assert not sending.ready()  # still waiting for the greeting
+            fake.hang_up.set()
+            assert sending.get(timeout=10) == 0
+    finally:
+        fake.stop()
+    status = status_of(db, message)
+    assert (status.status, status.error) == (
+        "retrying", f"{fake.url}: Connection unexpectedly closed")
+
+
+@pytest.mark.both_databases
+def test_an_email_sent_as_the_database_went_away_is_recorded_once_it_is_back(
+        db, owner, config, tmp_path, clock, caplog):
+    away = contextlib.ExitStack()
+    fake = FakeSmtp(on_message=lambda content: away.enter_context(outage(db))).start()
+    try:
+        config = mail_config(config, tmp_path, fake.url)
+        message = leave_message(db, config, owner, clock)
+        mailer = Mailer(config, clock=clock)
+        with away:  # from the moment the server has the message, before it says 250
+            assert mailer.tick() == 1
+            clock.advance(minutes=30)  # past the claim's lease
+            mailer.tick()
+        mailer.tick()
+        db.close()
+    finally:
+        fake.stop()
+    assert len(fake.messages) == 1
+    status = status_of(db, message)
+    assert (status.status, status.sent, status.attempts) == ("sent", START, 1)
+    downs = [r for r in caplog.records if "the database is unusable" in r.getMessage()]
+    assert len(downs) == 1
