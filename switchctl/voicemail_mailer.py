@@ -232,7 +232,8 @@ class Mailer:
         self.clock = clock
         self.context = context or tls_context()
         self.down = {}  # "database" / "smtp" -> what was logged when it went away
-        self.unrecorded = {}  # email id -> time sent, while the database could not say so
+        # email id -> (email, message, time sent): sent while the database could not say so
+        self.unrecorded = {}
 
     def run(self, interval=TICK_SECONDS):
         """Send due emails every ``interval`` seconds, for ever (a greenlet of serve)."""
@@ -317,7 +318,8 @@ class Mailer:
     def _failed_try(self, email, failure):
         if failure.outage:
             self._went_down("smtp", failure.words)
-        else:
+        else:  # the server answered: it is there, this email is the trouble
+            self._came_back("smtp")
             log.warning("voicemail email %s to %s: %s", email.id, email.recipient,
                         failure.words)
         outcome = self._record(outbox.mark_retry, email, failure.words, self.clock(),
