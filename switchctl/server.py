@@ -169,6 +169,7 @@ def serve(config):
     flows = service.flows.start()
     log.info("call flows: outbound event socket on %s", config.outbound)
     mailer = gevent.spawn(service.mailer.run)
+    ringer = gevent.spawn(service.wakeup_ringer.run)
     # A signal may come at any moment, even before the portal's server has started (the
     # switch's answers already): it only says to stop, and the stop happens below.
     stopping = gevent.event.Event()
@@ -184,8 +185,9 @@ def serve(config):
     if switch_server is not None:
         switch_server.stop()
     flows.stop()
+    service.wakeup_ringer.stop()
     live.listener.stop()
-    gevent.killall([greenlet for greenlet in (follower, importer, mailer)
+    gevent.killall([greenlet for greenlet in (follower, importer, mailer, ringer)
                     if greenlet is not None])
 
 

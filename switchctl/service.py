@@ -9,6 +9,7 @@ from switchctl.esl.extension_state import ExtensionStates
 from switchctl.esl.listener import Listener
 from switchctl.esl.live import LiveView
 from switchctl.esl.outbound import OutboundServer
+from switchctl.esl.wakeup_ringer import WakeupRinger
 from switchctl.ivr import FlowContext, flows
 from switchctl.voicemail_mailer import Mailer
 from switchctl.xml_curl import app as switch_app
@@ -21,6 +22,7 @@ class Service:
     switch_app: object  # WSGI: xml_curl, CDR intake, status
     flows: OutboundServer  # not started
     mailer: Mailer  # voicemail emails: run() in a greenlet
+    wakeup_ringer: WakeupRinger  # places the wake-up calls: run() in a greenlet
 
 
 def build_live(config):
@@ -35,4 +37,5 @@ def build(config):
     return Service(live=live, portal_app=portal.create_app(config, live),
                    switch_app=switch_app.create_app(config, live),
                    flows=OutboundServer(config.outbound, flows(FlowContext(config, live))),
-                   mailer=Mailer(config, mailbox_changed=live.mailbox_changed))
+                   mailer=Mailer(config, mailbox_changed=live.mailbox_changed),
+                   wakeup_ringer=WakeupRinger(live.listener))

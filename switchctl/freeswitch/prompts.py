@@ -55,6 +55,52 @@ STANDARD_SOUNDS.update({
 EXTENSION_NUMBER = "ivr/ivr-extension_number.wav"
 STANDARD_SOUNDS.update({EXTENSION_NUMBER: "Extension number..."})
 
+# Wake-up calls (manual §2.9). The set has no "enter the time" or "snooze" recording:
+# those prompts are sequences of the recordings below.
+WAKEUP_THIS_IS = "ivr/ivr-this_is_your_wakeup_call.wav"
+WAKEUP_TO_REQUEST = "ivr/ivr-request_wakeup_call.wav"
+WAKEUP_TO_CONFIRM = "ivr/ivr-confirm_wakeup_call.wav"
+WAKEUP_TO_CANCEL = "ivr/ivr-cancel_wakeup_call.wav"
+WAKEUP_REQUESTED_FOR = "ivr/ivr-requested_wakeup_call_for.wav"
+WAKEUP_NONE = "ivr/ivr-not_requested_wakeup_call.wav"
+WAKEUP_CANCELLED = "ivr/ivr-wakeup_call_cancelled.wav"
+WAKEUP_ONE_TIME = "ivr/ivr-one_time_wakeup_call.wav"
+PLEASE_ENTER_THE = "ivr/ivr-please_enter_the.wav"
+FOLLOWED_BY_POUND = "ivr/ivr-followed_by_pound.wav"
+TO_ACCEPT_PRESS_ONE = "ivr/ivr-to_accept_press_one.wav"
+PRESS = "voicemail/vm-press.wav"
+THANK_YOU = "ivr/ivr-thank_you.wav"
+GOODBYE = "voicemail/vm-goodbye.wav"
+DIGIT_1 = "digits/1.wav"
+DIGIT_2 = "digits/2.wav"
+# play_and_get_digits' "invalid" prompt where a key is optional: nothing is said.
+NO_PROMPT = "silence_stream://250"
+TONES[NO_PROMPT] = "a quarter of a second of silence (a prompt that says nothing)"
+STANDARD_SOUNDS.update({
+    WAKEUP_THIS_IS: "This is your wakeup call.",
+    WAKEUP_TO_REQUEST: "To request a wakeup call...",
+    WAKEUP_TO_CONFIRM: "To confirm a wakeup call...",
+    WAKEUP_TO_CANCEL: "To cancel a wakeup call...",
+    WAKEUP_REQUESTED_FOR: "You have requested a wakeup call for...",
+    WAKEUP_NONE: "You have not requested a wakeup call.",
+    WAKEUP_CANCELLED: "Your wakeup call has been cancelled.",
+    WAKEUP_ONE_TIME: "One-time wakeup call...",
+    PLEASE_ENTER_THE: "Please enter the...",
+    FOLLOWED_BY_POUND: "...followed by the pound or hash key.",
+    TO_ACCEPT_PRESS_ONE: "To accept, press 1.",
+    PRESS: "press",
+    THANK_YOU: "Thank you.",
+    GOODBYE: "goodbye",
+    DIGIT_1: "one",
+    DIGIT_2: "two",
+})
+
+
+def sequence(*names):
+    """Several prompts played as one (``file_string://a!b``), where an application takes
+    one file (play_and_get_digits); each is looked up under the sound prefix."""
+    return "file_string://" + "!".join(names)
+
 
 def is_known(prompt):
     return prompt in STANDARD_SOUNDS or prompt in TONES

@@ -14,3 +14,11 @@ DIGITS = "switchctl_digits"
 FLOW = "switchctl_flow"
 # Digits collected by a call flow's play_and_get_digits.
 COLLECTED = "switchctl_collected"
+# Wake-up calls: the extension (its id) a wake-up menu call acts for, set by our dialplan
+# from the caller's identity; what the menu flow is to do (WAKEUP_ACTIONS); the MMDDHHMM
+# dialled with *55*; on a wake-up call switchctl placed, the wake-up call's id.
+WAKEUP_EXTENSION = "switchctl_wakeup_extension"
+WAKEUP_ACTION = "switchctl_wakeup_action"
+WAKEUP_ACTIONS = ("menu", "schedule", "cancel_all")
+WAKEUP_WHEN = "switchctl_wakeup_when"
+WAKEUP_CALL = "switchctl_wakeup_call"

@@ -12,7 +12,13 @@ import datetime
 import functools
 import typing
 
-FLOWS = {}
+from switchctl.ivr.wakeup_call import WakeupCallFlow
+from switchctl.ivr.wakeup_menu import WakeupMenuFlow
+
+FLOWS = {
+    "wakeup_call": WakeupCallFlow,
+    "wakeup_menu": WakeupMenuFlow,
+}
 
 
 def utc_now():

@@ -11,7 +11,7 @@ from switchctl.models.extensions import Extension
 # done: acknowledged; failed: unanswered after every retry; missed: fell due while
 # nobody could ring it and was too late by then; cancelled: by the user or ops.
 WAKEUP_STATUSES = ("scheduled", "ringing", "done", "failed", "missed", "cancelled")
-ATTEMPT_RESULTS = ("ringing", "acknowledged", "snoozed", "no_answer", "busy", "failed")
+ATTEMPT_RESULTS = ("ringing", "acknowledged", "snoozed", "no_key", "no_answer", "busy", "failed")
 
 
 class WakeupCall(BaseModel):

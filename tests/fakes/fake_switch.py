@@ -96,7 +96,7 @@ def event_frame(headers, body=b""):
 
 
 class FakeSwitch:
-    def __init__(self, password="ClueCon", answers=None):
+    def __init__(self, password="ClueCon", answers=None, port=0):
         self.password = password
         self.answers = dict(answers or {})  # api command -> body
         self.commands = []
@@ -104,7 +104,8 @@ class FakeSwitch:
         self.subscriptions = {}  # client socket -> Subscription
         self.subscribed = Event()
         self.command_seen = Queue()
-        self.server = StreamServer(("127.0.0.1", 0), self._serve)
+        # port: 0 for any free one; a switch restarted in a test listens where it did.
+        self.server = StreamServer(("127.0.0.1", port), self._serve)
 
     def start(self):
         self.server.start()
