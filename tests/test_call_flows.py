@@ -56,7 +56,48 @@ def test_the_manuals_follow_me_example(client):
     assert call.rung == ["105", "101", "102", "103"]
     (bridge,) = [data for app, data in call.steps if app == "bridge"]
     assert "[leg_timeout=15]user/105@pbx.local|[leg_timeout=10]user/101@pbx.local" in bridge
-    assert call.played() == [prompts.NOT_AVAILABLE]
+    assert reached_mailbox(call) == ("105", "no_answer")
+
+
+def reached_mailbox(call):
+    """(mailbox, reason) of the mailbox flow the call was handed to (over the outbound
+    socket vars.xml names), having rung nobody since."""
+    assert call.socket == "127.0.0.1:8084 async full" and call.flow == "voicemail"
+    assert call.steps[-1][0] == "socket" and call.answered_by == "" and not call.played()
+    return (call.flow_variables["switchctl_mailbox"],
+            call.flow_variables["switchctl_voicemail_reason"])
+
+
+@pytest.mark.parametrize(("response", "reason"), [
+    ("busy", "busy"), ("no_answer", "no_answer"), ("unregistered", "unavailable")])
+def test_a_call_nobody_takes_reaches_the_mailbox(client, response, reason):
+    call = Switch(client, {"102": response}).call("101", "102")
+    assert call.rung == ["102"] and reached_mailbox(call) == ("102", reason)
+    # The call is no longer 102's: pickup and monitoring do not find it there.
+    assert ("hash", "delete/pbx.local-ringing/102") in call.steps
+
+
+def test_do_not_disturb_reaches_the_mailbox_as_busy_without_ringing(client):
+    forwarding.set_dnd(ext("102"), True)
+    call = Switch(client, {"102": "answer"}).call("101", "102")
+    assert call.rung == [] and reached_mailbox(call) == ("102", "busy")
+    assert not [step for step in call.steps if step[0] == "hash"]  # 102's own call's marks
+
+
+def test_a_forward_then_no_answer_reaches_the_second_mailbox(client):
+    forwarding.set_forward(ext("102"), "busy", "105")
+    call = Switch(client, {"102": "busy", "105": "no_answer"}).call("101", "102")
+    assert call.rung == ["102", "105"] and reached_mailbox(call) == ("105", "no_answer")
+
+
+@pytest.mark.parametrize(("response", "prompt", "cause"), [
+    ("busy", prompts.USER_BUSY, "USER_BUSY"),
+    ("no_answer", prompts.NOT_AVAILABLE, "NO_ANSWER"),
+    ("unregistered", prompts.NOT_AVAILABLE, "USER_NOT_REGISTERED")])
+def test_with_voicemail_off_the_caller_is_told_and_hung_up(client, response, prompt, cause):
+    Extension.update(voicemail_enabled=False).where(Extension.number == "102").execute()
+    call = Switch(client, {"102": response}).call("101", "102")
+    assert call.flow == "" and call.played() == [prompt] and call.hangup_cause == cause
 
 
 def test_follow_me_first_answer_wins(client):

@@ -101,6 +101,8 @@ def test_public_context_rings_an_extension_and_nothing_else(client, office):
 ])
 def test_failed_bridge_outcomes_are_told_to_the_caller(client, office, disposition, prompt,
                                                        cause):
+    """With 102's voicemail off (on, the call reaches its mailbox: test_routing)."""
+    Extension.update(voicemail_enabled=False).where(Extension.number == "102").execute()
     body = call("101", "102", context="outcome", originate_disposition=disposition)
     steps = actions(parsed(post(client, body)))
     assert ("playback", prompt) in steps

@@ -370,3 +370,17 @@ def test_the_captured_dialplan_for_the_other_numbers():
     assert actions(CAPTURED_DIALPLAN, destination_number="5000") == \
         [("socket", "127.0.0.1:8084 async full")]
     assert actions(CAPTURED_DIALPLAN, destination_number="1020") == []
+
+
+def test_globals_answer_what_the_channel_does_not_hold():
+    """switch_channel_get_variable_dup: channel, then caller profile, then the globals
+    (vars.xml's set), e.g. the outbound socket's address."""
+    doc = document(ext(dest("^1$", act("multiset", "switchctl_flow=voicemail")
+                            + act("socket", "${switchctl_socket} async full")
+                            + act("log", "${domain} ${destination_number}"))))
+    found = hunt(doc, "default", {"destination_number": "1", "domain": "channel.example"},
+                 globals={"switchctl_socket": "127.0.0.1:8084", "domain": "global.example",
+                          "destination_number": "9"})
+    assert list(found.actions)[1:] == [("socket", "127.0.0.1:8084 async full"),
+                                       ("log", "channel.example 1")]
+    assert "switchctl_socket" not in found.variables  # not the channel's own

@@ -45,6 +45,9 @@ ANSWERS = {
     "dialplan_outcome_busy_forward": (forward_busy_102, call(
         "101", "102", context="outcome", originate_disposition="USER_BUSY",
         switchctl_path="102")),
+    "dialplan_outcome_voicemail": (None, call(
+        "101", "102", context="outcome", originate_disposition="NO_ANSWER",
+        switchctl_path="102")),
     "dialplan_public_extension": (None, call("", "102", context="public",
                                              caller_id="13800000000")),
     "dialplan_public_blacklisted": (

@@ -73,12 +73,28 @@ def test_removing_an_extension_drops_forwards_and_follow_me_steps_to_it(client, 
     assert forwarding.follow_me_steps(ext("101").id) == [("102", 10)]
 
 
+def to_mailbox(steps):
+    """(mailbox, reason) when the steps hand the call to the mailbox flow, else None."""
+    if steps[-1] != ("socket", "${switchctl_socket} async full"):
+        return None
+    values = variables_of(steps)
+    assert values["switchctl_flow"] == "voicemail"
+    return values["switchctl_mailbox"], values["switchctl_voicemail_reason"]
+
+
 def test_dnd_takes_the_busy_path(client):
     forwarding.set_dnd(ext("102"), True)
     steps = steps_of(client, call("101", "102"))
-    assert bridges(steps) == [] and ("playback", prompts.USER_BUSY) in steps
+    assert bridges(steps) == [] and to_mailbox(steps) == ("102", "busy")
     forwarding.set_forward(ext("102"), "busy", "105")
     assert bridges(steps_of(client, call("101", "102"))) == ["user/105@pbx.local"]
+
+
+def test_dnd_without_voicemail_says_busy(client):
+    forwarding.set_dnd(ext("102"), True)
+    Extension.update(voicemail_enabled=False).where(Extension.number == "102").execute()
+    steps = steps_of(client, call("101", "102"))
+    assert ("playback", prompts.USER_BUSY) in steps and steps[-1] == ("hangup", "USER_BUSY")
 
 
 def test_dnd_extension_still_calls_out(client):
@@ -98,11 +114,29 @@ def test_each_failure_takes_its_own_forward(client, disposition, kind):
     assert variables_of(steps)["switchctl_path"] == "102,105"
 
 
-def test_a_failure_without_its_forward_goes_to_voicemail_treatment(client):
-    forwarding.set_forward(ext("102"), "busy", "105")
-    body = call("101", "102", context="outcome", originate_disposition="NO_ANSWER")
+@pytest.mark.parametrize(("disposition", "reason"), [
+    ("USER_BUSY", "busy"), ("CALL_REJECTED", "busy"), ("NO_ANSWER", "no_answer"),
+    ("ALLOTTED_TIMEOUT", "no_answer"), ("USER_NOT_REGISTERED", "unavailable")])
+def test_a_failure_without_its_forward_goes_to_the_mailbox(client, disposition, reason):
+    forwarding.set_forward(ext("105"), "always", "101")  # another extension's: not 102's
+    body = call("101", "102", context="outcome", originate_disposition=disposition,
+                switchctl_path="102")
     steps = steps_of(client, body)
-    assert bridges(steps) == [] and ("playback", prompts.NOT_AVAILABLE) in steps
+    assert bridges(steps) == [] and to_mailbox(steps) == ("102", reason)
+    assert steps[:3] == [("hash", f"delete/pbx.local-{realm}/102")
+                         for realm in ("ringing", "spymap", "spyside")]
+
+
+@pytest.mark.parametrize(("disposition", "prompt", "cause"), [
+    ("USER_BUSY", prompts.USER_BUSY, "USER_BUSY"),
+    ("NO_ANSWER", prompts.NOT_AVAILABLE, "NO_ANSWER"),
+    ("USER_NOT_REGISTERED", prompts.NOT_AVAILABLE, "USER_NOT_REGISTERED")])
+def test_with_voicemail_off_a_failure_keeps_its_prompt(client, disposition, prompt, cause):
+    Extension.update(voicemail_enabled=False).where(Extension.number == "102").execute()
+    body = call("101", "102", context="outcome", originate_disposition=disposition)
+    steps = steps_of(client, body)
+    assert to_mailbox(steps) is None and ("playback", prompt) in steps
+    assert steps[-1] == ("hangup", cause)
 
 
 def test_busy_forward_back_to_a_tried_extension_ends(client):
@@ -132,9 +166,10 @@ def test_follow_me_rings_the_extension_then_each_number_in_turn(client):
         "[leg_timeout=15]user/101@pbx.local|[leg_timeout=10]user/102@pbx.local|"
         "[leg_timeout=20]user/105@pbx.local|[leg_timeout=30]sofia/gateway/trunk/85337106"]
     assert variables_of(steps)["switchctl_follow_me"] == "true"
-    after = call("103", "101", context="outcome", originate_disposition="NO_ANSWER",
-                 switchctl_follow_me="true", switchctl_path="101")
-    assert ("playback", prompts.NOT_AVAILABLE) in steps_of(client, after)
+    for disposition in ("NO_ANSWER", "USER_BUSY"):  # whatever the last number said
+        after = call("103", "101", context="outcome", originate_disposition=disposition,
+                     switchctl_follow_me="true", switchctl_path="101")
+        assert to_mailbox(steps_of(client, after)) == ("101", "no_answer")
 
 
 def test_follow_me_skips_outside_numbers_without_outbound_permission(client):

@@ -20,11 +20,12 @@ from switchctl.services.extensions import NUMBER_PATTERN, extension_record, exte
 from switchctl.services.forwarding import active_forwards, follow_me_steps
 from switchctl.services.numbers import split_outbound
 from switchctl.xml_curl import presence
-from switchctl.xml_curl.actions import Route, multiset, refuse
+from switchctl.xml_curl.actions import Route, multiset, refuse, to_flow
 
 MAX_HOPS = 5
 OUTBOUND_RING_SECONDS = 60
 PATH_PATTERN = re.compile(r"^[0-9]+(,[0-9]+)*\Z")
+VOICEMAIL_FLOW = "voicemail"  # the mailbox flow's name in switchctl.ivr.FLOWS
 OUTCOME_FORWARD = {
     outcome.BUSY: "busy",
     outcome.NO_ANSWER: "no_answer",
@@ -48,7 +49,7 @@ def ring(domain, target, path=(), prelude=(), caller_name=None):
     if target.forward_always:
         return forward(domain, target, target.forward_always, path, prelude)
     if target.dnd:
-        return after_failure(domain, target, outcome.BUSY, path)
+        return after_failure(domain, target, outcome.BUSY, path, rang=False)
     if target.follow_me_enabled:
         return follow_me(domain, target, path, prelude)
     if caller_name:
@@ -70,24 +71,31 @@ def forward(domain, target, destination, path, prelude=()):
     return bridge_outbound(gateway, destination, external, prelude=prelude)
 
 
-def after_failure(domain, target, result, path):
+def after_failure(domain, target, result, path, rang=True):
     """Busy / no answer / unavailable at ``target``: its forward of that kind, else voicemail.
 
-    The call is no longer ``target``'s: its pickup and monitoring entries go, and a
-    contact name that only ``target`` may see is dropped before ringing on."""
+    The call is no longer ``target``'s: when it ``rang`` there, its pickup and monitoring
+    entries go (do-not-disturb rang nothing: the entries are those of ``target``'s own
+    call, if any), and a contact name that only ``target`` may see is dropped before
+    ringing on."""
+    marks = presence.clear_marks(domain, target) if rang else ()
     destination = active_forwards(target.id).get(OUTCOME_FORWARD.get(result))
     if destination:
-        cleanup = (*presence.clear_marks(domain, target),
-                   ("unset", "effective_caller_id_name"))
+        cleanup = (*marks, ("unset", "effective_caller_id_name"))
         return forward(domain, target, destination, path, cleanup)
-    return voicemail(target, result)
+    return voicemail(target, result, marks)
 
 
-def voicemail(target, result):
-    """Where voicemail will take the call. Until the mailbox flow exists, the caller is told
-    the person is busy / not available, as when voicemail is off."""
-    prompt = prompts.USER_BUSY if result == outcome.BUSY else prompts.NOT_AVAILABLE
-    return refuse(f"no-voicemail-{result}", prompt, outcome.HANGUP_CAUSE[result])
+def voicemail(target, result, prelude=()):
+    """The mailbox flow (switchctl.ivr.voicemail_leave) takes the call when ``target``'s
+    voicemail is on, told the mailbox and why (``result``); voicemail off: the caller is
+    told the person is busy / not available."""
+    if not target.voicemail_enabled:
+        prompt = prompts.USER_BUSY if result == outcome.BUSY else prompts.NOT_AVAILABLE
+        return refuse(f"no-voicemail-{result}", prompt, outcome.HANGUP_CAUSE[result])
+    route = to_flow(f"voicemail-{result}", VOICEMAIL_FLOW, **{
+        variables.MAILBOX: target.number, variables.VOICEMAIL_REASON: result})
+    return Route(route.name, (*prelude, *route.actions))
 
 
 def bridge_extension(domain, target, path, prelude=()):
@@ -194,6 +202,8 @@ def route_outcome(request, domain):
     if target is None or result == outcome.FAILED:
         return refuse(f"outcome-{result}", prompts.CANNOT_COMPLETE, outcome.HANGUP_CAUSE[result])
     if request.variable(variables.FOLLOW_ME) == "true":
-        return voicemail(target, result)
+        # Every number of the list was tried: whatever the last one said, the person
+        # did not answer.
+        return voicemail(target, outcome.NO_ANSWER, presence.clear_marks(domain, target))
     path = path_of(request.variable(variables.PATH)) or (number,)
     return after_failure(domain, target, result, path)

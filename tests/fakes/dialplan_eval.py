@@ -24,6 +24,12 @@ group = "", ``$0`` whole match), ``switch_capture_regex``. switch_channel.c
 mod_dptools.c ``base_set`` (set, multiset with ``^^<delim>``), ``export_function`` (sets it
 locally too and appends to ``export_vars``), ``unset_function``.
 
+Globals (vars.xml's ``X-PRE-PROCESS cmd="set"``, what switch_core_get_variable answers)
+are the last place ``${name}`` is looked up, after the channel and its caller profile
+(switch_channel_get_variable_dup): ``hunt(..., globals=...)``. ``socket`` (mod_event_socket)
+is an application like any other here; what follows it is the outbound socket's (see
+tests/fakes/switch_sim.py).
+
 Deviations: ``${name(args)}``/``${name args}`` API calls and ``$${global}`` (the preprocessor's)
 stay verbatim; Python ``re`` in ASCII mode replaces PCRE2 (no POSIX classes, ``\\p{}``,
 ``(?<name>)``, recursion; a pattern Python rejects raises ``Unsupported``); time-of-day
@@ -206,10 +212,10 @@ INLINE_NOOPS = ("log", "eval", "info", "event")
 
 
 class _Hunter:
-    def __init__(self, context, variables):
+    def __init__(self, context, variables, globals_=None):
         profile = {k: v for k, v in variables.items() if k in PROFILE_FIELDS}
         self.profile = {**profile, "context": context}
-        self.channel = ChainMap(dict(variables), self.profile)
+        self.channel = ChainMap(dict(variables), self.profile, dict(globals_ or {}))
         self.queue = []
 
     def run(self, app, data):
@@ -325,7 +331,7 @@ def _find_context(document, name):
     return found
 
 
-def hunt(document, context, variables):
+def hunt(document, context, variables, globals=None):  # noqa: A002 (FreeSWITCH's word)
     """Hunt `context` in the dialplan `document` (bytes or lxml element) the way
     mod_dialplan_xml does for a channel whose variables are `variables` (a dict:
     channel variables such as destination_number, caller_id_number, user_name,
@@ -335,10 +341,11 @@ def hunt(document, context, variables):
     .variables: the dict after inline actions ran. Raises ContextNotFound.
 
     ``variables`` seeds both the channel variables and the caller profile (the
-    PROFILE_FIELDS names; ``context`` is the hunted one). Queued data is expanded
-    when each action runs, see the module docstring; ``.queued`` holds it unexpanded.
+    PROFILE_FIELDS names; ``context`` is the hunted one); ``globals`` answer what
+    neither has. Queued data is expanded when each action runs, see the module
+    docstring; ``.queued`` holds it unexpanded.
     """
-    hunter = _Hunter(context, variables)
+    hunter = _Hunter(context, variables, globals)
     extensions = list(_find_context(document, context).iterchildren("extension"))
     for extension in extensions:
         if hunter.extension(extension) and not switch_true(extension.get("continue")):

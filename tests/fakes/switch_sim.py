@@ -9,16 +9,23 @@ script saying how each endpoint responds ("answer", "busy", "no_answer",
 "unregistered"; unscripted endpoints do not answer) and ``play_and_get_digits``
 takes the caller's ``entered`` digits; the bridge outcome sets
 originate_disposition as mod_dptools would, and ``continue_on_fail`` decides
-whether the dialplan goes on.
+whether the dialplan goes on. ``socket`` hands the call to switchctl's outbound server
+(its address from freeswitch-conf/vars.xml's globals, as the switch expands it): the
+call "reaches the flow" named by ``switchctl_flow``, with the channel's variables then
+(``Call.flow``, ``Call.flow_variables``); what the flow does is its tests' (a socket
+without ``socket_resume`` never goes back to the dialplan).
 """
 
 import dataclasses
+import functools
 import re
+from collections import ChainMap
 
 from tests.builders.captures import xml_curl_body
 from tests.fakes.dialplan_eval import expand, hunt
 from tests.builders.dialplan import DIALPLAN
 from tests.clients.xml_curl import parsed, post
+from tests.fakes.fsconf import preprocess
 
 DISPOSITION = {"busy": "USER_BUSY", "no_answer": "NO_ANSWER",
                "unregistered": "USER_NOT_REGISTERED"}
@@ -32,6 +39,9 @@ class Call:
     rung: list = dataclasses.field(default_factory=list)  # every leg tried, in order
     answered_by: str = ""
     hangup_cause: str = ""
+    socket: str = ""  # where the call was handed to a flow, as the switch expanded it
+    flow: str = ""
+    flow_variables: dict = dataclasses.field(default_factory=dict)
 
     def played(self):
         return [data for app, data in self.steps if app == "playback"]
@@ -48,7 +58,8 @@ class Switch:
         self.entered = list(entered)
         for _ in range(MAX_TRANSFERS):
             document = self._ask(destination, context, caller_id, variables)
-            result = hunt(document, context, {**variables, "destination_number": destination})
+            result = hunt(document, context, {**variables, "destination_number": destination},
+                          globals=switch_globals())
             transfer = self._run(result.queued, variables, call)
             if transfer is None:
                 return call
@@ -67,7 +78,7 @@ class Switch:
     def _run(self, actions, variables, call):
         """Run queued actions; return the transfer target, or None when the call ends."""
         for app, queued in actions:
-            data = expand(queued, variables)
+            data = expand(queued, ChainMap(variables, switch_globals()))
             call.steps.append((app, data))
             if app in ("set", "export"):
                 name, _, value = data.partition("=")
@@ -82,6 +93,10 @@ class Switch:
                 call.hangup_cause = data
                 return None
             elif app == "bridge" and self._bridge(data, variables, call):
+                return None
+            elif app == "socket":
+                call.socket, call.flow = data, variables.get("switchctl_flow", "")
+                call.flow_variables = dict(variables)
                 return None
         return None
 
@@ -100,3 +115,9 @@ class Switch:
                     return True
         variables["originate_disposition"] = DISPOSITION[last]
         return variables.get("continue_on_fail") != "true"
+
+
+@functools.lru_cache(maxsize=1)
+def switch_globals():
+    """The globals freeswitch-conf/vars.xml sets (switchctl_socket among them)."""
+    return dict(preprocess().variables)
