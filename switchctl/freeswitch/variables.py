@@ -22,3 +22,7 @@ WAKEUP_ACTION = "switchctl_wakeup_action"
 WAKEUP_ACTIONS = ("menu", "schedule", "cancel_all")
 WAKEUP_WHEN = "switchctl_wakeup_when"
 WAKEUP_CALL = "switchctl_wakeup_call"
+# Leaving a message: the mailbox (its extension number, in the channel's domain_name) and
+# why the call reached it (switchctl.freeswitch.outcome: busy, no_answer, unavailable).
+MAILBOX = "switchctl_mailbox"
+VOICEMAIL_REASON = "switchctl_voicemail_reason"
