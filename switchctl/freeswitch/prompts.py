@@ -102,5 +102,26 @@ def sequence(*names):
     return "file_string://" + "!".join(names)
 
 
+# Leaving a message (manual §2.1): the default greeting, "The person at extension 1 0 2 is
+# not available" (busy: "... user busy"), is one playback so that 0 (the operator) and #
+# (skip it) work all through it. Then VM_BEEP, and GOODBYE once the message is recorded.
+VM_PERSON = "voicemail/vm-person.wav"
+VM_NOT_AVAILABLE = "voicemail/vm-not_available.wav"
+KEYS = {key: f"digits/{key}.wav" for key in "0123456789"}
+VM_BEEP = "tone_stream://%(1000,0,640)"
+TONES[VM_BEEP] = "A beep of 1 s at 640 Hz: record after it"
+STANDARD_SOUNDS.update({
+    VM_PERSON: "The person at extension...",
+    VM_NOT_AVAILABLE: "...is not available",
+    **{sound: f"the key {key}" for key, sound in KEYS.items()},
+})
+
+
+def default_greeting(number, busy=False):
+    """The greeting of mailbox ``number`` (digits) that has none of its own."""
+    return sequence(VM_PERSON, *(KEYS[digit] for digit in number),
+                    USER_BUSY if busy else VM_NOT_AVAILABLE)
+
+
 def is_known(prompt):
     return prompt in STANDARD_SOUNDS or prompt in TONES

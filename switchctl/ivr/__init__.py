@@ -12,10 +12,12 @@ import datetime
 import functools
 import typing
 
+from switchctl.ivr.voicemail_leave import LeaveMessageFlow
 from switchctl.ivr.wakeup_call import WakeupCallFlow
 from switchctl.ivr.wakeup_menu import WakeupMenuFlow
 
 FLOWS = {
+    "voicemail": LeaveMessageFlow,
     "wakeup_call": WakeupCallFlow,
     "wakeup_menu": WakeupMenuFlow,
 }
