@@ -9,25 +9,19 @@ import sys
 import uuid
 import zoneinfo
 
-import gevent
+import gevent.event
 import pytest
 from gevent import subprocess  # its pipes wait without holding up the fake switch
-from gevent.queue import Queue
 
-from switchctl.config import HostPort
-from switchctl.esl.extension_state import ExtensionStates
-from switchctl.esl.listener import Listener
 from switchctl.esl.wakeup_ringer import WakeupRinger
 from switchctl.models import Extension, Setting, WakeupAttempt, WakeupCall
 from switchctl.services import ValidationError, wakeup
 from tests.builders.dialplan import call, steps_of
-from tests.builders.wakeup import Clock, channel_of
+from tests.builders.wakeup import Clock, Link, channel_of, inbound_switch, originates
 from tests.clients.cli import switchctl
-from tests.fakes.fake_switch import FakeSwitch
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 T0 = datetime.datetime(2026, 1, 10, 9, 0)  # UTC: 10:00 in Paris
-EMPTY = '{"row_count":0}'
 DT = datetime.datetime
 
 
@@ -184,38 +178,6 @@ def test_rows_from_before_schema_v5_ring_at_their_time(paris):
 
 # The ringer, through a fake switch.
 
-class SlowSwitch(FakeSwitch):
-    """A fake switch that takes ``delay`` seconds over each bgapi, as a busy one may."""
-
-    delay = 0.0
-
-    def _bgapi(self, sock, command):
-        gevent.sleep(self.delay)
-        super()._bgapi(sock, command)
-
-
-def inbound_switch(port=0):
-    return SlowSwitch(answers={"show registrations as json": EMPTY,
-                               "show channels as json": EMPTY}, port=port).start()
-
-
-class Link:
-    """A Listener following a fake switch, and its link's changes as they come."""
-
-    def __init__(self, switch):
-        self.switch = switch
-        self.listener = Listener(HostPort("127.0.0.1", switch.port), "ClueCon",
-                                 ExtensionStates(), retry=0.05)
-        self.changes = Queue()
-        self.listener.link_observers.append(self.changes.put)
-        self.runner = gevent.spawn(self.listener.run)
-        assert self.changes.get(timeout=5) is True
-
-    def stop(self):
-        self.listener.stop()
-        self.runner.join(timeout=5)
-
-
 @pytest.fixture
 def link(paris):
     switch = inbound_switch()
@@ -228,13 +190,6 @@ def link(paris):
 @pytest.fixture
 def clock():
     return Clock(T0)
-
-
-def originates(switch, call_id=None):
-    sent = [c for c in switch.commands if c.startswith("bgapi originate")]
-    if call_id is None:
-        return sent
-    return [c for c in sent if channel_of(c)[1]["switchctl_wakeup_call"] == str(call_id)]
 
 
 def test_the_ringer_places_a_due_call_with_the_originate_command(link, clock):

@@ -314,9 +314,12 @@ def _cancel(query):
     ids = [row.id for row in query]
     if not ids:
         return 0
-    return (WakeupCall.update(status="cancelled", outcome="cancelled", claimed_by="",
-                              claimed_until=None)
-            .where(WakeupCall.id.in_(ids), WakeupCall.status.in_(OPEN)).execute())
+    with database.atomic():
+        (WakeupAttempt.update(result="failed", detail="cancelled while ringing")
+         .where(WakeupAttempt.call.in_(ids), WakeupAttempt.result == "ringing").execute())
+        return (WakeupCall.update(status="cancelled", outcome="cancelled", claimed_by="",
+                                  claimed_until=None)
+                .where(WakeupCall.id.in_(ids), WakeupCall.status.in_(OPEN)).execute())
 
 
 @dataclasses.dataclass(frozen=True)
