@@ -129,6 +129,7 @@ class Served:
     http: str  # the portal
     switch: str  # the switch's endpoints: /xml_curl, /cdr, /status
     process: "ServeProcess"
+    outbound: str = ""  # SWITCHCTL_OUTBOUND: serve's call-flow server, as the switch dials it
     media: Path = None  # SWITCHCTL_MEDIA: where switchctl finds what the switch recorded
     switch_media: str = ""  # SWITCHCTL_SWITCH_MEDIA: that folder as the switch is told it
 
@@ -216,7 +217,8 @@ def served(freeswitch, fs_address, tmp_path_factory):
     passwords = demo_passwords(init.stdout)
     process = ServeProcess(data, http, SWITCHCTL_SWITCH_HTTP=switch, **extra)
     process.start()
-    yield Served(data, passwords, http, switch, process, Path(extra["SWITCHCTL_MEDIA"]),
+    yield Served(data, passwords, http, switch, process, extra.get("SWITCHCTL_OUTBOUND", ""),
+                 Path(extra["SWITCHCTL_MEDIA"]),
                  extra.get("SWITCHCTL_SWITCH_MEDIA", extra["SWITCHCTL_MEDIA"]))
     process.stop()
     if freeswitch is None:

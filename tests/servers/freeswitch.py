@@ -10,19 +10,19 @@ portal and outbound-socket ports are chosen here too), a random ESL password. Ev
 folder FreeSWITCH writes (log, db, run, temp, storage, recordings, sounds, certs, cache)
 is inside that folder, but for the self-signed certificates FreeSWITCH makes on its
 first start (dtls-srtp.pem, wss.pem: RSA keys, seconds of CPU), kept in
-/tmp/switchctl-tls-<uid> for the next sessions. Its sounds folder holds silent stand-ins
-for every prompt switchctl plays (tests/servers/sounds.py). Under root it runs as
-``nobody`` (Popen drops the user before exec: FreeSWITCH's own ``-u`` would clear the
-parent-death signal), with the umask of FreeSWITCH's packaged systemd unit (0007: what it
-writes is not readable by others).
+/tmp/switchctl-tls-<uid> for the next sessions, and the media folder. Its sounds folder
+holds silent stand-ins for every prompt switchctl plays (tests/servers/sounds.py). Under
+root it runs as ``nobody`` (Popen drops the user before exec: FreeSWITCH's own ``-u``
+would clear the parent-death signal), with the umask of FreeSWITCH's packaged systemd
+unit (0007: what it writes is not for others).
 
-The media folder (``media``: switchctl's SWITCHCTL_MEDIA) is set up as the README asks of
-an installation where switchctl and FreeSWITCH run as different users: owned by this
-process's user (switchctl's), its group FreeSWITCH's user's group, mode 2770 (setgid: what
-FreeSWITCH records there belongs to that group, which switchctl reads through). The
-switch is told the folder by another path (``switch_media``, a symlink: switchctl's
-SWITCHCTL_SWITCH_MEDIA), so a command naming switchctl's own path instead shows in the
-switch's log.
+The media folder (``media``, /tmp/switchctl-fs_media-*: switchctl's SWITCHCTL_MEDIA) is
+set up as the README asks of an installation where switchctl and FreeSWITCH run as
+different users: owned by this process's user (switchctl's), its group FreeSWITCH's
+user's group, mode 2770 (setgid: what FreeSWITCH records there belongs to that group,
+through which switchctl reads it). The switch is told the folder by another path
+(``switch_media``, a symlink in its folder: switchctl's SWITCHCTL_SWITCH_MEDIA), so a
+command naming switchctl's own path instead shows.
 
 It runs in the foreground (``-nf -nc``: no fork, no console), dies with the session when
 pytest is killed (PR_SET_PDEATHSIG), and ``stop()`` ends it by its PID: SIGTERM, SIGKILL
@@ -50,6 +50,7 @@ from tests.servers.sounds import write_sounds
 DEFAULT_BINARY = "/opt/freeswitch/bin/freeswitch"
 CONF = Path(__file__).resolve().parents[2] / "freeswitch-conf"
 PREFIX = "switchctl-fs-"
+MEDIA_PREFIX = "switchctl-fs_media-"  # not matched by PREFIX's glob
 CERT_CACHE = Path(tempfile.gettempdir()) / f"switchctl-tls-{os.getuid()}"
 CERTS = ("dtls-srtp.pem", "wss.pem")
 HOST = "127.0.0.1"
@@ -61,7 +62,8 @@ STOP_TIMEOUT = 10  # a clean stop takes about 5 s (module unloading)
 ATTEMPTS = 3  # fresh ports when one was taken between choosing it and FreeSWITCH binding it
 BIND_FAILURE = re.compile(r"Address already in use|Error Creating SIP UA|Socket Error|"
                           r"cannot bind|Cannot bind", re.I)
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [\d.]+% \[(\w+)\]")
+# An entry's first line (logfile.conf's uuid=true puts the channel's uuid before some).
+LOG_LINE = re.compile(r"^(?:\S+ )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [\d.]+% \[(\w+)\]")
 
 
 UMASK = 0o007  # as FreeSWITCH's packaged systemd unit (debian/freeswitch-systemd...service)
@@ -126,6 +128,13 @@ def _in_use(folder):
         except OSError:
             return False
     return _start_time(owner_pid) == owner_start
+
+
+def _media_of(folder):
+    """The media folder of the switch in ``folder``: beside it in the temporary folder
+    (both users must reach it; the switch's own folder is closed to others)."""
+    folder = Path(folder)
+    return folder.with_name(MEDIA_PREFIX + folder.name[len(PREFIX):])
 
 
 def set_var(vars_xml, name, value):
@@ -198,7 +207,7 @@ class FreeswitchServer:
     @property
     def media(self):
         """The media folder (switchctl's SWITCHCTL_MEDIA), see the module's text."""
-        return Path(self.folder) / "media"
+        return _media_of(self.folder)
 
     @property
     def switch_media(self):
@@ -239,6 +248,7 @@ class FreeswitchServer:
                 except OSError:
                     pass
             shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(_media_of(folder), ignore_errors=True)
 
     def start(self):
         atexit.register(self.stop)  # an interrupted session still stops the switch
@@ -425,4 +435,5 @@ class FreeswitchServer:
         self.process = None
         if self.folder and not keep_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+            shutil.rmtree(self.media, ignore_errors=True)
         self.folder = None
