@@ -6,7 +6,8 @@ import urllib.request
 
 import pytest
 
-from tests.integration.conftest import api
+from tests.integration.conftest import api, fs_password
+from tests.integration.media_phones import SwitchEvents, executing
 from tests.integration.sip_phones import (
     call,
     call_answered_by_phone,
@@ -45,8 +46,10 @@ def test_extension_101_calls_102_and_the_call_is_recorded(esl, served, sip_addre
         [("internal", "101", "102", "ANSWERED")]
 
 
-def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_address):
-    """*71105 from 104's phone; then 101 calling 104 is answered at 105; *071 undoes it."""
+def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_address,
+                                                         fs_address):
+    """*71105 from 104's phone; then 101 calling 104 is answered at 105; *071 undoes it:
+    104 has no phone registered, so the next call reaches 104's mailbox instead."""
     forward = ("SELECT destination, active FROM forward_rule JOIN extension "
                "ON extension.id = forward_rule.extension_id WHERE extension.number = '104'")
     port = free_udp_port()
@@ -56,7 +59,13 @@ def test_forward_set_from_a_phone_sends_the_next_call_on(esl, served, sip_addres
     assert call_answered_by_phone(sip_address, "101", served["101"], "104", port)
     dial_code(sip_address, "104", served["104"], "*071")
     assert served.rows(forward) == [("105", 0)]
-    assert not call(sip_address, "101", served["101"], "104")  # 104 has no phone registered
+    events = SwitchEvents(fs_address.host, fs_address.port, fs_password(), ("CHANNEL_EXECUTE",))
+    try:
+        assert call(sip_address, "101", served["101"], "104")  # answered by the mailbox
+        events.next(executing("multiset", data="switchctl_mailbox=104 "),
+                    what="the call handed to 104's mailbox")
+    finally:
+        events.close()
 
 
 def test_the_listener_sees_a_phone_register(esl, served, sip_address):
