@@ -43,6 +43,16 @@ MESSAGES = ("SELECT uid, caller_number, caller_name, duration, path, read "
 FLOW_EVENTS = ("CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _own_switch(freeswitch):
+    """These tests need what the session's own switch is given: the stand-in prompts,
+    the media folder shared with serve, its outbound port (a switch of your own:
+    SWITCHCTL_TEST_FS_ESL, see conftest.py)."""
+    if freeswitch is None:
+        pytest.skip("voicemail calls need the session's own FreeSWITCH (stand-in prompts, "
+                    "the shared media folder), not SWITCHCTL_TEST_FS_ESL")
+
+
 def switch_api(address, command):
     return esl_api(address.host, address.port, fs_password(), command, timeout=10)
 

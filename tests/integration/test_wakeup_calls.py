@@ -30,6 +30,15 @@ CALLS = "SELECT status, outcome, attempts FROM wakeup_call WHERE id = ?"
 ATTEMPTS = "SELECT uuid, result, detail FROM wakeup_attempt WHERE call_id = ? ORDER BY id"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _own_switch(freeswitch):
+    """The wake-up flow needs the session's own switch: its stand-in prompts and its
+    vars.xml switchctl_socket pointing at serve (a switch of your own: see conftest.py)."""
+    if freeswitch is None:
+        pytest.skip("wake-up calls need the session's own FreeSWITCH (stand-in prompts, "
+                    "switchctl_socket at serve), not SWITCHCTL_TEST_FS_ESL")
+
+
 def book(served, number, at):
     """A wake-up call for ``number`` booked in the served database (another process,
     as the CLI or the portal would), at ``at`` (naive UTC: to the second)."""
