@@ -124,8 +124,8 @@ def test_admin_override_moves_a_code(client, domain):
     assert refused_with(steps_of(client, call("102", "*74#")), prompts.CANNOT_COMPLETE)
 
 
-def test_codes_without_a_built_feature_are_not_routed(client):  # voicemail comes later
-    steps = steps_of(client, call("101", "*60#"))
+def test_codes_without_a_built_feature_are_not_routed(client):  # queues come later
+    steps = steps_of(client, call("101", "*62#"))
     assert steps[-1] == ("hangup", "UNALLOCATED_NUMBER")
 
 

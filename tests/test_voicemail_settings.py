@@ -1,5 +1,6 @@
 """A mailbox owner's settings: greetings (file and row together) and the PIN."""
 
+import stat
 import wave
 
 import gevent
@@ -41,6 +42,15 @@ def test_no_greeting_until_one_is_stored(config):
     assert settings.greeting(mailbox("101"), "unavailable") is None
     assert settings.greeting(mailbox("102"), "busy") is None
     assert relative.startswith("greetings/") and relative.endswith(".wav")
+
+
+def test_greetings_are_recorded_into_a_folder_the_switch_may_write(config):
+    media = config.media_folder
+    first = settings.new_greeting_path(media, mailbox("101"), "busy")
+    assert first != settings.new_greeting_path(media, mailbox("101"), "busy")
+    for folder in (media, media / "greetings"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o2770, folder
+    assert not (media / first).exists()  # the switch writes it
 
 
 def test_a_new_greeting_replaces_the_old_one_and_its_file(config):

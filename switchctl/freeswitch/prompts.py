@@ -55,6 +55,100 @@ STANDARD_SOUNDS.update({
 EXTENSION_NUMBER = "ivr/ivr-extension_number.wav"
 STANDARD_SOUNDS.update({EXTENSION_NUMBER: "Extension number..."})
 
+# The mailbox menu (manual §2.1: *61 own mailbox, *60 main menu). Its menus are sequences
+# (prompts.sequence) of these, "press" (PRESS) and the keys (KEYS; key() elsewhere).
+VM_ENTER_ID = "voicemail/vm-enter_id.wav"
+VM_ENTER_PASS = "voicemail/vm-enter_pass.wav"
+VM_FOLLOWED_BY_POUND = "digits/pound.wav"
+VM_FAIL_AUTH = "voicemail/vm-fail_auth.wav"
+VM_ABORT = "voicemail/vm-abort.wav"
+VM_YOU_HAVE = "voicemail/vm-you_have.wav"
+VM_NEW = "voicemail/vm-new.wav"
+VM_SAVED = "voicemail/vm-saved.wav"
+VM_MESSAGE = "voicemail/vm-message.wav"
+VM_MESSAGES = "voicemail/vm-messages.wav"
+VM_LISTEN_NEW = "voicemail/vm-listen_new.wav"
+VM_LISTEN_SAVED = "voicemail/vm-listen_saved.wav"
+VM_ADVANCED = "voicemail/vm-advanced.wav"
+VM_RECEIVED = "voicemail/vm-received.wav"
+VM_MESSAGE_FROM = "voicemail/vm-message_from.wav"
+VM_ANONYMOUS = "ivr/ivr-anonymous_caller.wav"
+VM_REPEAT_MESSAGE = "voicemail/vm-repeat_message.wav"
+VM_SAVE_MESSAGE = "voicemail/vm-save_message.wav"
+VM_RETURN_CALL = "voicemail/vm-return_call.wav"
+VM_NEXT_MESSAGE = "voicemail/vm-play_next_message.wav"
+VM_DELETE_MESSAGE = "voicemail/vm-delete_message.wav"
+VM_MAIN_MENU = "voicemail/vm-main_menu.wav"
+VM_DELETED = "voicemail/vm-deleted.wav"
+VM_NO_MORE_MESSAGES = "voicemail/vm-no_more_messages.wav"
+VM_TO_RECORD_GREETING = "voicemail/vm-to_record_greeting.wav"
+VM_DELETE_GREETING = "voicemail/vm-delete_greeting.wav"
+VM_CHANGE_PASSWORD = "voicemail/vm-change_password.wav"
+VM_GREETING = "voicemail/vm-greeting.wav"
+VM_NOT_AVAILABLE = "voicemail/vm-not_available.wav"
+VM_RECORD_GREETING = "voicemail/vm-record_greeting.wav"
+VM_LISTEN_TO_RECORDING = "voicemail/vm-listen_to_recording.wav"
+VM_SAVE_RECORDING = "voicemail/vm-save_recording.wav"
+VM_RERECORD = "voicemail/vm-rerecord.wav"
+VM_TOO_SMALL = "voicemail/vm-too-small.wav"
+VM_ENTER_NEW_PIN = "voicemail/vm-enter_new_pin.wav"
+VM_PIN_CHANGED = "voicemail/vm-password_has_been_changed.wav"
+VM_PIN_NOT_VALID = "voicemail/vm-password_not_valid.wav"
+VM_PIN_TOO_SHORT = "voicemail/vm-pin_below_minimum_length.wav"
+VM_MINIMUM_PIN_LENGTH_IS = "voicemail/vm-minimum_pin_length_is.wav"
+KEYS = {digit: f"digits/{digit}.wav" for digit in "0123456789"}
+VM_BEEP = "tone_stream://%(1000,0,640)"
+TONES[VM_BEEP] = "A beep of 1 s at 640 Hz: record after it"
+STANDARD_SOUNDS.update({
+    VM_ENTER_ID: "Please enter your I D, followed by...",
+    VM_ENTER_PASS: "Please enter your password, followed by...",
+    VM_FOLLOWED_BY_POUND: "Pound",
+    VM_FAIL_AUTH: "Login incorrect",
+    VM_ABORT: "Too many failed attempts",
+    VM_YOU_HAVE: "You have...",
+    VM_NEW: "new",
+    VM_SAVED: "saved",
+    VM_MESSAGE: "message",
+    VM_MESSAGES: "messages",
+    VM_LISTEN_NEW: "To listen to new messages...",
+    VM_LISTEN_SAVED: "To listen to saved messages...",
+    VM_ADVANCED: "For advanced options...",
+    VM_RECEIVED: "Received...",
+    VM_MESSAGE_FROM: "Message from...",
+    VM_ANONYMOUS: "Anonymous caller",
+    VM_REPEAT_MESSAGE: "To repeat this message...",
+    VM_SAVE_MESSAGE: "To save this message...",
+    VM_RETURN_CALL: "To return the call now...",
+    VM_NEXT_MESSAGE: "To play the next message...",
+    VM_DELETE_MESSAGE: "To delete this message...",
+    VM_MAIN_MENU: "For the main menu...",
+    VM_DELETED: "deleted",
+    VM_NO_MORE_MESSAGES: "No more messages",
+    VM_TO_RECORD_GREETING: "To record a greeting...",
+    VM_DELETE_GREETING: "To delete greeting...",
+    VM_CHANGE_PASSWORD: "To change your password...",
+    VM_GREETING: "greeting",
+    VM_NOT_AVAILABLE: "...is not available",
+    VM_RECORD_GREETING: "Record your greeting at the tone, press any key or stop talking "
+                        "to end the recording",
+    VM_LISTEN_TO_RECORDING: "To listen to the recording...",
+    VM_SAVE_RECORDING: "To save the recording...",
+    VM_RERECORD: "To rerecord...",
+    VM_TOO_SMALL: "Your recording is below the minimum acceptable length, please try again",
+    VM_ENTER_NEW_PIN: "Please enter your new password, then press the pound key",
+    VM_PIN_CHANGED: "Your password has been changed",
+    VM_PIN_NOT_VALID: "The password you entered is not valid on this system",
+    VM_PIN_TOO_SHORT: "The PIN you entered is below the minimum length",
+    VM_MINIMUM_PIN_LENGTH_IS: "The minimum PIN length is...",
+    **{sound: digit for digit, sound in KEYS.items()},
+})
+
+
+def key(digit):
+    """The recording of a menu's key, 0-9 ("press" ``key("1")``)."""
+    return KEYS[digit]
+
+
 # Wake-up calls (manual §2.9). The set has no "enter the time" or "snooze" recording:
 # those prompts are sequences of the recordings below.
 WAKEUP_THIS_IS = "ivr/ivr-this_is_your_wakeup_call.wav"
@@ -106,15 +200,7 @@ def sequence(*names):
 # not available" (busy: "... user busy"), is one playback so that 0 (the operator) and #
 # (skip it) work all through it. Then VM_BEEP, and GOODBYE once the message is recorded.
 VM_PERSON = "voicemail/vm-person.wav"
-VM_NOT_AVAILABLE = "voicemail/vm-not_available.wav"
-KEYS = {key: f"digits/{key}.wav" for key in "0123456789"}
-VM_BEEP = "tone_stream://%(1000,0,640)"
-TONES[VM_BEEP] = "A beep of 1 s at 640 Hz: record after it"
-STANDARD_SOUNDS.update({
-    VM_PERSON: "The person at extension...",
-    VM_NOT_AVAILABLE: "...is not available",
-    **{sound: f"the key {key}" for key, sound in KEYS.items()},
-})
+STANDARD_SOUNDS.update({VM_PERSON: "The person at extension..."})
 
 
 def default_greeting(number, busy=False):

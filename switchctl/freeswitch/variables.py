@@ -14,6 +14,12 @@ DIGITS = "switchctl_digits"
 FLOW = "switchctl_flow"
 # Digits collected by a call flow's play_and_get_digits.
 COLLECTED = "switchctl_collected"
+# The mailbox menu: which mailbox it opens, "own" (the caller's, *61) or "main" (asked for,
+# *60, in the caller's domain); the caller's extension (its id), set by our dialplan from
+# the caller's identity.
+MAILBOX_MENU = "switchctl_mailbox_menu"
+MAILBOX_MENU_MODES = ("own", "main")
+MAILBOX_MENU_CALLER = "switchctl_mailbox_menu_caller"
 # Wake-up calls: the extension (its id) a wake-up menu call acts for, set by our dialplan
 # from the caller's identity; what the menu flow is to do (WAKEUP_ACTIONS); the MMDDHHMM
 # dialled with *55*; on a wake-up call switchctl placed, the wake-up call's id.

@@ -13,11 +13,13 @@ import functools
 import typing
 
 from switchctl.ivr.voicemail_leave import LeaveMessageFlow
+from switchctl.ivr.voicemail_menu import VoicemailMenu
 from switchctl.ivr.wakeup_call import WakeupCallFlow
 from switchctl.ivr.wakeup_menu import WakeupMenuFlow
 
 FLOWS = {
     "voicemail": LeaveMessageFlow,
+    "voicemail_menu": VoicemailMenu,
     "wakeup_call": WakeupCallFlow,
     "wakeup_menu": WakeupMenuFlow,
 }

@@ -8,9 +8,11 @@ gevent's threadpool (``offload``) while the database work stays on the loop.
 """
 
 import logging
+import os
 import secrets
 import uuid
 import wave
+from pathlib import Path
 
 import gevent
 
@@ -19,6 +21,7 @@ from switchctl.models.base import now
 from switchctl.models.voicemail import GREETING_KINDS
 from switchctl.passwords import check_hash, hash_pin
 from switchctl.services import ValidationError
+from switchctl.services.voicemail import FOLDER_MODE
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +91,16 @@ def greetings(mailbox_id):
 
 
 def new_greeting_path(media_folder, mailbox_id, kind):
-    """A fresh relative path for the switch to record a ``kind`` greeting at (its folder
-    made here: the switch's ``record`` does not create folders)."""
+    """A fresh relative path for the switch to record a ``kind`` greeting at. Its folder is
+    made here (the switch's ``record`` makes none) as the messages' are: FOLDER_MODE, so
+    that the switch's user, in the media folder's group, may write into it."""
     _check_kind(kind)
-    (media_folder / GREETINGS_FOLDER).mkdir(parents=True, exist_ok=True)
+    for folder in (Path(media_folder), Path(media_folder) / GREETINGS_FOLDER):
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        os.chmod(folder, FOLDER_MODE)  # mkdir's mode is cut by the umask
     return f"{GREETINGS_FOLDER}/{int(mailbox_id)}-{kind}-{uuid.uuid4().hex}.wav"
 
 
@@ -105,7 +114,7 @@ def recording_seconds(path):
 
 
 def _check_recording(media_folder, relative):
-    path = media_folder / relative
+    path = Path(media_folder) / relative
     try:
         size = path.stat().st_size
     except OSError:
@@ -149,7 +158,7 @@ def erase_greeting(media_folder, mailbox_id, kind):
         if row is None:
             return False
         row.delete_instance()
-        (media_folder / row.path).unlink(missing_ok=True)  # raising rolls the row back
+        (Path(media_folder) / row.path).unlink(missing_ok=True)  # raising rolls the row back
     return True
 
 
@@ -160,7 +169,7 @@ def discard_recording(media_folder, relative):
 
 def _remove_quietly(media_folder, relative):
     try:
-        (media_folder / relative).unlink(missing_ok=True)
+        (Path(media_folder) / relative).unlink(missing_ok=True)
     except OSError as error:
         log.warning("could not remove %s: %s", relative, error.strerror or error)
 
