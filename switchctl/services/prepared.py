@@ -34,7 +34,8 @@ class Record:
 
 
 class Prepared:
-    """``build(*markers)`` returns a peewee SELECT; ``rows(*values)`` runs it with values.
+    """``build(*markers)`` returns a peewee SELECT; ``rows(*values)`` runs it with values
+    (an UPDATE or DELETE: ``execute(*values)``).
 
     Values reach the driver as given: pass what the columns hold (text, ints).
     """
@@ -55,6 +56,12 @@ class Prepared:
     def first(self, *values):
         found = self.rows(*values)
         return found[0] if found else None
+
+    def execute(self, *values):
+        """Run a compiled UPDATE or DELETE with values; returns how many rows it changed."""
+        sql, slots = self._compiled()
+        params = [values[slot.index] if isinstance(slot, _Marker) else slot for slot in slots]
+        return database.execute_sql(sql, params).rowcount
 
     def _compiled(self):
         key = id(database.obj)

@@ -37,6 +37,7 @@ import peewee
 
 from switchctl.models import Domain, Extension, Setting, WakeupAttempt, WakeupCall, database
 from switchctl.services import ValidationError, domains
+from switchctl.services.prepared import Prepared
 
 log = logging.getLogger(__name__)
 UTC = datetime.timezone.utc
@@ -432,24 +433,31 @@ def claim(rows, now, instance):
                 _take_back(row, now, rules)
             elif now - row.next_try > rules.missed_after:
                 _miss(row, now, rules)
-            else:
-                won = _claim(row, now, instance, rules)
-                if won is not None:
-                    claimed.append(won)
+            elif _claimed(row, now, instance, rules):
+                claimed.append(Claimed(row.id, str(uuid_module.uuid4()), row.number,
+                                       row.domain_name, rules.ring_seconds, row.next_try))
+        for call in claimed:
+            _ATTEMPT.execute(call.id, now, call.uuid)
     return claimed
 
 
-def _claim(row, now, instance, rules):
+# Compiled once: a tick may claim thousands of rows, and building each statement in peewee
+# costs ten times what the database takes to run it.
+_ATTEMPT = Prepared(lambda call_id, started, uuid: WakeupAttempt.insert({
+    WakeupAttempt.call: call_id, WakeupAttempt.started: started, WakeupAttempt.uuid: uuid,
+    WakeupAttempt.result: "ringing", WakeupAttempt.detail: ""}), 3)
+_CLAIM = Prepared(lambda instance, lease, call_id, now: (
+    WakeupCall.update({WakeupCall.status: "ringing", WakeupCall.claimed_by: instance,
+                       WakeupCall.claimed_until: lease, WakeupCall.next_try: lease,
+                       WakeupCall.attempts: WakeupCall.attempts + 1})
+    .where(WakeupCall.id == call_id, WakeupCall.status == "scheduled",
+           WakeupCall.next_try <= now)), 4)
+
+
+def _claimed(row, now, instance, rules):
+    """Does this instance win ``row``? (Only one of several running this can.)"""
     lease = now + datetime.timedelta(seconds=rules.ring_seconds) + ANSWER_MARGIN
-    won = (WakeupCall.update(status="ringing", claimed_by=instance[:64], claimed_until=lease,
-                             next_try=lease, attempts=WakeupCall.attempts + 1)
-           .where(WakeupCall.id == row.id, WakeupCall.status == "scheduled",
-                  WakeupCall.next_try <= now).execute())
-    if won != 1:
-        return None
-    uuid = str(uuid_module.uuid4())
-    WakeupAttempt.create(call=row.id, started=now, uuid=uuid, result="ringing")
-    return Claimed(row.id, uuid, row.number, row.domain_name, rules.ring_seconds, row.next_try)
+    return _CLAIM.execute(instance[:64], lease, row.id, now) == 1
 
 
 def _miss(row, now, rules):
