@@ -29,6 +29,7 @@ from tests.integration.media_phones import (
     staying_call,
     talking_call,
 )
+from tests.clients.cli import switchctl
 from tests.integration.sip_phones import register
 from tests.servers.freeswitch import esl_api
 
@@ -194,9 +195,16 @@ class Left:
 @pytest.fixture(scope="module")
 def left_message(served, sip_address, fs_address, tmp_path_factory):
     """101 calls 104, whose phone is busy: the mailbox answers, 101 speaks for TALK
-    seconds and hangs up."""
+    seconds and hangs up. Messages other tests left for 104 are deleted first (the lamp
+    and the menu are then about this one alone)."""
     switch_api(fs_address, f"sofia profile internal flush_inbound_reg {MAILBOX}@pbx.local")
+    for uid, *_ in served.rows(MESSAGES, MAILBOX):
+        deleted = switchctl(served.data, "voicemail", "delete", MAILBOX, uid,
+                            SWITCHCTL_MEDIA=str(served.media), SWITCHCTL_ESL=str(fs_address),
+                            SWITCHCTL_ESL_PASSWORD=fs_password())
+        assert deleted.returncode == 0, deleted.stderr
     before = served.rows(MESSAGES, MAILBOX)
+    assert before == []
     trace = tmp_path_factory.mktemp("mailbox") / f"{MAILBOX}.trace"
     events = events_of(fs_address)
     phone = busy_phone(sip_address, MAILBOX, served[MAILBOX], trace)
