@@ -549,3 +549,15 @@ def test_hanging_up_while_recording_a_greeting_removes_the_take(server, ended, c
     (take,) = fake.written  # the switch wrote what was said before the caller hung up
     assert not take.exists()
     assert greeting_row("unavailable") is None and consistent(config)
+
+
+def test_a_message_whose_file_is_gone_is_said_to_be_an_error_and_stays_new(
+        server, ended, config, lamps, caplog):
+    message = leave(config)
+    (config.media_folder / message.path).unlink()
+    fake = dial(server, ended, digits=["1234", "1", "6", ""])
+    at = played(fake).index(at_switch(config, message.path))
+    assert played(fake)[at + 1] == prompts.ERROR
+    assert asked(fake)[-2:] == [message_prompt(True), menu.MAIN_MENU]  # the call goes on
+    assert VoicemailMessage.get_by_id(message.id).read is False and lamps.changed == []
+    assert message.uid in caplog.text

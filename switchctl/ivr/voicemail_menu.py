@@ -37,6 +37,7 @@ ENTRY_TIMEOUT_MS = 8000
 DIGIT_TIMEOUT_MS = 3000
 MAX_NUMBER_LENGTH = 16
 GREETING_MAX_SECONDS = 60
+NOT_PLAYED = ("FILE NOT FOUND", "PLAYBACK ERROR")  # playback's Application-Response
 KEY = {digit: prompts.key(digit) for digit in "0123456789"}
 PRESS = prompts.PRESS
 
@@ -243,7 +244,15 @@ class VoicemailMenu:
             self.call.play(prompts.VM_ANONYMOUS)
 
     def _play(self, box, message):
-        self.call.play(self.switch_path(message.path))
+        """Play the message; heard, it is read. One the switch cannot play (its file gone
+        or broken) is logged, said to be an error and left as it was."""
+        played = self.call.execute("playback", self.switch_path(message.path))
+        response = played.get("Application-Response", "")
+        if response in NOT_PLAYED:
+            log.error("mailbox menu: the switch could not play message %s of %s@%s (%s, "
+                      "%s)", message.uid, box.number, box.domain_name, response, message.path)
+            self.call.play(prompts.ERROR)
+            return
         if voicemail.mark_read(box, message.uid):
             self._changed(box)
 

@@ -351,6 +351,7 @@ class FakeCall:
             name, _, value = arg.partition("=")
             self.channel[name] = value
         complete.update(self._pressed(sock, index, app))
+        complete.update(self._played(app, arg))
         if app == "record" and not self._record(arg, complete):
             index = self.hang_up_at  # the file could not be opened: the switch hangs up
         if index == self.hang_up_at:
@@ -386,6 +387,15 @@ class FakeCall:
             self.channel["playback_terminator_used"] = digit
             return {"variable_playback_terminator_used": digit}
         return {}
+
+    def _played(self, app, arg):
+        """playback of a file by its path (a message, a greeting: not a prompt of the sound
+        set) answers as mod_dptools does: FILE PLAYED, or FILE NOT FOUND when it is not
+        there."""
+        if app != "playback" or not arg.startswith("/"):
+            return {}
+        found = Path(self.local_path(arg)).is_file()
+        return {"Application-Response": "FILE PLAYED" if found else "FILE NOT FOUND"}
 
     def _record(self, arg, complete):
         """Write this record's recording where the command says; False when its folder
