@@ -12,13 +12,17 @@ import zoneinfo
 import gevent.event
 import pytest
 from gevent import subprocess  # its pipes wait without holding up the fake switch
+from gevent.os import tp_read
 
+from switchctl import config as config_module
+from switchctl.db import open_database
 from switchctl.esl.wakeup_ringer import WakeupRinger
 from switchctl.models import Extension, Setting, WakeupAttempt, WakeupCall
 from switchctl.services import ValidationError, wakeup
+from tests.builders.database import outage
 from tests.builders.dialplan import call, steps_of
 from tests.builders.wakeup import Clock, Link, channel_of, inbound_switch, originates
-from tests.clients.cli import switchctl
+from tests.clients.cli import free_tcp_port, start_serve, switchctl
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 T0 = datetime.datetime(2026, 1, 10, 9, 0)  # UTC: 10:00 in Paris
@@ -312,6 +316,40 @@ def test_calls_claimed_when_the_switch_goes_away_are_given_back(paris, clock, ca
     assert WakeupRinger(link, clock=clock).tick() == 2
 
 
+def test_a_database_outage_is_survived_logged_once_and_nothing_is_lost(
+        link, clock, db, caplog):
+    booked = wakeup.schedule(ext("101"), "1456", now=clock())
+    clock.now = booked.at
+    ringer = WakeupRinger(link.listener, clock=clock)
+    with outage(db):  # SQLite: gone for the block; PostgreSQL: the connection is cut
+        ringer.survive(ringer.tick)
+        assert originates(link.switch) == []
+        ringer.survive(ringer.tick)
+    for _ in range(2):
+        ringer.survive(ringer.tick)
+    assert len(originates(link.switch, booked.id)) == 1
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failures) == 1 and "database error" in failures[0].getMessage()
+    assert "wake-up calls: working again after database error" in caplog.text
+
+
+def test_a_failure_nobody_foresaw_does_not_end_the_ringing(link, clock, caplog):
+    def broken():
+        raise RuntimeError("the clock broke")
+
+    ringer = WakeupRinger(link.listener, clock=broken)
+    for _ in range(2):
+        ringer.survive(ringer.tick)
+    (failure,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failure.exc_info is not None
+    booked = wakeup.schedule(ext("101"), "1456", now=clock())
+    clock.now = booked.at
+    ringer.clock = clock
+    ringer.survive(ringer.tick)
+    assert len(originates(link.switch, booked.id)) == 1
+    assert "working again" in caplog.text
+
+
 def test_thousands_booked_cost_one_query_per_tick(link, clock):
     from playhouse.test_utils import count_queries
 
@@ -432,3 +470,34 @@ def test_unusable_stored_settings_are_logged_once(office, caplog):
     for _ in range(3):
         assert wakeup.settings(office).zone == wakeup.machine_zone()
     assert caplog.text.count(f"timezone='{unusable}'") == 1
+
+
+def drain(stream):
+    """Read a server's log to its end (a full pipe would stall the server)."""
+    while tp_read(stream.fileno(), 65536):
+        pass
+
+
+def test_switchctl_serve_runs_the_ringer(tmp_path):
+    """The ringer is part of ``switchctl serve``: a call booked by another process rings."""
+    cli_ok(switchctl(tmp_path, "init"))
+    cli_ok(switchctl(tmp_path, "extension", "add", "201", "--name", "Ann"))
+    switch = inbound_switch()
+    # start_serve reads the server's log until it listens: in a thread, so that this
+    # process' hub keeps answering the server's event socket meanwhile.
+    served = gevent.get_hub().threadpool.apply(start_serve, (tmp_path, f"127.0.0.1:"
+                                                             f"{free_tcp_port()}"),
+                                               {"SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
+    gevent.spawn(drain, served.stderr)
+    try:
+        assert switch.subscribed.wait(timeout=10)
+        db = open_database(config_module.load({"SWITCHCTL_DATA": str(tmp_path)}).database)
+        with db.connection_context():
+            at = wakeup.utc_now() + datetime.timedelta(seconds=2)
+            booked = wakeup.book(Extension.get(Extension.number == "201"), at)
+        user, variables = channel_of(switch.wait_for_command("bgapi originate", timeout=10))
+        assert (user, variables["switchctl_wakeup_call"]) == ("201@pbx.local", str(booked.id))
+    finally:
+        served.terminate()
+        served.wait(timeout=10)
+        switch.stop()

@@ -42,14 +42,33 @@ class WakeupRinger:
         self.batch = batch
         self.placed = 0  # calls placed since start
         self._stopped = Event()
+        self._problem = None  # what failed last, while it fails
 
     def run(self):
         """Tick on every whole second until stop()."""
-        with database_guard(log, "wake-up calls: rows from before schema v5"):
-            wakeup.adopt_old_rows()
+        self.survive(wakeup.adopt_old_rows)
         while not self._stopped.wait(1.0 - time.time() % 1.0 + 0.001):
-            with database_guard(log, "wake-up calls"):
-                self.tick()
+            self.survive(self.tick)
+
+    def survive(self, work):
+        """Run ``work``; a failure (the database away, or a bug) is logged once while it
+        repeats, and its end once: the next second tries again."""
+        try:
+            with database_guard() as failed:  # drops the connection: the next one is new
+                work()
+        except Exception as exc:  # a bug must not end the wake-up calls for good
+            self._failed(f"{type(exc).__name__}: {exc}", exc)
+            return
+        if failed:
+            self._failed(f"database error ({failed.error})")
+        elif self._problem is not None:
+            log.warning("wake-up calls: working again after %s", self._problem)
+            self._problem = None
+
+    def _failed(self, problem, exc=None):
+        if problem != self._problem:
+            log.error("wake-up calls: %s; trying again every second", problem, exc_info=exc)
+        self._problem = problem
 
     def stop(self):
         self._stopped.set()
