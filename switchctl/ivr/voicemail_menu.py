@@ -29,7 +29,6 @@ from switchctl.services.numbers import EXTERNAL_NUMBER
 
 log = logging.getLogger(__name__)
 
-NAME = "voicemail_menu"  # its name in switchctl.ivr.FLOWS, set by the dialplan
 MAX_PIN_TRIES = 3
 TRIES = 2  # a prompt answered with nothing (or a wrong key) is asked once more
 KEY_TIMEOUT_MS = 5000
