@@ -28,6 +28,7 @@ from switchctl.db import database_guard
 from switchctl.logs import one_line
 from switchctl.models import Domain, Extension, VoicemailMessage
 from switchctl.models.base import now as local_now
+from switchctl.pool import run_in_pool
 from switchctl.services import voicemail, voicemail_email as outbox
 
 log = logging.getLogger(__name__)
@@ -306,8 +307,8 @@ class Mailer:
     def _build(self, email, message):
         """The email, built in a thread: reading and encoding a long WAV takes a while."""
         message_id = f"<voicemail.{email.id}.{message.uid or message.id}@{self.config.domain}>"
-        return gevent.get_hub().threadpool.apply(build_email, (
-            message, email.recipient, self.sender, self.config.media_folder, message_id))
+        return run_in_pool(build_email, message, email.recipient, self.sender,
+                           self.config.media_folder, message_id)
 
     def _deliver(self, content):
         with gevent.Timeout(SEND_SECONDS, SendFailure(

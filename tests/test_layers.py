@@ -14,7 +14,7 @@ EDGES = ("xml_curl", "esl", "ivr", "portal")
 LOW_ROOMS = {
     "freeswitch": (),
     "models": (),
-    "services": ("models", "freeswitch", "passwords", "db"),
+    "services": ("models", "freeswitch", "passwords", "db", "pool"),
 }
 
 

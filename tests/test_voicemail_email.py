@@ -432,11 +432,13 @@ def test_without_an_smtp_server_the_sender_says_so_once_at_start(config, caplog)
 
 
 def test_a_message_whose_wav_cannot_be_read_fails_with_the_reason(
-        db, owner, config, tmp_path, smtp, clock):
+        db, owner, config, tmp_path, smtp, clock, capfd):
     config = mail_config(config, tmp_path, smtp.url())
     message = leave_message(db, config, owner, clock)
     (config.media_folder / message.path).unlink()
+    capfd.readouterr()
     assert tick(db, Mailer(config, clock=clock)) == 0
+    assert "Traceback" not in capfd.readouterr().err  # an expected failure, logged by us
     status = status_of(db, message)
     assert (status.status, status.attempts) == ("failed", 1)
     assert status.error == (f"cannot read the recording {config.media_folder / message.path}: "

@@ -99,6 +99,14 @@ def test_what_is_no_message_leaves_no_row_and_no_file(media, audio, options, rea
     assert not VoicemailMessage.select().exists()
 
 
+def test_a_missing_recording_prints_no_traceback(media, capfd):
+    """The file is read in the threadpool, whose hub would print what the worker raised,
+    expected or not, to stderr past our logging."""
+    capfd.readouterr()
+    assert store(media, recorded(media, None)).reason == voicemail.MISSING
+    assert capfd.readouterr().err == ""
+
+
 def test_speech_after_a_quiet_start_is_a_message(media):
     assert store(media, recorded(media, with_quiet_start(6, 1)), silence_ended=True).kept
     assert store(media, recorded(media, wav(4, rate=16000))).kept

@@ -21,10 +21,9 @@ import uuid
 import wave
 from pathlib import Path
 
-import gevent
-
 from switchctl.models import (Domain, Extension, VoicemailEmail, VoicemailMessage,
                               database)
+from switchctl.pool import run_in_pool
 from switchctl.services import ValidationError
 from switchctl.services.contacts import caller_known_as
 from switchctl.services.domains import get_setting
@@ -197,7 +196,7 @@ def store_message(media_folder, box, message_file, caller_number, from_our_users
     owner has an email address, the email goes into the outbox with the message."""
     path = Path(media_folder) / message_file.relative
     try:
-        audio = gevent.get_hub().threadpool.apply(_inspect, (path,))
+        audio = run_in_pool(_inspect, path)
     except FileNotFoundError:
         return Stored(MISSING)
     except PermissionError as exc:
