@@ -4,6 +4,8 @@ to do and what the database and the media folder hold afterwards."""
 
 import datetime
 import logging
+import os
+import time
 
 import gevent
 import pytest
@@ -16,7 +18,7 @@ from switchctl.ivr import FLOWS, FlowContext, flows
 from switchctl.ivr import voicemail_menu as menu
 from switchctl.models import Extension, VoicemailGreeting, VoicemailMessage
 from switchctl.passwords import hash_pin
-from switchctl.services import voicemail, voicemail_settings as settings
+from switchctl.services import domains, voicemail, voicemail_settings as settings
 from tests.builders.audio import wav
 from tests.builders.dialplan import call, steps_of
 from tests.fakes.fake_switch import FakeCall, FakeRecording
@@ -256,6 +258,40 @@ def test_listen_save_delete_and_next(server, ended, config, lamps):
     # Heard (read), heard (read), deleted: the lamp told each time; the saved one: no change.
     assert lamps.changed == [(DOMAIN, "101")] * 3
     assert consistent(config)
+
+
+@pytest.fixture
+def machine_in_paris():
+    """This process's local zone is Paris (what models.base.now stores times in)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Paris"
+    time.tzset()
+    domains.machine_zone.cache_clear()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+    domains.machine_zone.cache_clear()
+
+
+@pytest.mark.parametrize(("zone", "said"), [
+    # Paris is UTC+1 in March, UTC+2 in July; Kolkata UTC+5:30 all year.
+    ("Asia/Kolkata", ["2024-03-06 19:26:07", "2024-07-01 18:26:07"]),
+    ("", ["2024-03-06 14:56:07", "2024-07-01 14:56:07"]),  # none set: the machine's zone
+])
+def test_the_time_a_message_came_is_said_in_the_domains_zone(
+        server, ended, config, domain, machine_in_paris, zone, said):
+    if zone:
+        domains.set_setting(domain, domains.TIME_ZONE, zone)
+    leave(config, caller="105")
+    summer = leave(config, caller="102", minutes=1)
+    VoicemailMessage.update(received=datetime.datetime(2024, 7, 1, 14, 56, 7)).where(
+        VoicemailMessage.id == summer.id).execute()
+    fake = dial(server, ended, digits=["1234", "1", "6", "6", ""])
+    times = [arg for app, arg in fake.executed if app == "say" and "current_date_time" in arg]
+    assert times == [f"en current_date_time pronounced '{moment}'" for moment in said]
 
 
 def test_replay_plays_the_message_again(server, ended, config):

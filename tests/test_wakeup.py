@@ -18,7 +18,7 @@ from switchctl import config as config_module
 from switchctl.db import open_database
 from switchctl.esl.wakeup_ringer import WakeupRinger
 from switchctl.models import Extension, Setting, WakeupAttempt, WakeupCall
-from switchctl.services import ValidationError, wakeup
+from switchctl.services import ValidationError, domains, wakeup
 from tests.builders.database import outage
 from tests.builders.dialplan import call, steps_of
 from tests.builders.wakeup import Clock, Link, channel_of, inbound_switch, originates
@@ -120,7 +120,7 @@ def test_cancel_one_and_cancel_all_touch_only_the_extensions_own_calls(paris):
 
 
 def test_the_zone_defaults_to_the_machines_and_settings_are_checked(office, caplog):
-    assert wakeup.settings(office) == wakeup.WakeupSettings(zone=wakeup.machine_zone())
+    assert wakeup.settings(office) == wakeup.WakeupSettings(zone=domains.machine_zone())
     for key, value, message in [("timezone", "Mars/Olympus", "not a time zone"),
                                 ("timezone", "../../etc/passwd", "not a time zone"),
                                 ("wakeup_retries", "11", "0 to 10"),
@@ -464,11 +464,11 @@ def test_switchctl_wakeup_list_add_cancel_and_settings(tmp_path):
 
 
 def test_unusable_stored_settings_are_logged_once(office, caplog):
-    caplog.set_level(logging.WARNING, logger="switchctl.services.wakeup")
+    caplog.set_level(logging.WARNING, logger="switchctl.services.domains")
     unusable = f"Nowhere/{uuid.uuid4().hex}"  # new to this process
     Setting.create(domain=office, key="timezone", value=unusable)
     for _ in range(3):
-        assert wakeup.settings(office).zone == wakeup.machine_zone()
+        assert wakeup.settings(office).zone == domains.machine_zone()
     assert caplog.text.count(f"timezone='{unusable}'") == 1
 
 

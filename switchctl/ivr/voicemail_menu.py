@@ -23,7 +23,7 @@ from switchctl.esl.session import CallerHungUp
 from switchctl.freeswitch import contexts, prompts, variables
 from switchctl.models import Extension
 from switchctl.services import voicemail, voicemail_settings as settings
-from switchctl.services.domains import outbound_routes
+from switchctl.services.domains import outbound_routes, time_zone
 from switchctl.services.extensions import extension_record
 from switchctl.services.numbers import EXTERNAL_NUMBER
 
@@ -89,6 +89,12 @@ def call_back_number(domain_name, number):
         return None
     routes = outbound_routes(domain_name)
     return routes[0].prefix + number if routes else None
+
+
+def local_to_zone(moment, zone):
+    """``moment``, a naive time of this machine's zone (as models.base.now stores it), as
+    the naive wall-clock time it is in ``zone``."""
+    return moment.astimezone().astimezone(zone).replace(tzinfo=None)
 
 
 class CalledBack(Exception):
@@ -212,7 +218,7 @@ class VoicemailMenu:
 
     def _message(self, box, message):
         """Play one message and its keys; False when the caller asked for the main menu."""
-        self._envelope(message)
+        self._envelope(box, message)
         call_back = call_back_number(box.domain_name, message.caller_number)
         prompt, keys = message_menu(call_back)
         while True:
@@ -230,10 +236,13 @@ class VoicemailMenu:
             self._delete(box, message)
         return True
 
-    def _envelope(self, message):
-        """When it came (said as the wall-clock time it was stored at) and from whom."""
+    def _envelope(self, box, message):
+        """When it came and from whom. The time is said as it was in the domain's zone:
+        mod_say_en reads the quoted ``YYYY-MM-DD HH:MM:SS`` as the wall-clock time to say
+        (quoted: the ``say`` application splits its argument at spaces)."""
+        received = local_to_zone(message.received, time_zone(box.domain_id))
         self.call.play(prompts.VM_RECEIVED)
-        self.call.say(f"'{message.received:%Y-%m-%d %H:%M:%S}'", kind="current_date_time",
+        self.call.say(f"'{received:%Y-%m-%d %H:%M:%S}'", kind="current_date_time",
                       method="pronounced")
         self.call.play(prompts.VM_MESSAGE_FROM)
         digits = message.caller_number.lstrip("+")

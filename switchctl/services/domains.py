@@ -1,5 +1,10 @@
 """Domains and their settings."""
 
+import functools
+import logging
+import os
+import zoneinfo
+
 from switchctl.models import Domain, OutboundRoute, Setting, database
 from switchctl.services import sessions
 from switchctl.services.prepared import Prepared
@@ -8,6 +13,9 @@ DEFAULT_OUTBOUND_PREFIX = "9"
 DEFAULT_GATEWAY = "trunk"
 PORTAL_ENABLED = "portal_enabled"
 PORTAL_ON = "1"  # the setting's value when the user portal is on
+TIME_ZONE = "timezone"  # an IANA name; none: the machine's zone
+
+log = logging.getLogger(__name__)
 
 
 def ensure_domain(name):
@@ -67,3 +75,51 @@ def set_portal_enabled(domain, enabled):
 
 def outbound_prefixes(domain):
     return [route.prefix for route in outbound_routes(domain.name)]
+
+
+# Time zones: people give and hear wall-clock times in their domain's zone.
+
+@functools.lru_cache(maxsize=1)
+def machine_zone():
+    """The zone of this machine: ``TZ`` if it names one, else /etc/localtime, else UTC."""
+    found = named_zone(os.environ.get("TZ", "").lstrip(":"))
+    if found is not None:
+        return found
+    try:
+        with open("/etc/localtime", "rb") as data:
+            return zoneinfo.ZoneInfo.from_file(data, key="localtime")
+    except (OSError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def named_zone(name):
+    """The IANA zone ``name`` (``Europe/Paris``), or None when there is none by that name."""
+    if not name or not name.isascii() or name.startswith("/") or ".." in name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def zone_setting(value, domain_id=None):
+    """The zone a stored ``timezone`` setting names; the machine's for none, and for one
+    that names no zone (logged once per value)."""
+    zone = named_zone(value)
+    if zone is None:
+        if value:
+            _unusable_zone(domain_id, value)
+        zone = machine_zone()
+    return zone
+
+
+@functools.lru_cache(maxsize=256)
+def _unusable_zone(domain_id, value):
+    log.warning("domain %s: setting %s=%r is not a time zone: the machine's zone applies",
+                domain_id, TIME_ZONE, value)
+
+
+def time_zone(domain):
+    """The time zone of ``domain`` (a Domain or its id): its ``timezone`` setting, else
+    the machine's."""
+    return zone_setting(get_setting(domain, TIME_ZONE), getattr(domain, "id", domain))

@@ -29,9 +29,7 @@ import dataclasses
 import datetime
 import functools
 import logging
-import os
 import uuid as uuid_module
-import zoneinfo
 
 import peewee
 
@@ -42,7 +40,7 @@ from switchctl.services.prepared import Prepared
 log = logging.getLogger(__name__)
 UTC = datetime.timezone.utc
 OPEN = ("scheduled", "ringing")  # not yet rung to an end
-TIMEZONE = "timezone"
+TIMEZONE = domains.TIME_ZONE
 MAX_PENDING = 20  # per extension
 # How long after the ring time a call may take to reach the wake-up flow once answered.
 ANSWER_MARGIN = datetime.timedelta(seconds=15)
@@ -79,30 +77,7 @@ def utc_now():
     return datetime.datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-# Time zones and settings.
-
-@functools.lru_cache(maxsize=1)
-def machine_zone():
-    """The zone of this machine: ``TZ`` if it names one, else /etc/localtime, else UTC."""
-    found = named_zone(os.environ.get("TZ", "").lstrip(":"))
-    if found is not None:
-        return found
-    try:
-        with open("/etc/localtime", "rb") as data:
-            return zoneinfo.ZoneInfo.from_file(data, key="localtime")
-    except (OSError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def named_zone(name):
-    """The IANA zone ``name`` (``Europe/Paris``), or None when there is none by that name."""
-    if not name or not name.isascii() or name.startswith("/") or ".." in name:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return None
-
+# Settings (the time zone: domains.time_zone).
 
 @dataclasses.dataclass(frozen=True)
 class WakeupSettings:
@@ -127,12 +102,8 @@ class WakeupSettings:
             if number is None:
                 _bad_setting(domain_id, key, values[key])
             numbers[key] = limit.default if number is None else number
-        zone = named_zone(values.get(TIMEZONE, ""))
-        if zone is None:
-            if values.get(TIMEZONE):
-                _bad_setting(domain_id, TIMEZONE, values[TIMEZONE])
-            zone = machine_zone()
-        return cls(zone=zone, retries=numbers["wakeup_retries"],
+        return cls(zone=domains.zone_setting(values.get(TIMEZONE, ""), domain_id),
+                   retries=numbers["wakeup_retries"],
                    retry=datetime.timedelta(minutes=numbers["wakeup_retry_minutes"]),
                    snooze=datetime.timedelta(minutes=numbers["wakeup_snooze_minutes"]),
                    missed_after=datetime.timedelta(minutes=numbers["wakeup_missed_minutes"]),
@@ -194,7 +165,7 @@ def set_setting(domain, key, value):
     if key not in SETTING_KEYS:
         raise ValidationError(f"unknown wake-up setting {key!r} (one of "
                               f"{', '.join(SETTING_KEYS)})")
-    if key == TIMEZONE and value and named_zone(value) is None:
+    if key == TIMEZONE and value and domains.named_zone(value) is None:
         raise ValidationError(f"{value!r} is not a time zone (an IANA name such as "
                               "Europe/Paris)")
     if key in LIMITS and _number(value, LIMITS[key]) is None:
