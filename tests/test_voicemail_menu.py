@@ -228,6 +228,28 @@ def test_the_main_menu_refuses_another_mailbox_without_its_pin(server, ended, co
     assert prompts.VM_ABORT in played(fake) and menu.MAIN_MENU not in asked(fake)
 
 
+@pytest.mark.parametrize("off", ["enabled", "voicemail_enabled"])
+def test_the_main_menu_refuses_a_mailbox_that_is_off_as_a_wrong_pin(server, ended, config,
+                                                                    off):
+    leave(config, number="102")
+    refused = dial(server, ended, mode="main", digits=["102", "0000"] * 3).executed
+    Extension.update(**{off: False}).where(Extension.number == "102").execute()
+    fake = dial(server, ended, mode="main", digits=["102", "1234"] * 3)
+    # The right PIN of a mailbox that is off: what a wrong one gets, step for step.
+    assert fake.executed == refused
+    assert played(fake) == [prompts.VM_FAIL_AUTH] * 3 + [prompts.VM_ABORT, prompts.GOODBYE]
+    assert VoicemailMessage.get().read is False
+
+
+def test_own_mailbox_with_voicemail_off_is_not_permitted(server, ended, config):
+    leave(config)
+    Extension.update(voicemail_enabled=False).where(Extension.number == "101").execute()
+    fake = dial(server, ended, digits=["1234", "1"])
+    assert fake.executed == [("answer", ""), ("playback", prompts.NOT_PERMITTED),
+                             ("playback", prompts.GOODBYE), ("hangup", "NORMAL_CLEARING")]
+    assert VoicemailMessage.get().read is False
+
+
 # Listening.
 
 def test_listen_save_delete_and_next(server, ended, config, lamps):

@@ -1,5 +1,8 @@
 """The mailbox menu (manual §2.1): ``*61#`` opens the caller's own mailbox, ``*60#`` asks
 for a mailbox number of the caller's domain; then its PIN (three wrong ones end the call).
+A mailbox that is disabled or has its voicemail off does not open: asked for by ``*60#``
+it is refused as a wrong PIN is (numbers cannot be probed); by ``*61#`` the caller hears
+that this is not permitted.
 
 The dialplan (switchctl.xml_curl.features.voicemail) says which (``MAILBOX_MENU``) and who
 calls (``MAILBOX_MENU_CALLER``, from the caller's identity). After the PIN the caller hears
@@ -162,7 +165,13 @@ class VoicemailMenu:
     # Logging in.
 
     def _log_in(self, mode, caller):
-        """The mailbox once its PIN is given; None after MAX_PIN_TRIES wrong ones."""
+        """The mailbox once its PIN is given; None after MAX_PIN_TRIES wrong ones, and at
+        once for one's own mailbox when its voicemail is off."""
+        if mode == "own" and not caller.enabled:
+            log.info("mailbox menu: %s@%s has its voicemail off", caller.number,
+                     caller.domain_name)
+            self.call.play(prompts.NOT_PERMITTED)
+            return None
         for _ in range(MAX_PIN_TRIES):
             box = caller if mode == "own" else self._asked_mailbox(caller)
             if box is not False and self._pin_given(box):
@@ -173,12 +182,14 @@ class VoicemailMenu:
         return None
 
     def _asked_mailbox(self, caller):
-        """The mailbox whose number the caller enters (None: no such mailbox, asked for
-        its PIN all the same, so that numbers cannot be probed; False: nothing entered)."""
+        """The mailbox whose number the caller enters (None: no such mailbox, or one that
+        is disabled or has its voicemail off, asked for its PIN all the same and refused
+        as a wrong PIN is, so that numbers cannot be probed; False: nothing entered)."""
         number = self.enter(ENTER_MAILBOX, MAX_NUMBER_LENGTH)
         if not number:
             return False
-        return voicemail.mailbox(caller.domain_name, number)
+        box = voicemail.mailbox(caller.domain_name, number)
+        return box if box is not None and box.enabled else None
 
     def _pin_given(self, box):
         pin = self.enter(ENTER_PIN, settings.PIN_MAX_LENGTH + 1)
