@@ -168,3 +168,16 @@ def test_pin_hashing_leaves_the_loop_free():
         stop.set()
         worker.join(timeout=5)
     assert len(turns) > 10
+
+
+@pytest.mark.parametrize("stored", ["md5$salt$00ff", "pbkdf2:sha256:many$salt$00ff",
+                                    "pbkdf2:nosuchhash:1000$salt$00ff"])
+def test_a_stored_pin_hash_that_cannot_be_checked_is_a_wrong_pin(capfd, caplog, stored):
+    """Refused and logged, never a traceback: not the flow's, nor the one gevent's hub
+    prints to stderr for what a threadpool worker raised."""
+    Extension.update(voicemail_pin_hash=stored).where(Extension.number == "101").execute()
+    capfd.readouterr()
+    assert settings.check_pin(mailbox("101"), "1234") is False
+    assert capfd.readouterr().err == ""
+    (logged,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "101" in logged.getMessage() and "salt" not in logged.getMessage()

@@ -4,7 +4,7 @@ the PIN of the mailbox menu.
 A greeting is a WAV under the media folder (the switch records it, ``path`` is relative to
 that folder) and a VoicemailGreeting row: the two are stored and erased together. A PIN is
 kept only as its hash (passwords.hash_pin); hashing and checking it is pbkdf2, so it runs in
-gevent's threadpool (``offload``) while the database work stays on the loop.
+gevent's threadpool (switchctl.pool.run_in_pool) while the database work stays on the loop.
 """
 
 import logging
@@ -14,12 +14,11 @@ import uuid
 import wave
 from pathlib import Path
 
-import gevent
-
 from switchctl.models import Extension, VoicemailGreeting, database
 from switchctl.models.base import now
 from switchctl.models.voicemail import GREETING_KINDS
 from switchctl.passwords import check_hash, hash_pin
+from switchctl.pool import run_in_pool
 from switchctl.services import ValidationError
 from switchctl.services.voicemail import FOLDER_MODE
 
@@ -60,11 +59,6 @@ class PinRefused(_Refused):
 
 class GreetingRefused(_Refused):
     """A recording that cannot become a greeting (reason: NO_RECORDING, TOO_SHORT)."""
-
-
-def in_threadpool(function, *args):
-    """``function(*args)`` in gevent's threadpool: the loop goes on meanwhile."""
-    return gevent.get_hub().threadpool.apply(function, args)
 
 
 # Greetings.
@@ -196,21 +190,32 @@ _MESSAGES = {
 _decoy = []  # a hash to check a PIN against when there is no mailbox (same time taken)
 
 
-def _decoy_hash(offload):
+def _decoy_hash():
     if not _decoy:
-        _decoy.append(offload(hash_pin, secrets.token_hex(8)))
+        _decoy.append(run_in_pool(hash_pin, secrets.token_hex(8)))
     return _decoy[0]
 
 
-def check_pin(mailbox_id, candidate, offload=in_threadpool):
+def check_pin(mailbox_id, candidate):
     """Whether ``candidate`` is the PIN of mailbox ``mailbox_id``. No such mailbox (None,
-    or gone) and a blank candidate are False after the same pbkdf2 work."""
+    or gone) and a blank candidate are False after the same pbkdf2 work; so is a stored
+    hash that cannot be checked (not one of ours: logged, the PIN must be set anew)."""
     stored = None
     if mailbox_id is not None:
         stored = (Extension.select(Extension.voicemail_pin_hash)
                   .where(Extension.id == mailbox_id).scalar())
-    matched = offload(check_hash, stored or _decoy_hash(offload), candidate or "")
+    try:
+        matched = run_in_pool(check_hash, stored or _decoy_hash(), candidate or "")
+    except ValueError as exc:  # werkzeug: an unknown method or a bad parameter
+        log.error("mailbox %s: its stored PIN hash cannot be checked (%s); no PIN opens it "
+                  "until a new one is set", _named(mailbox_id), exc)
+        return False
     return bool(stored) and bool(candidate) and matched
+
+
+def _named(mailbox_id):
+    number = Extension.select(Extension.number).where(Extension.id == mailbox_id).scalar()
+    return f"{number} (id {mailbox_id})"
 
 
 def refusal(first, second):
@@ -219,14 +224,14 @@ def refusal(first, second):
     return None if reason is None else PinRefused(reason, _MESSAGES[reason])
 
 
-def change_pin(mailbox_id, first, second, offload=in_threadpool):
+def change_pin(mailbox_id, first, second):
     """Set the mailbox's PIN to ``first``, entered again as ``second`` (PinRefused,
     nothing changed: not digits, length out of PIN_MIN_LENGTH..PIN_MAX_LENGTH, or the
     two differ)."""
     refused = refusal(first, second)
     if refused is not None:
         raise refused
-    hashed = offload(hash_pin, first)
+    hashed = run_in_pool(hash_pin, first)
     changed = (Extension.update(voicemail_pin_hash=hashed)
                .where(Extension.id == mailbox_id).execute())
     if not changed:
