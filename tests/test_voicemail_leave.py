@@ -3,6 +3,7 @@ routing sets reach the flow, the commands it sends are asserted, the database an
 the switch wrote are checked, and the lamp is lit through the real live view."""
 
 import functools
+import logging
 
 import gevent
 import pytest
@@ -297,6 +298,60 @@ def test_a_switch_gone_mid_recording_leaves_no_orphan_file(client, server, setti
     switch may leave it): what is there is stored or removed, never left behind."""
     leave(server, settings, no_answer_102(client), vanish_at=4, recordings=[wav(2)])
     assert_nothing_left(settings)
+
+
+def group_writes(folder):
+    """The switch's user is a member of the media folder's group (README: Media folder),
+    not its owner: it may write into a folder whose group may."""
+    return folder.stat().st_mode & 0o030 == 0o030
+
+
+def mailbox_folder(settings, mode):
+    """102's message folder as an operator may have left it: the folders above it as
+    switchctl makes them, itself ``mode``."""
+    folder = settings.media_folder / "voicemail/pbx.local/102"
+    voicemail.new_message_file(settings.media_folder, voicemail.mailbox("pbx.local", "102"))
+    folder.chmod(mode)
+    return folder
+
+
+def errors(caplog):
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_folder_the_switch_cannot_write_is_an_error_naming_its_path(
+        client, server, settings, lamps, caplog):
+    """On the real switch: record cannot open the file, the switch hangs the caller up
+    (DESTINATION_OUT_OF_ORDER) and sets no record_ms. switchctl saw the folder's mode
+    before the caller spoke (a warning) and says at ERROR where the switch could not
+    write and what to check."""
+    mailbox_folder(settings, 0o755)
+    fake = leave(server, settings, no_answer_102(client), recordings=[wav(5)],
+                 switch_writes=group_writes)
+    assert [app for app, _ in fake.executed][-2:] == ["playback", "record"]  # then hung up
+    assert_nothing_left(settings)
+    assert not [c for c in lamps.commands if c.startswith("sendevent")]
+    folder = settings.media_folder / "voicemail/pbx.local/102"
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"{folder} is mode 0755: its group may not write into it" in warning
+    switch_path = record_command(fake).split()[0]  # the path as the switch sees it
+    assert switch_path.startswith(f"{SWITCH_MEDIA}/voicemail/pbx.local/102/")
+    (error,) = errors(caplog)
+    assert error.startswith(f"voicemail: the switch could not write {switch_path}, so the "
+                            "message from 101 for 102@pbx.local is lost")
+    assert "mode 2770" in error and "SWITCHCTL_SWITCH_MEDIA" in error
+    assert f"switchctl sees: {folder} is mode 0755" in error
+
+
+@pytest.mark.parametrize(("options", "recording"), [
+    ({}, FakeRecording(None, {"record_ms": "0"})),  # recorded (a silent caller), then lost
+    ({"hang_up_at": 4}, FakeRecording(None)),  # the caller was gone before record began
+])
+def test_a_missing_recording_the_switch_did_record_is_no_error(
+        client, server, settings, caplog, options, recording):
+    leave(server, settings, no_answer_102(client), recordings=[recording], **options)
+    assert_nothing_left(settings)
+    assert errors(caplog) == []
 
 
 @pytest.mark.parametrize("variables", [

@@ -107,6 +107,29 @@ def test_a_missing_recording_prints_no_traceback(media, capfd):
     assert capfd.readouterr().err == ""
 
 
+def test_what_would_keep_the_switch_from_writing_a_message_is_seen(media):
+    """The switch writes as a member of the media folder's group: each folder on the way
+    must let that group in, the message's own let it write."""
+    message_file = recorded(media, None)
+    folder = (media / message_file.relative).parent
+    assert voicemail.folder_problem(media, message_file) == ""
+    folder.chmod(0o2750)
+    assert voicemail.folder_problem(media, message_file) == (
+        f"{folder} is mode 2750: its group may not write into it")
+    (media / "voicemail").chmod(0o2700)
+    assert voicemail.folder_problem(media, message_file) == (
+        f"{media / 'voicemail'} is mode 2700: its group may not enter it")
+    (media / "voicemail").chmod(0o2770)
+    folder.chmod(0o2770)
+    if os.geteuid() == 0:  # only root gives a folder another group than its own
+        os.chown(folder, -1, media.stat().st_gid + 1)
+        assert voicemail.folder_problem(media, message_file).startswith(
+            f"{folder} belongs to group ")
+    folder.rmdir()
+    assert voicemail.folder_problem(media, message_file) == (
+        f"{folder} cannot be checked (No such file or directory)")
+
+
 def test_speech_after_a_quiet_start_is_a_message(media):
     assert store(media, recorded(media, with_quiet_start(6, 1)), silence_ended=True).kept
     assert store(media, recorded(media, wav(4, rate=16000))).kept

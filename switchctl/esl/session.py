@@ -15,6 +15,8 @@ from switchctl.freeswitch import variables
 
 APP_TIMEOUT = 120  # no application of ours runs longer (a recording gets its own length)
 RECORD_MARGIN = 30  # seconds a record may run past its limit (silence detection, the write)
+# The cause the switch hangs a call up with when record cannot open its file.
+RECORD_FILE_FAILED = "DESTINATION_OUT_OF_ORDER"
 
 
 class CallerHungUp(Exception):
@@ -25,12 +27,14 @@ class CallerHungUp(Exception):
 class Recording:
     """How a ``record`` ended, from its CHANNEL_EXECUTE_COMPLETE: the caller hung up, the
     length the switch wrote (``record_ms``, None when it did not say), whether silence
-    ended it (``silence_hits_exhausted``) and the key that did (``playback_terminator_used``)."""
+    ended it (``silence_hits_exhausted``), the key that did (``playback_terminator_used``)
+    and the call's ``Hangup-Cause`` when it is down."""
 
     hung_up: bool
     milliseconds: int | None = None
     silence_ended: bool = False
     terminator: str = ""
+    hangup_cause: str = ""
 
     @classmethod
     def from_completion(cls, headers):
@@ -38,7 +42,18 @@ class Recording:
         return cls(hung_up=headers.get("Answer-State") == "hangup",
                    milliseconds=int(length) if length.isdigit() else None,
                    silence_ended=headers.get("variable_silence_hits_exhausted") == "true",
-                   terminator=headers.get("variable_playback_terminator_used", ""))
+                   terminator=headers.get("variable_playback_terminator_used", ""),
+                   hangup_cause=headers.get("Hangup-Cause", ""))
+
+    @property
+    def switch_failed(self):
+        """The switch did not record, though the caller had not hung up before it began:
+        it sets record_ms whenever it recorded (0 for a caller who said nothing), and when
+        it cannot open the file it hangs the call up DESTINATION_OUT_OF_ORDER
+        (switch_ivr_play_say.c); a call already down when record began gets neither."""
+        if self.milliseconds is not None:
+            return False
+        return not self.hung_up or self.hangup_cause == RECORD_FILE_FAILED
 
 
 class CallSession:

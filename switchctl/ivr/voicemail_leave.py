@@ -27,6 +27,9 @@ END_KEY = "#"
 # The greeting the owner may have recorded for each reason (no answer: "unavailable").
 GREETING_KIND = {outcome.BUSY: "busy", outcome.NO_ANSWER: "unavailable",
                  outcome.UNAVAILABLE: "unavailable"}
+WHAT_TO_CHECK = ("check that FreeSWITCH's user may write into the media folder's "
+                 "sub-folders (their group FreeSWITCH's, mode 2770) and that "
+                 "SWITCHCTL_SWITCH_MEDIA names the media folder as the switch sees it")
 
 
 def caller_of(call):
@@ -87,17 +90,36 @@ class LeaveMessageFlow:
         hung up while recording ends the flow after it is stored."""
         self.call.play(prompts.VM_BEEP)
         message_file = voicemail.new_message_file(self.config.media_folder, box)
+        folder_problem = voicemail.folder_problem(self.config.media_folder, message_file)
+        if folder_problem:
+            log.warning("voicemail: the switch may not be able to record the message for "
+                        "%s@%s: %s (%s)", box.number, box.domain_name, folder_problem,
+                        WHAT_TO_CHECK)
         try:
             recording = self.call.recording(
-                f"{self.config.switch_media_folder}/{message_file.relative}",
-                voicemail.max_seconds(box.domain_id), voicemail.SILENCE_THRESHOLD,
-                voicemail.SILENCE_SECONDS)
+                self.switch_path(message_file), voicemail.max_seconds(box.domain_id),
+                voicemail.SILENCE_THRESHOLD, voicemail.SILENCE_SECONDS)
         except CallerHungUp:
             self.store(box, message_file, None)  # the switch went away mid-recording
             raise
-        self.store(box, message_file, recording)
+        stored = self.store(box, message_file, recording)
+        if stored.reason == voicemail.MISSING and recording.switch_failed:
+            self.report_unwritable(box, message_file, folder_problem)
         if recording.hung_up:
             raise CallerHungUp("hung up to end the message")
+
+    def switch_path(self, message_file):
+        """Where the switch writes the message: the media folder as it sees it."""
+        return f"{self.config.switch_media_folder}/{message_file.relative}"
+
+    def report_unwritable(self, box, message_file, folder_problem):
+        """record did not open the file (the switch hung the caller up): say where, and
+        what to check, at ERROR: each such call is a message lost."""
+        seen = f"; switchctl sees: {folder_problem}" if folder_problem else ""
+        log.error("voicemail: the switch could not write %s, so the message from %s for "
+                  "%s@%s is lost: %s%s", self.switch_path(message_file),
+                  caller_of(self.call)[0] or "unknown", box.number, box.domain_name,
+                  WHAT_TO_CHECK, seen)
 
     def store(self, box, message_file, recording):
         number, ours = caller_of(self.call)

@@ -13,9 +13,11 @@ marked new, deleted) is returned, and the edge that made it lights the lamp
 
 import array
 import dataclasses
+import grp
 import logging
 import os
 import re
+import stat
 import sys
 import uuid
 import wave
@@ -162,6 +164,40 @@ def new_message_file(media_folder, box):
     folder = Path(FOLDER, box.domain_name, box.number)
     _make_folders(Path(media_folder), folder)
     return MessageFile(uid=uid, relative=(folder / f"{uid}.wav").as_posix())
+
+
+def folder_problem(media_folder, message_file):
+    """What switchctl sees that would keep FreeSWITCH, writing as a member of the media
+    folder's group (FOLDER_MODE), from recording ``message_file``: a folder on the way
+    that group may not enter, the message's own folder it may not write into, or one of
+    another group. "" when nothing is seen (switchctl cannot see everything: the switch
+    may run as another group, or see the folder elsewhere)."""
+    root = Path(media_folder)
+    folders = [root]
+    for part in Path(message_file.relative).parent.parts:
+        folders.append(folders[-1] / part)
+    try:
+        group = root.stat().st_gid
+        for folder in folders:
+            found = folder.stat()
+            mode, writes = stat.S_IMODE(found.st_mode), folder == folders[-1]
+            needed = stat.S_IWGRP | stat.S_IXGRP if writes else stat.S_IXGRP
+            if mode & needed != needed:
+                return (f"{folder} is mode {mode:04o}: its group may not "
+                        f"{'write into' if writes else 'enter'} it")
+            if found.st_gid != group:
+                return (f"{folder} belongs to group {_group_name(found.st_gid)}, not the "
+                        f"media folder's {_group_name(group)}")
+    except OSError as exc:
+        return f"{exc.filename} cannot be checked ({exc.strerror})"
+    return ""
+
+
+def _group_name(gid):
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 def _make_folders(root, relative):

@@ -265,12 +265,15 @@ class FakeCall:
     (``set`` by the flow; "*" when unset) ends the application, and its completion carries
     ``playback_terminator_used``. ``recordings`` (bytes or FakeRecording, one per
     ``record`` in order) are written where the command says (``local_path`` maps the
-    switch's path to this machine's), only into a folder that exists: like FreeSWITCH,
-    which hangs the call up when it cannot open the file. ``channel`` holds what the flow
-    ``set``."""
+    switch's path to this machine's), only into a folder that exists and that
+    ``switch_writes`` (folder -> bool, as this machine sees it) says the switch's user
+    may write into: else, like FreeSWITCH when it cannot open the file, the switch writes
+    nothing, sets no record_ms and hangs the call up (DESTINATION_OUT_OF_ORDER).
+    ``channel`` holds what the flow ``set``."""
 
     def __init__(self, port, variables, digits=(), hang_up_at=None, vanish_at=None,
-                 headers=None, keys=None, recordings=(), local_path=Path):
+                 headers=None, keys=None, recordings=(), local_path=Path,
+                 switch_writes=Path.is_dir):
         self.port = port
         self.variables = variables
         self.headers = dict(headers or {})
@@ -278,6 +281,7 @@ class FakeCall:
         self.keys = dict(keys or {})
         self.recordings = list(recordings)
         self.local_path = local_path
+        self.switch_writes = switch_writes
         self.hang_up_at = hang_up_at
         self.vanish_at = vanish_at  # close the socket without a word at that application
         self.channel = {}
@@ -352,14 +356,15 @@ class FakeCall:
             self.channel[name] = value
         complete.update(self._pressed(sock, index, app))
         complete.update(self._played(app, arg))
+        cause = "NORMAL_CLEARING"
         if app == "record" and not self._record(arg, complete):
-            index = self.hang_up_at  # the file could not be opened: the switch hangs up
+            index, cause = self.hang_up_at, "DESTINATION_OUT_OF_ORDER"  # could not open it
         if index == self.hang_up_at:
             # As the real switch: the caller hangs up during the application, which
             # then completes on a channel that is down (Answer-State: hangup).
             sock.sendall(event_frame({**complete, "Answer-State": "hangup",
-                                      "Hangup-Cause": "NORMAL_CLEARING"}))
-            self._hang_up(sock, "NORMAL_CLEARING")
+                                      "Hangup-Cause": cause}))
+            self._hang_up(sock, cause)
             return
         if app == "play_and_get_digits":
             keyed = self.digits.pop(0) if self.digits else ""
@@ -399,12 +404,12 @@ class FakeCall:
 
     def _record(self, arg, complete):
         """Write this record's recording where the command says; False when its folder
-        does not exist (nothing written)."""
+        does not exist or the switch may not write into it (nothing written)."""
         recording = self.recordings.pop(0) if self.recordings else FakeRecording()
         if isinstance(recording, bytes):
             recording = FakeRecording(recording)
         target = Path(self.local_path(arg.split()[0]))
-        if not target.parent.is_dir():
+        if not target.parent.is_dir() or not self.switch_writes(target.parent):
             return False
         found = {}
         if recording.audio is not None:

@@ -164,6 +164,58 @@ def test_the_switch_records_into_the_media_folder(served, fs_address, sip_addres
     readable_through_the_group(path)
 
 
+def test_a_folder_the_switch_cannot_write_is_an_error_in_serves_log(
+        served, fs_address, sip_address):
+    """103's message folder left 0755 (not its group's to write): the switch's user,
+    only a member of the media folder's group, cannot open the file, so the switch hangs
+    the caller up right after the beep with no record_ms, and switchctl serve says at
+    ERROR where the switch could not write and what to check (having warned of the mode
+    before the caller spoke)."""
+    if os.geteuid() != 0:
+        pytest.skip("the switch runs as this user: a 0755 folder of ours is its to write")
+    number = "103"
+    folder = served.media / "voicemail" / "pbx.local" / number
+    for made in (folder.parents[1], folder.parent, folder):
+        if not made.is_dir():
+            made.mkdir()
+            os.chmod(made, FOLDER_MODE)
+    os.chmod(folder, 0o755)
+    # No phone registered: the call meets "unavailable" and reaches 103's mailbox.
+    switch_api(fs_address, f"sofia profile internal flush_inbound_reg {number}@pbx.local")
+    serve_log = served.data / "serve.log"
+    since = serve_log.stat().st_size
+    events = events_of(fs_address)
+    caller = staying_call(sip_address, CALLER, served[CALLER], number)
+    try:
+        record = events.next(executing("record", data=f"/pbx.local/{number}/"), timeout=15,
+                             what="the mailbox's record")
+        recorded = events.next(completed("record", record["Unique-ID"]),
+                               what="record's end")
+        assert caller.wait() == 0  # the switch hung up
+    finally:
+        caller.stop()
+        events.close()
+        os.chmod(folder, FOLDER_MODE)
+    assert (recorded["Answer-State"], recorded["Hangup-Cause"]) == (
+        "hangup", "DESTINATION_OUT_OF_ORDER")
+    assert "variable_record_ms" not in recorded.headers, recorded
+    path = record["Application-Data"].split()[0]
+    assert path.startswith(f"{served.switch_media}/voicemail/pbx.local/{number}/")
+    said = f"the switch could not write {path}, so the message from {CALLER} for {number}@"
+
+    def logged():
+        return serve_log.read_bytes()[since:].decode(errors="replace")
+    (line,) = wait_for(lambda: [line for line in logged().splitlines() if said in line])
+    assert "ERROR" in line and "mode 2770" in line and "SWITCHCTL_SWITCH_MEDIA" in line
+    assert f"switchctl sees: {folder} is mode 0755" in line
+    log = logged()
+    assert f"{folder} is mode 0755: its group may not write into it (" in log  # the warning
+    assert "Traceback" not in log
+    assert not list(folder.iterdir())
+    assert served.rows(MESSAGES, number) == []
+    assert not no_channel_left(fs_address)
+
+
 def readable_through_the_group(path):
     """What the switch recorded belongs to the media folder's group and is readable by
     it; under root, a process of another user in that group reads it."""
