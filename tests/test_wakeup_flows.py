@@ -14,7 +14,7 @@ from switchctl.esl.outbound import OutboundServer
 from switchctl.esl.wakeup_ringer import WakeupRinger
 from switchctl.freeswitch import prompts
 from switchctl.ivr import FlowContext, flows
-from switchctl.ivr.wakeup_call import CHOICES
+from switchctl.ivr.wakeup_call import MESSAGE
 from switchctl.ivr.wakeup_menu import CANCEL_IT, ENTER_TIME, MAIN_MENU
 from switchctl.models import Extension, WakeupCall
 from switchctl.services import wakeup
@@ -43,8 +43,8 @@ TIME = asked(ENTER_TIME, tries=1, regex=r"^(\d{4}|\d{8})$", minimum=4, maximum=8
              timeout=8000)
 CANCEL_ONE = asked(CANCEL_IT, prompts.NO_PROMPT, tries=1, regex="^1$", timeout=4000)
 CONFIRM_ALL = asked(CANCEL_IT, regex="^1$")
-WAKE_UP = ("playback", prompts.WAKEUP_THIS_IS)
-CHOOSE = asked(CHOICES, prompts.NO_PROMPT, tries=1)
+# "This is your wakeup call" and the choices, one prompt: a key during any of it counts.
+WAKE_UP = asked(MESSAGE, prompts.NO_PROMPT, tries=1)
 
 
 def said(local):
@@ -228,7 +228,7 @@ def results(call_id):
 def test_a_key_acknowledges_the_wakeup_call(ring, clock):
     clock.now = wakeup.schedule(ext("101"), "1456", now=clock()).at
     flow, call_id, _ = ring(digits=["1"])
-    assert flow.executed == [WAKE_UP, CHOOSE, ("playback", prompts.THANK_YOU), HANGUP]
+    assert flow.executed == [WAKE_UP, ("playback", prompts.THANK_YOU), HANGUP]
     row = WakeupCall.get_by_id(call_id)
     assert (row.status, row.outcome, row.attempts) == ("done", "acknowledged", 1)
     assert results(call_id) == ["acknowledged"]
@@ -236,12 +236,20 @@ def test_a_key_acknowledges_the_wakeup_call(ring, clock):
     assert ring.ringer.tick() == 0
 
 
+def test_a_key_pressed_as_the_message_begins_counts(ring, clock):
+    """A phone answering with a key at once (0.1 s on the real switch): the key comes
+    while "this is your wakeup call" plays, and is not lost."""
+    clock.now = wakeup.schedule(ext("101"), "1456", now=clock()).at
+    flow, call_id, _ = ring(keys={0: "1"})
+    assert flow.executed == [WAKE_UP, ("playback", prompts.THANK_YOU), HANGUP]
+    assert results(call_id) == ["acknowledged"]
+
+
 def test_another_key_snoozes_and_the_call_rings_again_after_the_snooze(ring, clock):
     clock.now = wakeup.schedule(ext("101"), "1456", now=clock()).at  # 13:56 UTC
     clock.advance(seconds=20)
     flow, call_id, _ = ring(digits=["2"])
-    assert flow.executed == [WAKE_UP, CHOOSE, REQUESTED, said(DT(2026, 1, 10, 15, 1, 20)),
-                             HANGUP]
+    assert flow.executed == [WAKE_UP, REQUESTED, said(DT(2026, 1, 10, 15, 1, 20)), HANGUP]
     row = WakeupCall.get_by_id(call_id)
     assert (row.status, row.next_try, row.attempts) == (
         "scheduled", DT(2026, 1, 10, 14, 1, 20), 0)
@@ -255,7 +263,7 @@ def test_no_key_repeats_the_message_once_then_is_tried_again(ring, clock):
     wakeup.set_setting(ext("101").domain, "wakeup_retries", "1")
     clock.now = wakeup.schedule(ext("101"), "1456", now=clock()).at
     flow, call_id, _ = ring(digits=["", ""])
-    assert flow.executed == [WAKE_UP, CHOOSE, WAKE_UP, CHOOSE, GOODBYE, HANGUP]
+    assert flow.executed == [WAKE_UP, WAKE_UP, GOODBYE, HANGUP]
     row = WakeupCall.get_by_id(call_id)
     assert (row.status, row.next_try) == ("scheduled", clock() + datetime.timedelta(minutes=5))
     clock.now = row.next_try

@@ -2,7 +2,9 @@
 answered (``WAKEUP_CALL`` names the wake-up call; the channel's uuid is the attempt's).
 
 "This is your wakeup call", then 1 to accept (the call is done) or 2 for a new wake-up
-call a snooze time later (said back). No key: the message once more; still no key, or
+call a snooze time later (said back), as one prompt of play_and_get_digits: a key pressed
+while any of it plays counts (playback would swallow it, and a phone may answer with a
+key at once). No key: the message once more; still no key, or
 a hang-up before a key, counts as answered but not acknowledged: the call is tried
 again like an unanswered one while tries remain (services.wakeup.no_key). What came of
 it is stored before the caller hears the answer.
@@ -16,8 +18,8 @@ from switchctl.ivr.wakeup_menu import say_time
 from switchctl.services import wakeup
 
 log = logging.getLogger(__name__)
-CHOICES = prompts.sequence(prompts.TO_ACCEPT_PRESS_ONE, prompts.WAKEUP_TO_REQUEST,
-                           prompts.PRESS, prompts.DIGIT_2)
+MESSAGE = prompts.sequence(prompts.WAKEUP_THIS_IS, prompts.TO_ACCEPT_PRESS_ONE,
+                           prompts.WAKEUP_TO_REQUEST, prompts.PRESS, prompts.DIGIT_2)
 ROUNDS = 2  # the message and its question, said once more when no key came
 
 
@@ -43,8 +45,7 @@ class WakeupCallFlow:
 
     def _ask(self):
         for _ in range(ROUNDS):
-            self.call.play(prompts.WAKEUP_THIS_IS)
-            key = self.call.collect_digits(CHOICES, prompts.NO_PROMPT, tries=1,
+            key = self.call.collect_digits(MESSAGE, prompts.NO_PROMPT, tries=1,
                                            regex="^[12]$")
             if key:
                 return key

@@ -263,13 +263,14 @@ class FakeCall:
     ``keys`` ({application index: digit}) are keys pressed during other applications: as
     mod_dptools' playback and record, a key in the channel's ``playback_terminators``
     (``set`` by the flow; "*" when unset) ends the application, and its completion carries
-    ``playback_terminator_used``. ``recordings`` (bytes or FakeRecording, one per
-    ``record`` in order) are written where the command says (``local_path`` maps the
-    switch's path to this machine's), only into a folder that exists and that
-    ``switch_writes`` (folder -> bool, as this machine sees it) says the switch's user
-    may write into: else, like FreeSWITCH when it cannot open the file, the switch writes
-    nothing, sets no record_ms and hangs the call up (DESTINATION_OUT_OF_ORDER).
-    ``channel`` holds what the flow ``set``."""
+    ``playback_terminator_used``; other keys there are lost. A key pressed during
+    play_and_get_digits (its prompt) is collected, before what ``digits`` has it key.
+    ``recordings`` (bytes or FakeRecording, one per ``record`` in order) are written where
+    the command says (``local_path`` maps the switch's path to this machine's), only into
+    a folder that exists and that ``switch_writes`` (folder -> bool, as this machine sees
+    it) says the switch's user may write into: else, like FreeSWITCH when it cannot open
+    the file, the switch writes nothing, sets no record_ms and hangs the call up
+    (DESTINATION_OUT_OF_ORDER). ``channel`` holds what the flow ``set``."""
 
     def __init__(self, port, variables, digits=(), hang_up_at=None, vanish_at=None,
                  headers=None, keys=None, recordings=(), local_path=Path,
@@ -371,6 +372,7 @@ class FakeCall:
             for digit in keyed:  # the caller's keys, as the transcript shows them
                 sock.sendall(event_frame({"Event-Name": "DTMF", "DTMF-Digit": digit,
                                           "DTMF-Duration": "1280", "DTMF-Source": "ENDPOINT"}))
+            keyed = self.keys.get(index, "") + keyed  # a key during its prompt counts
             if keyed:  # nothing keyed: the switch leaves the variable unset (no header)
                 complete[f"variable_{arg.split()[7]}"] = keyed
         sock.sendall(event_frame(complete))

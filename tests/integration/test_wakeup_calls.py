@@ -104,17 +104,20 @@ def wait_for(probe, seconds=10):
     return result
 
 
+@pytest.mark.parametrize("presses", [15, 1], ids=["pressing again and again", "pressing once"])
 def test_a_wakeup_call_rings_the_phone_and_its_key_acknowledges_it(
-        served, sip_address, fs_address, tmp_path):
+        served, sip_address, fs_address, tmp_path, presses):
+    """The phone presses 1 every second from the moment it answers (a press made while
+    the flow is not yet asking is followed by another), or only once, right then: that
+    press comes while "this is your wakeup call" plays, which must not swallow it."""
     esl_api(fs_address.host, fs_address.port, fs_password(),
             f"sofia profile internal flush_inbound_reg {SLEEPER}@pbx.local")
     port = free_udp_port()
     assert register(sip_address, SLEEPER, served[SLEEPER], port)
     events = SwitchEvents(fs_address.host, fs_address.port, fs_password(),
                           ("CHANNEL_EXECUTE", "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"))
-    # The phone presses 1 every second from the moment it answers: a press made while
-    # the flow is not yet asking is followed by another.
-    phone = answering_phone(key_presses(tmp_path / "press-1.pcap", "1"), port=port)
+    phone = answering_phone(key_presses(tmp_path / "press-1.pcap", "1", times=presses),
+                            port=port)
     try:
         due = wakeup.utc_now() + AHEAD
         call_id = book(served, SLEEPER, due)
