@@ -479,10 +479,59 @@ def test_a_too_short_greeting_is_refused_and_recorded_again(server, ended, confi
     assert consistent(config)
 
 
-def test_a_recording_the_switch_did_not_write_is_no_greeting(server, ended, config):
+def test_a_recording_the_switch_did_not_write_is_no_greeting(server, ended, config, caplog):
+    # No audio (a phone that sends none): the switch recorded, 0 ms, and kept no file.
+    silent = FakeRecording(None, {"record_ms": "0"})
     fake = dial(server, ended, digits=["1234", "5", "1", "1", "2", "0", ""],
-                recordings=[FakeRecording()])  # no audio: the switch wrote no file
+                recordings=[silent, silent])  # refused, then recorded again
     assert prompts.VM_TOO_SMALL in played(fake)
+    assert greeting_row("unavailable") is None and consistent(config)
+    assert errors(caplog) == []
+
+
+def errors(caplog):
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def group_writes(folder):
+    """The switch's user is a member of the media folder's group, not its owner: it may
+    write into a folder whose group may."""
+    return folder.stat().st_mode & 0o030 == 0o030
+
+
+def test_a_greetings_folder_the_switch_cannot_write_is_an_error_naming_its_path(
+        server, ended, config, caplog):
+    """As on the real switch: record cannot open the file, so the switch hangs the caller
+    up (DESTINATION_OUT_OF_ORDER) and sets no record_ms."""
+    folder = config.media_folder / settings.GREETINGS_FOLDER
+    settings.new_greeting_path(config.media_folder, ext("101").id, "busy")  # makes it
+    folder.chmod(0o755)
+    fake = dial(server, ended, digits=["1234", "5", "1", "1"], recordings=[wav(2)],
+                switch_writes=group_writes)
+    assert apps(fake)[-1] == "record" and fake.written == []
+    switch_path = next(arg for app, arg in fake.executed if app == "record").split()[0]
+    assert switch_path.startswith(f"{config.switch_media_folder}/greetings/")
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"{folder} is mode 0755: its group may not write into it" in warning
+    (error,) = errors(caplog)
+    assert error.startswith(f"mailbox menu: the switch could not write {switch_path}, so "
+                            "the unavailable greeting of 101@pbx.local was not recorded")
+    assert "mode 2770" in error and "SWITCHCTL_SWITCH_MEDIA" in error
+    assert f"switchctl sees: {folder} is mode 0755" in error
+    assert greeting_row("unavailable") is None and consistent(config)
+
+
+def test_a_take_the_switch_did_not_record_on_a_call_still_up_is_said_to_be_an_error(
+        server, ended, config, caplog):
+    fake = dial(server, ended, digits=["1234", "5", "1", "1", "", ""],
+                recordings=[FakeRecording()])  # no file, no record_ms: not recorded
+    (error,) = errors(caplog)
+    assert "the unavailable greeting of 101@pbx.local was not recorded" in error
+    at = apps(fake).index("record")
+    assert fake.executed[at + 1:at + 3] == [("unset", "playback_terminators"),
+                                            ("playback", prompts.ERROR)]
+    assert asked(fake)[-2:] == [menu.OPTIONS, menu.MAIN_MENU]  # the call goes on
+    assert menu.REVIEW not in asked(fake)
     assert greeting_row("unavailable") is None and consistent(config)
 
 

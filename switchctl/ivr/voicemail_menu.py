@@ -21,9 +21,11 @@ take not stored is removed.
 """
 
 import logging
+from pathlib import Path
 
 from switchctl.esl.session import CallerHungUp
 from switchctl.freeswitch import contexts, prompts, variables
+from switchctl.ivr.voicemail_leave import WHAT_TO_CHECK
 from switchctl.models import Extension
 from switchctl.services import voicemail, voicemail_settings as settings
 from switchctl.services.domains import outbound_routes, time_zone
@@ -323,13 +325,8 @@ class VoicemailMenu:
         relative = settings.new_greeting_path(self.media, box.id, kind)
         stored = False
         try:
-            self.call.play(prompts.VM_RECORD_GREETING)
-            self.call.play(prompts.VM_BEEP)
-            self.call.set("playback_terminators", "any")  # "press any key" to end it
-            ended = self.call.recording(self.switch_path(relative), GREETING_MAX_SECONDS)
-            if ended.hung_up:
-                raise CallerHungUp("record")
-            self.call.execute("unset", "playback_terminators")
+            if not self._record(box, kind, relative):
+                return False
             key = self._review(relative)
             if key == "2":
                 stored = self._store(box, kind, relative)  # before any prompt: a hang-up
@@ -339,6 +336,35 @@ class VoicemailMenu:
         finally:
             if not stored:
                 settings.discard_recording(self.media, relative)
+
+    def _record(self, box, kind, relative):
+        """The switch records a take at ``relative``; False when it could not (its folder
+        not writable for it, or not where SWITCHCTL_SWITCH_MEDIA says): logged at ERROR
+        with the path as the switch sees it, and the caller hears the error prompt."""
+        what = f"the {kind} greeting of {box.number}@{box.domain_name}"
+        problem = voicemail.folder_problem(self.media, voicemail.MessageFile(
+            uid=Path(relative).stem, relative=relative))
+        if problem:
+            log.warning("mailbox menu: the switch may not be able to record %s: %s (%s)",
+                        what, problem, WHAT_TO_CHECK)
+        self.call.play(prompts.VM_RECORD_GREETING)
+        self.call.play(prompts.VM_BEEP)
+        self.call.set("playback_terminators", "any")  # "press any key" to end it
+        ended = self.call.recording(self.switch_path(relative), GREETING_MAX_SECONDS)
+        failed = ended.switch_failed and not (Path(self.media) / relative).exists()
+        if failed:
+            self._report_unwritable(what, relative, problem)
+        if ended.hung_up:
+            raise CallerHungUp("record")
+        self.call.execute("unset", "playback_terminators")
+        if failed:
+            self.call.play(prompts.ERROR)
+        return not failed
+
+    def _report_unwritable(self, what, relative, problem):
+        seen = f"; switchctl sees: {problem}" if problem else ""
+        log.error("mailbox menu: the switch could not write %s, so %s was not recorded: "
+                  "%s%s", self.switch_path(relative), what, WHAT_TO_CHECK, seen)
 
     def _review(self, relative):
         while True:
