@@ -155,3 +155,16 @@ def test_an_extension_added_later_has_a_mailbox(data, database):
     add_extension(find_domain("pbx.local"), "201", "Ann", "Passw0rd201")
     leave(data, number="201")
     assert "\t4 s\tnew" in ok(switchctl(data, "voicemail", "list", "201"))
+
+
+def test_pin_sets_a_forgotten_pin_and_refuses_a_bad_one(data, database):
+    from switchctl.services.voicemail_settings import check_pin
+
+    box = voicemail.mailbox("pbx.local", "102")
+    assert ok(switchctl(data, "voicemail", "pin", "102", "908172")) == \
+        "PIN of mailbox 102 changed\n"
+    assert check_pin(box.id, "908172") and not check_pin(box.id, "1234")
+    for bad in ("12", "12345678901", "12a4", "١٢٣٤"):
+        assert "PIN not changed" in refused(switchctl(data, "voicemail", "pin", "102", bad))
+    assert check_pin(box.id, "908172")
+    assert "4242" in refused(switchctl(data, "voicemail", "pin", "4242", "1234"))

@@ -1,4 +1,4 @@
-"""``switchctl voicemail list EXT [--page N]|delete EXT ID|set operator|max-seconds VALUE``:
+"""``switchctl voicemail list EXT [--page N]|delete EXT ID|pin EXT PIN|set operator|max-seconds VALUE``:
 mailboxes for ops. A deletion lights the phones' lamps through the switch's event socket
 when it answers (the running service does the same for every other change)."""
 
@@ -10,7 +10,7 @@ from switchctl.cli.common import DATABASE, existing_extension, handles
 from switchctl.config import whole_number
 from switchctl.esl.connection import Connection, ConnectionLost
 from switchctl.esl.mwi import notice
-from switchctl.services import ValidationError, voicemail
+from switchctl.services import ValidationError, voicemail, voicemail_settings
 from switchctl.services import domains as domain_service
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,12 @@ def add_parser(commands):
     delete.add_argument("extension")
     delete.add_argument("id", type=message_id)
     handles(delete, cmd_delete, needs=DATABASE)
+    pin = actions.add_parser("pin", help="set a mailbox's PIN (a forgotten one; digits, "
+                             f"{voicemail_settings.PIN_MIN_LENGTH}-"
+                             f"{voicemail_settings.PIN_MAX_LENGTH} long)")
+    pin.add_argument("extension")
+    pin.add_argument("pin")
+    handles(pin, cmd_pin)
     change = actions.add_parser("set", help="a domain voicemail setting: operator (the "
                                 "extension 0 reaches in a greeting, '' for none) or "
                                 "max-seconds (longest message, 1-3600, '' for 120)")
@@ -64,6 +70,16 @@ def cmd_list(domain, args):
         print(f"(more: --page {args.page + 1})")
     if not page.messages:
         print("no messages" if args.page == 1 else "no messages on this page")
+    return 0
+
+
+def cmd_pin(domain, args):
+    box = voicemail.mailbox_of(existing_extension(domain, args.extension))
+    try:
+        voicemail_settings.change_pin(box.id, args.pin, args.pin)
+    except voicemail_settings.PinRefused as exc:
+        raise ValidationError(f"PIN not changed: {exc}") from None
+    print(f"PIN of mailbox {args.extension} changed")
     return 0
 
 
