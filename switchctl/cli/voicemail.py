@@ -1,4 +1,4 @@
-"""``switchctl voicemail list EXT [--page N]|delete EXT ID|pin EXT PIN|set operator|max-seconds VALUE``:
+"""``switchctl voicemail list EXT [--page N]|delete EXT ID|pin EXT PIN|set KEY VALUE``:
 mailboxes for ops. A deletion lights the phones' lamps through the switch's event socket
 when it answers (the running service does the same for every other change)."""
 
