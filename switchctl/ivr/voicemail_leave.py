@@ -27,9 +27,6 @@ END_KEY = "#"
 # The greeting the owner may have recorded for each reason (no answer: "unavailable").
 GREETING_KIND = {outcome.BUSY: "busy", outcome.NO_ANSWER: "unavailable",
                  outcome.UNAVAILABLE: "unavailable"}
-WHAT_TO_CHECK = ("check that FreeSWITCH's user may write into the media folder's "
-                 "sub-folders (their group FreeSWITCH's, mode 2770) and that "
-                 "SWITCHCTL_SWITCH_MEDIA names the media folder as the switch sees it")
 
 
 def caller_of(call):
@@ -94,7 +91,7 @@ class LeaveMessageFlow:
         if folder_problem:
             log.warning("voicemail: the switch may not be able to record the message for "
                         "%s@%s: %s (%s)", box.number, box.domain_name, folder_problem,
-                        WHAT_TO_CHECK)
+                        voicemail.WHAT_TO_CHECK)
         try:
             recording = self.call.recording(
                 self.switch_path(message_file), voicemail.max_seconds(box.domain_id),
@@ -119,7 +116,7 @@ class LeaveMessageFlow:
         log.error("voicemail: the switch could not write %s, so the message from %s for "
                   "%s@%s is lost: %s%s", self.switch_path(message_file),
                   caller_of(self.call)[0] or "unknown", box.number, box.domain_name,
-                  WHAT_TO_CHECK, seen)
+                  voicemail.WHAT_TO_CHECK, seen)
 
     def store(self, box, message_file, recording):
         number, ours = caller_of(self.call)

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from switchctl.esl.session import CallerHungUp
 from switchctl.freeswitch import contexts, prompts, variables
-from switchctl.ivr.voicemail_leave import WHAT_TO_CHECK
 from switchctl.models import Extension
 from switchctl.services import voicemail, voicemail_settings as settings
 from switchctl.services.domains import outbound_routes, time_zone
@@ -346,7 +345,7 @@ class VoicemailMenu:
             uid=Path(relative).stem, relative=relative))
         if problem:
             log.warning("mailbox menu: the switch may not be able to record %s: %s (%s)",
-                        what, problem, WHAT_TO_CHECK)
+                        what, problem, voicemail.WHAT_TO_CHECK)
         self.call.play(prompts.VM_RECORD_GREETING)
         self.call.play(prompts.VM_BEEP)
         self.call.set("playback_terminators", "any")  # "press any key" to end it
@@ -364,7 +363,7 @@ class VoicemailMenu:
     def _report_unwritable(self, what, relative, problem):
         seen = f"; switchctl sees: {problem}" if problem else ""
         log.error("mailbox menu: the switch could not write %s, so %s was not recorded: "
-                  "%s%s", self.switch_path(relative), what, WHAT_TO_CHECK, seen)
+                  "%s%s", self.switch_path(relative), what, voicemail.WHAT_TO_CHECK, seen)
 
     def _review(self, relative):
         while True:

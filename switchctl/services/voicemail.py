@@ -166,6 +166,12 @@ def new_message_file(media_folder, box):
     return MessageFile(uid=uid, relative=(folder / f"{uid}.wav").as_posix())
 
 
+# What the log tells ops to check when the switch could not write a recording.
+WHAT_TO_CHECK = ("check that FreeSWITCH's user may write into the media folder's "
+                 "sub-folders (their group FreeSWITCH's, mode 2770) and that "
+                 "SWITCHCTL_SWITCH_MEDIA names the media folder as the switch sees it")
+
+
 def folder_problem(media_folder, message_file):
     """What switchctl sees that would keep FreeSWITCH, writing as a member of the media
     folder's group (FOLDER_MODE), from recording ``message_file``: a folder on the way
