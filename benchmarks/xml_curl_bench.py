@@ -65,14 +65,15 @@ def switchctl(env, *args):
                    stdout=subprocess.DEVNULL, cwd=ROOT)
 
 
-def populate(data, env):
+def populate(data, env, count=EXTENSIONS, first=FIRST):
+    """``switchctl init``, then ``count`` extensions from ``first`` on by CSV import."""
     switchctl(env, "init")
     csv = data / "extensions.csv"
-    rows = (f"{n},User {n},Pass{n}word,Dept {n % 50}" for n in range(FIRST, FIRST + EXTENSIONS))
+    rows = (f"{n},User {n},Pass{n}word,Dept {n % 50}" for n in range(first, first + count))
     csv.write_text("number,name,password,department\n" + "\n".join(rows) + "\n")
     started = time.perf_counter()
     switchctl(env, "extension", "import", str(csv))
-    print(f"imported {EXTENSIONS} extensions in {time.perf_counter() - started:.2f} s")
+    print(f"imported {count} extensions in {time.perf_counter() - started:.2f} s")
 
 
 def start_server(data, env):
