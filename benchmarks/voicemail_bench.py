@@ -22,12 +22,15 @@ marked read; the call hung up normally), serve's CPU time and memory, and the lo
 generator's own loop lag (its share in every figure). Target: p99 under 20 ms, every call
 completed.
 
-By default every call connects at once and the switch completes each application at
-once, so all 200 calls ask for their next command together: the worst case, a measure
-of throughput more than of responsiveness. ``--hold-ms`` makes each application last a
-random time up to that (a prompt, a recording), ``--ramp-ms`` spreads the calls'
-arrival. ``--monitor`` turns on gevent's monitor thread in serve (what holds its loop
-over 10 ms is reported on its standard error: keep it with ``--serve-log``).
+Two scenarios, each with its own serve and database: "paced", where each application
+lasts a random time up to 1 s on the switch (real prompts and recordings last longer)
+and the calls connect over 2 s; and "lockstep", where every call connects at once and
+the switch completes each application at once, so that all 200 calls ask for their next
+command together: the worst case, a measure of throughput more than of responsiveness.
+``--hold-ms`` (how long each application may last) and ``--ramp-ms`` (over how long the
+calls connect) run one scenario of your own instead. ``--monitor`` turns on gevent's
+monitor thread in serve (what holds its loop over 10 ms is reported on its standard
+error: keep it with ``--serve-log``).
 
     python benchmarks/voicemail_bench.py [--calls N] [--hold-ms MS] [--ramp-ms MS]
                                          [--serve-log FILE] [--monitor]
@@ -101,18 +104,27 @@ class TimedCall(FakeCall):
         return 0, (lines[0] if lines else "").split(" ")[0]
 
 
+SCENARIOS = (("paced", 1000, 2000), ("lockstep", 0, 0))  # (name, hold ms, ramp ms)
+
+
 def main():
     args = parse_args()
-    with tempfile.TemporaryDirectory() as data:
-        run(args, Path(data))
+    scenarios = SCENARIOS
+    if args.hold_ms is not None or args.ramp_ms is not None:
+        scenarios = (("as asked", args.hold_ms or 0, args.ramp_ms or 0),)
+    for name, hold, ramp in scenarios:
+        print(f"== {name}")
+        with tempfile.TemporaryDirectory() as data:
+            run(argparse.Namespace(**{**vars(args), "hold_ms": hold, "ramp_ms": ramp}),
+                Path(data))
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=200, help="calls at once per phase")
-    parser.add_argument("--hold-ms", type=float, default=0,
+    parser.add_argument("--calls", type=int, default=200, help="calls per phase")
+    parser.add_argument("--hold-ms", type=float,
                         help="each application lasts up to this long, at random (0: none)")
-    parser.add_argument("--ramp-ms", type=float, default=0,
+    parser.add_argument("--ramp-ms", type=float,
                         help="the calls of a phase connect evenly over this time (0: at once)")
     parser.add_argument("--serve-log", default="", help="keep serve's standard error here")
     parser.add_argument("--monitor", action="store_true",
