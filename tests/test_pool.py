@@ -32,3 +32,35 @@ def test_the_loop_goes_on_while_the_work_runs():
 
     gevent.spawn(loop_ran.set)
     assert run_in_pool(slow) is True
+
+
+def test_hashing_runs_at_most_hashing_threads_at_once_and_the_loop_goes_on():
+    """However many hashes wait (200 mailbox logins at once), they take at most
+    HASHING_THREADS cores: the loop keeps one."""
+    from switchctl.pool import HASHING_THREADS, run_hashing
+
+    lock, running, most = threading.Lock(), [0], [0]
+    release = threading.Event()
+
+    def work(n):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+        return n * n
+
+    waiting = [gevent.spawn(run_hashing, work, n) for n in range(HASHING_THREADS + 4)]
+    ticks = 0
+    while most[0] < HASHING_THREADS:  # the loop runs while every thread is busy
+        gevent.sleep(0.001)
+        ticks += 1
+    gevent.sleep(0.05)
+    assert most[0] == HASHING_THREADS and ticks > 0
+    release.set()
+    gevent.joinall(waiting, timeout=10)
+    assert [g.value for g in waiting] == [n * n for n in range(HASHING_THREADS + 4)]
+    assert most[0] == HASHING_THREADS
+    with pytest.raises(ZeroDivisionError):
+        run_hashing(divmod, 1, 0)

@@ -4,7 +4,7 @@ the PIN of the mailbox menu.
 A greeting is a WAV under the media folder (the switch records it, ``path`` is relative to
 that folder) and a VoicemailGreeting row: the two are stored and erased together. A PIN is
 kept only as its hash (passwords.hash_pin); hashing and checking it is pbkdf2, so it runs in
-gevent's threadpool (switchctl.pool.run_in_pool) while the database work stays on the loop.
+gevent's threadpool (switchctl.pool.run_hashing) while the database work stays on the loop.
 """
 
 import logging
@@ -18,7 +18,7 @@ from switchctl.models import Extension, VoicemailGreeting, database
 from switchctl.models.base import now
 from switchctl.models.voicemail import GREETING_KINDS
 from switchctl.passwords import check_hash, hash_pin
-from switchctl.pool import run_in_pool
+from switchctl.pool import run_hashing
 from switchctl.services import ValidationError
 from switchctl.services.voicemail import FOLDER_MODE
 
@@ -192,7 +192,7 @@ _decoy = []  # a hash to check a PIN against when there is no mailbox (same time
 
 def _decoy_hash():
     if not _decoy:
-        _decoy.append(run_in_pool(hash_pin, secrets.token_hex(8)))
+        _decoy.append(run_hashing(hash_pin, secrets.token_hex(8)))
     return _decoy[0]
 
 
@@ -205,7 +205,7 @@ def check_pin(mailbox_id, candidate):
         stored = (Extension.select(Extension.voicemail_pin_hash)
                   .where(Extension.id == mailbox_id).scalar())
     try:
-        matched = run_in_pool(check_hash, stored or _decoy_hash(), candidate or "")
+        matched = run_hashing(check_hash, stored or _decoy_hash(), candidate or "")
     except ValueError as exc:  # werkzeug: an unknown method or a bad parameter
         log.error("mailbox %s: its stored PIN hash cannot be checked (%s); no PIN opens it "
                   "until a new one is set", _named(mailbox_id), exc)
@@ -231,7 +231,7 @@ def change_pin(mailbox_id, first, second):
     refused = refusal(first, second)
     if refused is not None:
         raise refused
-    hashed = run_in_pool(hash_pin, first)
+    hashed = run_hashing(hash_pin, first)
     changed = (Extension.update(voicemail_pin_hash=hashed)
                .where(Extension.id == mailbox_id).execute())
     if not changed:

@@ -10,7 +10,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from switchctl.passwords import check_hash
-from switchctl.pool import run_in_pool
+from switchctl.pool import run_hashing
 from switchctl.portal.access import ANY_ROLE, public, roles_required
 from switchctl.portal.context import portal_context
 from switchctl.portal.users import PortalUser
@@ -40,7 +40,7 @@ def safe_next(target):
 def check_in_thread(stored, password):
     """The account hash check in a worker thread: it is slow on purpose, and the
     process's one event loop also answers FreeSWITCH."""
-    return run_in_pool(check_hash, stored, password)
+    return run_hashing(check_hash, stored, password)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
