@@ -15,6 +15,7 @@
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import random
@@ -52,28 +53,34 @@ COLUMNS = ("domain_id", "uuid", "direction", "caller_number", "caller_name", "ca
 
 def main():
     args = parse_args()
-    postgres = None
-    with tempfile.TemporaryDirectory() as data:
-        url = f"sqlite:///{data}/switchctl.sqlite3"
-        if args.postgres:
-            from tests.servers.postgres import PostgresServer
+    with bench_database(args.postgres) as (data, url):
+        print(f"database: {'PostgreSQL (private server)' if args.postgres else 'SQLite file'}")
+        db = open_database(url)
+        schema.upgrade(db)
+        domain = ensure_domain("pbx.local")
+        ids = populate(db, domain, args.records)
+        report_searches(domain, ids, args.samples)
+        db.close()
+        report_intake(data, args.posts, url)
 
-            postgres = PostgresServer()
-            if postgres.missing:
-                sys.exit(f"no PostgreSQL: {postgres.missing}")
-            url = postgres.start().url
+
+@contextlib.contextmanager
+def bench_database(postgres):
+    """``(temporary data folder, database URL)``: a SQLite file in the folder, or with
+    ``postgres`` a private PostgreSQL server of its own, stopped afterwards."""
+    with tempfile.TemporaryDirectory() as data:
+        if not postgres:
+            yield Path(data), f"sqlite:///{data}/switchctl.sqlite3"
+            return
+        from tests.servers.postgres import PostgresServer
+
+        server = PostgresServer()
+        if server.missing:
+            sys.exit(f"no PostgreSQL: {server.missing}")
         try:
-            print(f"database: {'PostgreSQL (private server)' if postgres else 'SQLite file'}")
-            db = open_database(url)
-            schema.upgrade(db)
-            domain = ensure_domain("pbx.local")
-            ids = populate(db, domain, args.records)
-            report_searches(domain, ids, args.samples)
-            db.close()
-            report_intake(Path(data), args.posts, url)
+            yield Path(data), server.start().url
         finally:
-            if postgres:
-                postgres.stop()
+            server.stop()
 
 
 def parse_args():

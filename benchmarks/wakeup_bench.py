@@ -18,7 +18,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from switchctl.services.domains import ensure_domain  # noqa: E402
 from switchctl.services.extensions import import_csv  # noqa: E402
 from tests.clients.cli import start_serve  # noqa: E402
 from tests.fakes.fake_switch import FakeSwitch  # noqa: E402
+from call_records_bench import bench_database  # noqa: E402
 from xml_curl_bench import _drain, free_port, memory  # noqa: E402
 
 EXTENSIONS = 1000
@@ -60,21 +60,8 @@ class StampingSwitch(FakeSwitch):
 
 def main():
     args = parse_args()
-    postgres = None
-    with tempfile.TemporaryDirectory() as data:
-        url = f"sqlite:///{data}/switchctl.sqlite3"
-        if args.postgres:
-            from tests.servers.postgres import PostgresServer
-
-            postgres = PostgresServer()
-            if postgres.missing:
-                sys.exit(f"no PostgreSQL: {postgres.missing}")
-            url = postgres.start().url
-        try:
-            run(args, Path(data), url)
-        finally:
-            if postgres:
-                postgres.stop()
+    with bench_database(args.postgres) as (data, url):
+        run(args, data, url)
 
 
 def parse_args():

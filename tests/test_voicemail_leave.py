@@ -2,17 +2,13 @@
 routing sets reach the flow, the commands it sends are asserted, the database and the WAV
 the switch wrote are checked, and the lamp is lit through the real live view."""
 
-import functools
 import logging
 
 import gevent
 import pytest
-from gevent.queue import Queue
 
-from switchctl.config import HostPort
-from switchctl.esl.outbound import OutboundServer
 from switchctl.freeswitch import prompts
-from switchctl.ivr import FlowContext, flows
+from switchctl.ivr import FlowContext
 from switchctl.models import Extension, VoicemailMessage
 from switchctl.services import voicemail, voicemail_settings
 from switchctl.services.domains import set_setting
@@ -21,6 +17,7 @@ from tests.builders.audio import silence, wav
 from tests.builders.dialplan import call as dialplan_call
 from tests.builders.dialplan import steps_of
 from tests.fakes.fake_switch import FakeCall, FakeRecording
+from tests.servers.flows import flow_server
 
 pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 
@@ -42,29 +39,9 @@ def lamps(live_view):
     return live_view[1]
 
 
-class Finished:
-    """A flow whose end is told on ``ended`` (its work, the database's included, is done
-    by then), however it ends: the test waits on that, not on the fake call's end."""
-
-    def __init__(self, flow, ended):
-        self.flow = flow
-        self.ended = ended
-
-    def run(self):
-        try:
-            self.flow.run()
-        finally:
-            self.ended.put(True)
-
-
 @pytest.fixture
 def server(settings, live_view):
-    context = FlowContext(settings, live=live_view[0])
-    ended = Queue()
-    watched = {name: functools.partial(lambda make, call: Finished(make(call), ended), make)
-               for name, make in flows(context).items()}
-    running = OutboundServer(HostPort("127.0.0.1", 0), watched).start()
-    running.ended = ended
+    running = flow_server(FlowContext(settings, live=live_view[0]))
     yield running
     running.stop()
 

@@ -7,13 +7,10 @@ import datetime
 
 import gevent
 import pytest
-from gevent.queue import Queue
 
-from switchctl.config import HostPort
-from switchctl.esl.outbound import OutboundServer
 from switchctl.esl.wakeup_ringer import WakeupRinger
 from switchctl.freeswitch import prompts
-from switchctl.ivr import FlowContext, flows
+from switchctl.ivr import FlowContext
 from switchctl.ivr.wakeup_call import MESSAGE
 from switchctl.ivr.wakeup_menu import CANCEL_IT, ENTER_TIME, MAIN_MENU
 from switchctl.models import Extension, WakeupCall
@@ -22,6 +19,7 @@ from tests.builders.dialplan import call as dialplan_call
 from tests.builders.dialplan import steps_of
 from tests.builders.wakeup import Clock, Link, channel_of, inbound_switch, originates
 from tests.fakes.fake_switch import FakeCall
+from tests.servers.flows import flow_server
 
 pytestmark = pytest.mark.both_databases
 DT = datetime.datetime
@@ -63,29 +61,10 @@ def clock():
     return Clock(T0)
 
 
-class Watched:
-    """A flow whose end (normal or not) is noted: the caller's side may be done before
-    the flow has finished with what the hang-up means."""
-
-    def __init__(self, flow, ended):
-        self.flow = flow
-        self.ended = ended
-
-    def run(self):
-        try:
-            self.flow.run()
-        finally:
-            self.ended.put(type(self.flow).__name__)
-
-
 @pytest.fixture
 def server(config, paris, clock):
-    ended = Queue()
-    factories = {name: (lambda call, factory=factory: Watched(factory(call), ended))
-                 for name, factory in flows(FlowContext(config, None, clock)).items()}
-    running = OutboundServer(HostPort("127.0.0.1", 0), factories)
-    running.ended = ended
-    yield running.start()
+    running = flow_server(FlowContext(config, None, clock))
+    yield running
     running.stop()
 
 
