@@ -103,13 +103,14 @@ def add_voicemail_and_wakeup_flows(migrator):
         recipient = peewee.CharField(max_length=254)
         status = peewee.CharField(max_length=10)
         attempts = peewee.IntegerField()
-        next_try = peewee.DateTimeField(index=True)
+        next_try = peewee.DateTimeField()
         error = peewee.TextField()
         sent = peewee.DateTimeField(null=True)
         created = peewee.DateTimeField()
 
         class Meta:
             table_name = "voicemail_email"
+            indexes = ((("status", "next_try"), False),)
 
     class WakeupAttemptV5(BaseModel):
         call = peewee.ForeignKeyField(_existing("wakeup_call"), on_delete="CASCADE")

@@ -51,7 +51,11 @@ class VoicemailEmail(BaseModel):
     status = peewee.CharField(max_length=10, default="pending",
                               choices=[(s, s) for s in EMAIL_STATUSES])
     attempts = peewee.IntegerField(default=0)
-    next_try = peewee.DateTimeField(default=now, index=True)
+    next_try = peewee.DateTimeField(default=now)
     error = peewee.TextField(default="")
     sent = peewee.DateTimeField(null=True)
     created = peewee.DateTimeField(default=now)
+
+    class Meta:
+        # The due query: open rows by time; sent and failed ones, however many, stay out.
+        indexes = ((("status", "next_try"), False),)
