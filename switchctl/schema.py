@@ -72,7 +72,7 @@ def add_portal_sessions(migrator):
 @migration(5)
 def add_voicemail_and_wakeup_flows(migrator):
     """The voicemail and wake-up call flows: message ids, greetings, the email outbox,
-    wake-up claims and attempts."""
+    wake-up claims and attempts; and the portal's failed logins (shared by processes)."""
     migrate(
         migrator.add_column("voicemail_message", "uid",
                             peewee.CharField(max_length=36, null=True)),
@@ -122,7 +122,15 @@ def add_voicemail_and_wakeup_flows(migrator):
         class Meta:
             table_name = "wakeup_attempt"
 
-    for table in (VoicemailGreetingV5, VoicemailEmailV5, WakeupAttemptV5):
+    class LoginFailureV5(BaseModel):
+        key = peewee.CharField(max_length=64)
+        at = peewee.DoubleField()
+
+        class Meta:
+            table_name = "login_failure"
+            indexes = ((("key", "at"), False), (("at",), False))
+
+    for table in (VoicemailGreetingV5, VoicemailEmailV5, WakeupAttemptV5, LoginFailureV5):
         table.create_table(safe=False)
 
 

@@ -78,7 +78,7 @@ def test_failed_logins_are_throttled_per_name(browser):
     assert log_in(browser, "102", "Passw0rd102").status_code == 302  # another name still may
 
 
-def test_the_throttle_counts_per_address_and_per_name_from_anywhere():
+def test_the_throttle_counts_per_address_and_per_name_from_anywhere(db):
     now = [1000.0]
     throttle = LoginThrottle(clock=lambda: now[0])
     for n in range(ADDRESS_LIMIT):
@@ -121,7 +121,7 @@ def test_concurrent_wrong_passwords_for_an_account_check_no_more_than_the_limit(
     assert log_in(app.test_client(), "boss", "AdminPassw0rd").status_code == 429
 
 
-def test_a_success_gives_its_reserved_attempt_back():
+def test_a_success_gives_its_reserved_attempt_back(db):
     throttle = LoginThrottle(clock=lambda: 1000.0)
     for n in range(ADDRESS_LIMIT - 1):
         assert throttle.reserve("10.0.0.1", f"user{n}") == 0

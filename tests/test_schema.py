@@ -5,7 +5,7 @@ import pytest
 
 from switchctl import schema
 from switchctl.db import open_database
-from switchctl.models import (ALL_MODELS, Extension, PortalSession, VoicemailEmail,
+from switchctl.models import (ALL_MODELS, Extension, LoginFailure, PortalSession, VoicemailEmail,
                               VoicemailGreeting, VoicemailMessage, WakeupAttempt, WakeupCall)
 from tests.builders.captures import DATA
 
@@ -13,7 +13,8 @@ pytestmark = pytest.mark.both_databases
 
 V1_SNAPSHOT = DATA.parent / "schema_v1.sql"
 # Tables the migrations create, and tables they add columns to (how many, at the end).
-ADDED_SINCE_V1 = (PortalSession, VoicemailGreeting, VoicemailEmail, WakeupAttempt)
+ADDED_SINCE_V1 = (PortalSession, VoicemailGreeting, VoicemailEmail, WakeupAttempt,
+                  LoginFailure)
 CHANGED_SINCE_V1 = {Extension: 2, VoicemailMessage: 1, WakeupCall: 4}
 V1_MODELS = [m for m in ALL_MODELS if m not in ADDED_SINCE_V1]
 

@@ -11,7 +11,7 @@ from switchctl.models.extensions import Department, Extension
 from switchctl.models.fax import FaxJob
 from switchctl.models.feature_codes import FeatureCodeOverride
 from switchctl.models.forwarding import FollowMeEntry, ForwardRule
-from switchctl.models.logins import PortalAccount, PortalSession
+from switchctl.models.logins import LoginFailure, PortalAccount, PortalSession
 from switchctl.models.queues import Queue, QueueAgent
 from switchctl.models.recordings import Recording
 from switchctl.models.voicemail import VoicemailEmail, VoicemailGreeting, VoicemailMessage
@@ -22,7 +22,7 @@ ALL_MODELS = (
     Domain, PortalAccount, Setting, Department, Extension, Contact, CallRecord, Recording,
     VoicemailMessage, VoicemailGreeting, VoicemailEmail, FaxJob, ForwardRule, FollowMeEntry,
     BlacklistEntry, OutboundRoute, WakeupCall, WakeupAttempt, Queue, QueueAgent, ConferenceRoom,
-    FeatureCodeOverride, PortalSession,
+    FeatureCodeOverride, PortalSession, LoginFailure,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "database"]

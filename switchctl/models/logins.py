@@ -46,3 +46,19 @@ class PortalSession(BaseModel):
     fingerprint = peewee.CharField(max_length=64)
     created = peewee.DateTimeField(default=now)
     last_seen = peewee.DateTimeField(default=now)
+
+
+class LoginFailure(BaseModel):
+    """One counted portal login attempt under one of the throttle's three keys (a name
+    from an address, an address, a name from anywhere; portal.throttle).
+
+    ``key`` is the SHA-256 of the key's kind and parts, so what was typed as a name (a
+    password, now and then) is never stored, and every index entry is 64 characters
+    whatever arrives. ``at`` is wall-clock seconds (time.time()): shared by every process
+    on the database, and kept over a restart. Old rows are swept in small batches."""
+
+    key = peewee.CharField(max_length=64)
+    at = peewee.DoubleField()
+
+    class Meta:
+        indexes = ((("key", "at"), False), (("at",), False))
