@@ -76,6 +76,7 @@ def test_every_view_declares_who_may_open_it(config, db):
     declared = {endpoint: access_of(view) for endpoint, view in app.view_functions.items()
                 if endpoint != "static"}
     assert declared == {"index": PUBLIC, "auth.login": PUBLIC, "auth.logout": set(ROLES),
+                        "i18n.choose": PUBLIC,  # the language switch: on the login page too
                         "extensions.index": set(ROLES), "extensions.events": set(ROLES)}
 
 

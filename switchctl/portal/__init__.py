@@ -9,6 +9,7 @@ import logging
 
 import peewee
 from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -17,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from switchctl.config import secret_key
 from switchctl.db import database_failed
-from switchctl.portal import auth, extensions
+from switchctl.portal import auth, extensions, i18n
 from switchctl.portal.access import public
 from switchctl.portal.context import KEY, PortalContext
 from switchctl.portal.extensions.snapshots import Snapshots
@@ -49,6 +50,7 @@ def create_app(config, live_view=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.portal_proxies,
                                 x_proto=config.portal_proxies)
     CSRFProtect(app)
+    i18n.init_app(app)
     _logins(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(extensions.blueprint)
@@ -100,16 +102,17 @@ def _answers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
-        return error_page(app, "The form has expired or did not come from this portal. Reload "
-                          "the page and try again.", 400)
+        return error_page(app, _("The form has expired or did not come from this portal. "
+                                 "Reload the page and try again."), 400)
 
     @app.errorhandler(peewee.PeeweeException)
     def database_down(error):
         database_failed(error, log, "portal: %s", request.path)
-        return error_page(app, "The database is not available right now. Try again in a "
-                          "moment.", 503)
+        return error_page(app, _("The database is not available right now. Try again in a "
+                                 "moment."), 503)
 
 
 def error_page(app, message, status):
     """A page that needs nothing else to work: no context processors, so no user lookup."""
-    return app.jinja_env.get_template("error.html").render(message=message), status
+    page = app.jinja_env.get_template("error.html")
+    return page.render(message=message, html_lang=i18n.html_lang()), status

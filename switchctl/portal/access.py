@@ -25,6 +25,7 @@ import functools
 import logging
 
 from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from switchctl.models.logins import ROLE_ADMIN, ROLE_EXTENSION, ROLE_OPERATOR, ROLES
@@ -33,8 +34,8 @@ log = logging.getLogger(__name__)
 ANY_ROLE = ROLES
 STAFF = (ROLE_ADMIN, ROLE_OPERATOR)
 PUBLIC = "public"
-PAGE_REFUSED = "This page is not open to your login."
-RECORD_REFUSED = "This record is not yours: your login may not open or change it."
+PAGE_REFUSED = _l("This page is not open to your login.")
+RECORD_REFUSED = _l("This record is not yours: your login may not open or change it.")
 
 
 def roles_required(*roles):

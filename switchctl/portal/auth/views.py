@@ -4,6 +4,8 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -24,8 +26,18 @@ LOGIN_PAGE = "auth/login.html"
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Extension number", validators=[InputRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=128)])
+    username = StringField(_l("Extension number"), validators=[InputRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=128)])
+
+
+# The services' LoginRefused messages (English, stable: safe to show), in the reader's
+# language; a message not listed here shows as it is.
+REFUSALS = {
+    "wrong extension number or password": _l("wrong extension number or password"),
+    "this portal has no such domain": _l("this portal has no such domain"),
+    "the portal is not open to this extension; ask your administrator":
+        _l("the portal is not open to this extension; ask your administrator"),
+}
 
 
 def safe_next(target):
@@ -55,21 +67,23 @@ def login():
     if request.method == "GET":
         return render_template(LOGIN_PAGE, **page)
     if not form.validate():
-        return render_template(LOGIN_PAGE, error="Enter your extension number and "
-                               "password.", **page), 400
+        error = _("Enter your extension number and password.")
+        return render_template(LOGIN_PAGE, error=error, **page), 400
     address, name = request.remote_addr or "?", login_name(form.username.data)
     wait = context.throttle.reserve(address, name)  # counted before it is checked
     if wait:
         log.warning("portal: login for %r from %s refused: locked for %s s", name, address,
                     wait)
-        return render_template(LOGIN_PAGE, error=f"Too many failed logins. Try again in "
-                               f"{wait} seconds.", **page), 429
+        error = _("Too many failed logins. Try again in %(seconds)s seconds.", seconds=wait)
+        return render_template(LOGIN_PAGE, error=error, **page), 429
     try:
         principal = authenticate(current_app.config["SECRET_KEY"], context.config.domain, name,
                                  form.password.data, slow_check=check_in_thread)
     except LoginRefused as refused:  # the reserved attempt stays counted
         log.warning("portal: login for %r from %s refused: %s", name, address, refused)
-        return render_template(LOGIN_PAGE, error=f"Login refused: {refused}.", **page), 401
+        return render_template(LOGIN_PAGE, error=_(
+            "Login refused: %(reason)s.", reason=REFUSALS.get(str(refused), str(refused))),
+            **page), 401
     except Exception:  # no answer (the database is away): not a guess
         context.throttle.give_back(address, name)
         raise

@@ -6,13 +6,15 @@
   var incoming = document.getElementById("incoming");
   var askButton = document.getElementById("notifications");
   if (!table || !window.EventSource) { return; }
+  // The page's texts, translated by the server (see extensions/list.html).
+  var strings = JSON.parse(document.getElementById("strings").textContent);
   var RETRY_MS = 5000;
 
   function setState(number, state) {
     var row = table.querySelector('tr[data-extension="' + CSS.escape(number) + '"]');
     if (!row) { return; }
     var cell = row.querySelector(".state");
-    cell.textContent = state;
+    cell.textContent = strings.states[state] || state;
     cell.className = "state state-" + state.replace(/ /g, "-");
   }
 
@@ -36,7 +38,7 @@
       var empty = document.createElement("tr");
       var cell = document.createElement("td");
       cell.colSpan = 3;
-      cell.textContent = "No data";
+      cell.textContent = strings.noData;
       empty.appendChild(cell);
       body.appendChild(empty);
     }
@@ -44,16 +46,16 @@
 
   function setLink(online) {
     link.className = online ? "online" : "offline";
-    link.textContent = online ? "Phone system connected."
-      : "The phone system is offline: states may be out of date.";
+    link.textContent = online ? strings.online : strings.offline;
   }
 
   function announce(call) {
-    var text = "Incoming call from " + call.number + (call.name ? " (" + call.name + ")" : "");
+    var text = (call.name ? strings.incomingFromNamed : strings.incomingFrom)
+      .replace(/\{(number|name)\}/g, function (_, key) { return call[key]; });
     incoming.textContent = text;
     incoming.hidden = false;
     if (window.Notification && Notification.permission === "granted") {
-      new Notification("Incoming call", { body: text, tag: call.uuid });
+      new Notification(strings.incomingTitle, { body: text, tag: call.uuid });
     }
   }
 

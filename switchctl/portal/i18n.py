@@ -1,0 +1,64 @@
+"""The portal's languages: one mechanism (Flask-Babel and gettext catalogs) for every
+string a person reads, in the templates, in the Python views and in the page scripts.
+
+English is the source language; Simplified Chinese is ``zh_Hans`` (Babel's name for the
+script, whatever the region: mainland and Singapore readers alike; it is also the catalog
+folder gettext finds under translations/). The language of a request: the one the user
+chose with the header switch (kept in the signed session cookie), else the browser's
+Accept-Language, else English. Catalogs: translations/<locale>/LC_MESSAGES/messages.po,
+compiled to the .mo next to it and committed (tests/test_portal_i18n.py checks they match),
+so a fresh clone, an editable install and the sdist need no build step."""
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import Babel, get_locale
+
+from switchctl.portal.access import public
+from switchctl.portal.auth.views import safe_next
+
+blueprint = Blueprint("i18n", __name__)
+DEFAULT = "en"
+# The switch offers each language in its own words.
+LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+# Accept-Language tags (their primary subtag) to our locale names.
+BROWSER = {"en": "en", "zh": "zh_Hans"}
+SESSION_KEY = "lang"
+
+
+def init_app(app):
+    Babel(app, locale_selector=select_locale, default_domain="messages")
+    app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def languages():
+        return {"languages": LANGUAGES, "current_language": current_language(),
+                "html_lang": html_lang()}
+
+
+def select_locale():
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(list(BROWSER))
+    return BROWSER.get(best, DEFAULT)
+
+
+def current_language():
+    locale = get_locale()
+    name = str(locale) if locale is not None else DEFAULT
+    return name if name in LANGUAGES else DEFAULT
+
+
+def html_lang():
+    """The BCP 47 tag for ``<html lang>`` (zh-Hans, not zh_Hans)."""
+    return current_language().replace("_", "-")
+
+
+@blueprint.post("/language")
+@public
+def choose():
+    """The header's language switch (a form, so it carries the CSRF token): remembers the
+    choice for this browser and returns to the page it came from."""
+    chosen = request.form.get("lang", "")
+    if chosen in LANGUAGES:
+        session[SESSION_KEY] = chosen
+    return redirect(safe_next(request.form.get("next")) or url_for("index"))
