@@ -10,8 +10,10 @@ from tests.builders.captures import FS_DOMAIN
 
 
 def pytest_generate_tests(metafunc):
-    """Tests marked ``both_databases`` run once on SQLite and once on PostgreSQL."""
-    if metafunc.definition.get_closest_marker("both_databases") and \
+    """Tests marked ``both_databases`` run once on SQLite and once on PostgreSQL (those
+    also marked ``sqlite_only`` on SQLite alone)."""
+    marked = metafunc.definition.get_closest_marker
+    if marked("both_databases") and not marked("sqlite_only") and \
             "config" in metafunc.fixturenames:
         metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 

@@ -167,6 +167,8 @@ def test_an_extension_added_meanwhile_reaches_the_open_list(in_process, config):
     from switchctl.services.extensions import add_extension
 
     browser, _, _ = in_process
+    # The shared roster is read again every ROSTER_SECONDS (15): here every 0.2 s.
+    browser.application.extensions["switchctl"].snapshots.roster_seconds = 0.2
     chunks = iter(browser.get("/events", buffered=False).response)
     assert b'"106"' not in next(chunks)
     assert next(chunks) == b": keep-alive\n\n"  # nothing new: no snapshot

@@ -22,6 +22,7 @@ from peewee import JOIN
 from switchctl.models import Domain, Extension, PortalAccount, PortalSession, Setting
 from switchctl.models.logins import ROLE_EXTENSION, ROLES
 from switchctl.passwords import check_hash, check_sip_password, hash_account_password, sip_ha1
+from switchctl.pool import run_hashing
 from switchctl.services import sessions
 from switchctl.services.domains import PORTAL_ENABLED, PORTAL_ON, portal_enabled
 from switchctl.services.extensions import NUMBER_PATTERN, ValidationError, check_password
@@ -29,10 +30,17 @@ from switchctl.services.extensions import NUMBER_PATTERN, ValidationError, check
 ACCOUNT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")
 MAX_NAME = 64
 MAX_PASSWORD = 128
-# Checked when the name does not exist: the same cost as for a real one, no probing.
-_DUMMY_HASH = hash_account_password("no such account")
+# Checked when the name does not exist: the same cost as for a real one, no probing. Made
+# on first use, off the loop: hashing at import cost every command and process 130 ms.
+_dummy = []
 _DUMMY_HA1 = sip_ha1("0", "no.such.domain", "no such extension")
 REFUSED = "wrong extension number or password"
+
+
+def _dummy_hash():
+    if not _dummy:
+        _dummy.append(run_hashing(hash_account_password, "no such account"))
+    return _dummy[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +114,7 @@ def authenticate(key, domain_name, username, password, slow_check=None):
     account = PortalAccount.get_or_none(PortalAccount.domain == domain,
                                         PortalAccount.username == username) \
         if ACCOUNT_NAME.match(username) else None
-    stored = account.password_hash if account is not None else _DUMMY_HASH
+    stored = account.password_hash if account is not None else _dummy_hash()
     if not (slow_check or check_hash)(stored, password) or account is None:
         raise LoginRefused(REFUSED)
     return _account_principal(key, account, domain_name)
