@@ -191,6 +191,12 @@ def test_follow_me_rejects_bad_entries_without_change(client):
     with pytest.raises(ValidationError, match="itself"):
         forwarding.set_follow_me(alice, [("105", 10), ("101", 10)])
     assert forwarding.follow_me_steps(alice.id) == [("102", 10)]
+    for timeout in ("ten", "", "3", "301", "12.5", "\u0663\u0660", None, True, 4):
+        with pytest.raises(ValidationError, match="5 to 300"):
+            forwarding.set_follow_me(alice, [("105", timeout)])
+    assert forwarding.follow_me_steps(alice.id) == [("102", 10)]
+    forwarding.set_follow_me(alice, [("105", " 20 ")])
+    assert forwarding.follow_me_steps(alice.id) == [("105", 20)]
 
 
 def test_blacklisted_outside_caller_is_rejected_before_ringing(client, domain):

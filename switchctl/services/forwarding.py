@@ -62,18 +62,26 @@ def set_dnd(extension, on):
 
 def set_follow_me(extension, entries, enabled=True):
     """Replace the follow-me list with ``entries`` [(destination, timeout seconds)]."""
-    for destination, timeout in entries:
+    entries = [(destination, _timeout(timeout)) for destination, timeout in entries]
+    for destination, _ in entries:
         check_destination(extension, destination)
-        if not 5 <= int(timeout) <= 300:
-            raise ValidationError("a follow-me timeout is 5 to 300 seconds")
     with database.atomic():
         FollowMeEntry.delete().where(FollowMeEntry.extension == extension).execute()
         FollowMeEntry.insert_many([
             {"extension": extension.id, "position": position, "destination": destination,
-             "timeout": int(timeout)}
+             "timeout": timeout}
             for position, (destination, timeout) in enumerate(entries, 1)]).execute()
         Extension.update(follow_me_enabled=enabled and bool(entries)).where(
             Extension.id == extension.id).execute()
+
+
+def _timeout(value):
+    """A follow-me step's seconds (5 to 300), from a number or the ASCII digits of a form;
+    anything else (words, '', other scripts' digits, fractions) is a ValidationError."""
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    if not (text.isascii() and text.isdigit() and 5 <= int(text) <= 300):
+        raise ValidationError("a follow-me timeout is a whole number of seconds, 5 to 300")
+    return int(text)
 
 
 def follow_me_steps(extension_id):
