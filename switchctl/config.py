@@ -203,7 +203,9 @@ def _database(url, data):
     return url or f"sqlite:///{(data / 'switchctl.sqlite3').resolve()}"
 
 
-SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+# The smtp_url schemes and the port each uses when the URL names none.
+SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+SMTP_SCHEMES = tuple(SMTP_PORTS)
 
 
 def _smtp_url(url):

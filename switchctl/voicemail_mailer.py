@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 import gevent
 import gevent.socket
 import gevent.ssl
+from switchctl.config import SMTP_PORTS
 from switchctl.db import database_guard
 from switchctl.logs import one_line
 from switchctl.models import Domain, Extension, VoicemailMessage
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 10
 SMTP_SECONDS = 30  # the longest one read or write on the SMTP connection may take
 SEND_SECONDS = 120  # one email in all: far less than the outbox's claim lease
-DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +51,7 @@ class SmtpServer:
         """The server a (checked: config.load) ``smtp_url`` names."""
         parts = urlsplit(url)
         return cls(scheme=parts.scheme, host=parts.hostname,
-                   port=parts.port or DEFAULT_PORTS[parts.scheme],
+                   port=parts.port or SMTP_PORTS[parts.scheme],
                    user=unquote(parts.username or ""), password=unquote(parts.password or ""))
 
     def __str__(self):
