@@ -16,6 +16,7 @@ from switchctl.ivr.voicemail_leave import LeaveMessageFlow
 from switchctl.ivr.voicemail_menu import VoicemailMenu
 from switchctl.ivr.wakeup_call import WakeupCallFlow
 from switchctl.ivr.wakeup_menu import WakeupMenuFlow
+from switchctl.services.wakeup import utc_now
 
 FLOWS = {
     "voicemail": LeaveMessageFlow,
@@ -23,11 +24,6 @@ FLOWS = {
     "wakeup_call": WakeupCallFlow,
     "wakeup_menu": WakeupMenuFlow,
 }
-
-
-def utc_now():
-    """The time now, UTC, naive (as the wake-up table keeps it), to the second."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +34,7 @@ class FlowContext:
 
     config: typing.Any
     live: typing.Any = None
-    clock: typing.Callable[[], datetime.datetime] = utc_now
+    clock: typing.Callable[[], datetime.datetime] = utc_now  # naive UTC, to the second
 
     def mailbox_changed(self, domain_name, number):
         if self.live is not None:
