@@ -101,6 +101,13 @@ class CallSession:
         """mod_say: ``say en <kind> <method> <text>``."""
         self.execute("say", f"en {kind} {method} {text}")
 
+    def say_wall_clock(self, moment):
+        """Say the naive ``moment`` as the date and time it shows. mod_say_en reads
+        ``YYYY-MM-DD HH:MM:SS`` as the switch's local time and says it in that same zone,
+        so the wall-clock time given is the one said, whatever the switch's zone (quoted:
+        the ``say`` application splits its argument at spaces)."""
+        self.say(f"'{moment:%Y-%m-%d %H:%M:%S}'", kind="current_date_time", method="pronounced")
+
     def collect_digits(self, prompt, invalid_prompt, minimum=1, maximum=1, tries=3,
                        timeout_ms=5000, terminators="#", regex="\\d+", digit_timeout_ms=3000):
         """``play_and_get_digits`` with every argument given (FreeSWITCH reads them by

@@ -249,13 +249,10 @@ class VoicemailMenu:
         return True
 
     def _envelope(self, box, message):
-        """When it came and from whom. The time is said as it was in the domain's zone:
-        mod_say_en reads the quoted ``YYYY-MM-DD HH:MM:SS`` as the wall-clock time to say
-        (quoted: the ``say`` application splits its argument at spaces)."""
+        """When it came (as it was in the domain's zone) and from whom."""
         received = local_to_zone(message.received, time_zone(box.domain_id))
         self.call.play(prompts.VM_RECEIVED)
-        self.call.say(f"'{received:%Y-%m-%d %H:%M:%S}'", kind="current_date_time",
-                      method="pronounced")
+        self.call.say_wall_clock(received)
         self.call.play(prompts.VM_MESSAGE_FROM)
         digits = message.caller_number.lstrip("+")
         if digits.isascii() and digits.isdigit():

@@ -25,13 +25,8 @@ TIME_DIGITS = r"^(\d{4}|\d{8})$"
 
 
 def say_time(call, moment, zone):
-    """Say ``moment`` (naive UTC) as the date and time it is in ``zone``.
-
-    mod_say_en reads ``YYYY-MM-DD HH:MM:SS`` as the switch's local time and says it in
-    that same zone, so the wall-clock time given is the one said, whatever the switch's
-    zone (quoted: the ``say`` application splits its argument at spaces)."""
-    local = wakeup.local_time(moment, zone)
-    call.say(f"'{local:%Y-%m-%d %H:%M:%S}'", kind="current_date_time", method="pronounced")
+    """Say ``moment`` (naive UTC) as the date and time it is in ``zone``."""
+    call.say_wall_clock(wakeup.local_time(moment, zone))
 
 
 class WakeupMenuFlow:
