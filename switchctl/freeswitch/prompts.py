@@ -165,8 +165,6 @@ TO_ACCEPT_PRESS_ONE = "ivr/ivr-to_accept_press_one.wav"
 PRESS = "voicemail/vm-press.wav"
 THANK_YOU = "ivr/ivr-thank_you.wav"
 GOODBYE = "voicemail/vm-goodbye.wav"
-DIGIT_1 = "digits/1.wav"
-DIGIT_2 = "digits/2.wav"
 # play_and_get_digits' "invalid" prompt where a key is optional: nothing is said.
 NO_PROMPT = "silence_stream://250"
 TONES[NO_PROMPT] = "a quarter of a second of silence (a prompt that says nothing)"
@@ -185,8 +183,6 @@ STANDARD_SOUNDS.update({
     PRESS: "press",
     THANK_YOU: "Thank you.",
     GOODBYE: "goodbye",
-    DIGIT_1: "one",
-    DIGIT_2: "two",
 })
 
 

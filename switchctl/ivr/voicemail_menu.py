@@ -41,13 +41,13 @@ DIGIT_TIMEOUT_MS = 3000
 MAX_NUMBER_LENGTH = 16
 GREETING_MAX_SECONDS = 60
 NOT_PLAYED = ("FILE NOT FOUND", "PLAYBACK ERROR")  # playback's Application-Response
-KEY = {digit: prompts.key(digit) for digit in "0123456789"}
 PRESS = prompts.PRESS
 
 
 def _menu(*options):
     """A prompt of ``(what, key)`` pairs: "what, press key", one after the other."""
-    return prompts.sequence(*(part for what, key in options for part in (what, PRESS, KEY[key])))
+    return prompts.sequence(*(part for what, key in options
+                              for part in (what, PRESS, prompts.key(key))))
 
 
 ENTER_MAILBOX = prompts.sequence(prompts.VM_ENTER_ID, prompts.VM_FOLLOWED_BY_POUND)
@@ -56,8 +56,8 @@ MAIN_MENU = _menu((prompts.VM_LISTEN_NEW, "1"), (prompts.VM_LISTEN_SAVED, "2"),
                   (prompts.VM_ADVANCED, "5"))
 OPTIONS = _menu((prompts.VM_TO_RECORD_GREETING, "1"), (prompts.VM_DELETE_GREETING, "3"),
                 (prompts.VM_CHANGE_PASSWORD, "6"), (prompts.VM_MAIN_MENU, "0"))
-WHICH_GREETING = prompts.sequence(prompts.VM_GREETING, KEY["1"], prompts.VM_NOT_AVAILABLE,
-                                  prompts.VM_GREETING, KEY["2"], prompts.USER_BUSY)
+WHICH_GREETING = prompts.sequence(prompts.VM_GREETING, prompts.key("1"), prompts.VM_NOT_AVAILABLE,
+                                  prompts.VM_GREETING, prompts.key("2"), prompts.USER_BUSY)
 GREETING_KINDS = {"1": "unavailable", "2": "busy"}
 GREETING_SAVED = prompts.sequence(prompts.VM_GREETING, prompts.VM_SAVED)
 GREETING_DELETED = prompts.sequence(prompts.VM_GREETING, prompts.VM_DELETED)

@@ -19,7 +19,7 @@ from switchctl.services import wakeup
 
 log = logging.getLogger(__name__)
 MESSAGE = prompts.sequence(prompts.WAKEUP_THIS_IS, prompts.TO_ACCEPT_PRESS_ONE,
-                           prompts.WAKEUP_TO_REQUEST, prompts.PRESS, prompts.DIGIT_2)
+                           prompts.WAKEUP_TO_REQUEST, prompts.PRESS, prompts.key("2"))
 ROUNDS = 2  # the message and its question, said once more when no key came
 
 

@@ -16,11 +16,11 @@ from switchctl.models import Extension
 from switchctl.services import ValidationError, wakeup
 
 log = logging.getLogger(__name__)
-MAIN_MENU = prompts.sequence(prompts.WAKEUP_TO_REQUEST, prompts.PRESS, prompts.DIGIT_1,
-                             prompts.WAKEUP_TO_CONFIRM, prompts.PRESS, prompts.DIGIT_2)
+MAIN_MENU = prompts.sequence(prompts.WAKEUP_TO_REQUEST, prompts.PRESS, prompts.key("1"),
+                             prompts.WAKEUP_TO_CONFIRM, prompts.PRESS, prompts.key("2"))
 ENTER_TIME = prompts.sequence(prompts.PLEASE_ENTER_THE, prompts.WAKEUP_ONE_TIME,
                               prompts.FOLLOWED_BY_POUND)
-CANCEL_IT = prompts.sequence(prompts.WAKEUP_TO_CANCEL, prompts.PRESS, prompts.DIGIT_1)
+CANCEL_IT = prompts.sequence(prompts.WAKEUP_TO_CANCEL, prompts.PRESS, prompts.key("1"))
 TIME_DIGITS = r"^(\d{4}|\d{8})$"
 
 
