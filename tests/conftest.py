@@ -86,6 +86,16 @@ def client(config, db):
 
 
 @pytest.fixture
+def app(config, office):
+    """The portal app, open to the office's extensions (a module may define its own)."""
+    from switchctl import portal
+    from tests.clients.portal import open_portal
+
+    open_portal(office)
+    return portal.create_app(config)
+
+
+@pytest.fixture
 def live_view(tmp_path, db):
     """A LiveView following a fake switch (no registrations, no channels); yields both."""
     import gevent

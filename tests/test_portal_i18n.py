@@ -18,7 +18,7 @@ from switchctl import portal
 from switchctl.portal import i18n
 from switchctl.portal.auth.views import REFUSALS
 from switchctl.services import logins
-from tests.clients.portal import csrf_token, log_in, open_portal, page_error
+from tests.clients.portal import csrf_token, log_in, page_error
 
 PORTAL = Path(portal.__file__).parent
 CATALOGS = PORTAL / "translations"
@@ -132,12 +132,6 @@ def test_every_refusal_of_the_login_service_has_its_translation():
     source = Path(logins.__file__).read_text()
     assert set(re.findall(r'LoginRefused\("([^"]+)"\)', source)) | {logins.REFUSED} == messages
     assert set(REFUSALS) == messages
-
-
-@pytest.fixture
-def app(config, office):
-    open_portal(office)
-    return portal.create_app(config)
 
 
 @pytest.fixture

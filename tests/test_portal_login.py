@@ -11,15 +11,9 @@ from switchctl.portal.throttle import (ADDRESS_LIMIT, ANYWHERE_LIMIT, NAME_LIMIT
                                        LoginThrottle)
 from switchctl.services.logins import authenticate, load_principal, open_session
 from tests.builders.database import outage
-from tests.clients.portal import csrf_token, log_in, open_portal, page_error
+from tests.clients.portal import csrf_token, log_in, page_error
 
 pytestmark = pytest.mark.both_databases
-
-
-@pytest.fixture
-def app(config, office):
-    open_portal(office)
-    return portal.create_app(config)
 
 
 @pytest.fixture

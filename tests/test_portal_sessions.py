@@ -18,16 +18,10 @@ from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
 from switchctl.services.logins import authenticate, load_principal, open_session
 from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
-from tests.clients.portal import csrf_token, log_in, log_in_http, open_portal
+from tests.clients.portal import csrf_token, log_in, log_in_http
 
 pytestmark = pytest.mark.both_databases
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def app(config, office):
-    open_portal(office)
-    return portal.create_app(config)
 
 
 LOGINS = {"101": "Passw0rd101", "102": "Passw0rd102", "boss": "AdminPassw0rd"}
