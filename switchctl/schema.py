@@ -134,6 +134,22 @@ def add_voicemail_and_wakeup_flows(migrator):
         table.create_table(safe=False)
 
 
+@migration(6)
+def add_portal_preferences(migrator):
+    """The portal's pages: each login's own language, and the admin and operator accounts'
+    optional TOTP second factor."""
+    migrate(
+        migrator.add_column("extension", "portal_language",
+                            peewee.CharField(max_length=16, default="")),
+        migrator.add_column("portal_account", "language",
+                            peewee.CharField(max_length=16, default="")),
+        migrator.add_column("portal_account", "totp_secret",
+                            peewee.CharField(max_length=64, default="")),
+        migrator.add_column("portal_account", "totp_last_step",
+                            peewee.BigIntegerField(default=0)),
+    )
+
+
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
     foreign key needs, whatever the model of that table becomes later."""

@@ -1,6 +1,7 @@
 """The portal's languages: every string through one mechanism (Flask-Babel), a Chinese
 translation for each, the language from the browser or the header's switch."""
 
+import ast
 import html
 import json
 import re
@@ -10,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -39,40 +40,93 @@ def test_the_method_map_is_the_one_babel_cfg_gives_translators():
     assert [(pattern, method) for method, pattern in sections] == METHODS
 
 
+SERVICES = PORTAL.parent / "services"
+# What the services raise for a person to read: ValidationError("... %(x)s", x=...).
+SERVICE_KEYWORDS = {"ValidationError": None}
+
+
+def catalog_of(path):
+    """The translations folder a portal source file's strings belong to: its family's own,
+    else the shared one."""
+    for folder in path.relative_to(PORTAL).parents:
+        if folder != Path(".") and (PORTAL / folder / "translations").is_dir():
+            return PORTAL / folder / "translations"
+    return CATALOGS
+
+
 def extracted():
-    return {message[2] if isinstance(message[2], str) else message[2][0]
-            for message in extract_from_dir(str(PORTAL), METHODS, keywords=KEYWORDS)}
+    """{translations folder: the strings its sources use}; the shared catalog also holds
+    the services' message templates."""
+    found = {folder: set() for folder in i18n.catalog_folders()}
+    sources = [(path, "python") for path in PORTAL.rglob("*.py")] + \
+        [(path, "jinja2") for path in PORTAL.rglob("*.html") if "templates" in path.parts]
+    for path, method in sources:
+        for message in extract_from_file(method, path, keywords=KEYWORDS):
+            found[catalog_of(path)].add(message[1] if isinstance(message[1], str)
+                                        else message[1][0])
+    for path in SERVICES.glob("**/*.py"):
+        found[CATALOGS] |= service_templates(path.read_text())
+    return found
 
 
-def chinese_catalog():
-    with open(CHINESE / "messages.po", "rb") as po:
+def service_templates(source):
+    """The message templates of ``ValidationError("...", {...})`` calls: a whole literal
+    only (an f-string is English only, as it was)."""
+    return {call.args[0].value for call in ast.walk(ast.parse(source))
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) in SERVICE_KEYWORDS
+            and call.args and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)}
+
+
+def test_the_service_templates_are_whole_literals():
+    assert service_templates('ValidationError("a %(b)s " "c", b=1)\n'
+                             'ValidationError(f"x {y}" "no spaces")\nValueError("d")') == \
+        {"a %(b)s c"}
+
+
+def chinese_catalog(folder=CATALOGS):
+    with open(folder / "zh_Hans" / "LC_MESSAGES" / "messages.po", "rb") as po:
         return read_po(po)
 
 
+def translated(folder):
+    return {m.id: m for m in chinese_catalog(folder) if m.id and m.string and not m.fuzzy}
+
+
+def test_the_catalogs_are_the_shared_one_and_each_familys():
+    assert i18n.catalog_folders()[0] == CATALOGS
+    for folder in i18n.catalog_folders():
+        assert (folder / "zh_Hans" / "LC_MESSAGES" / "messages.po").is_file(), folder
+
+
 def test_every_translatable_string_has_a_chinese_translation():
-    catalog = chinese_catalog()
-    translated = {m.id: m for m in catalog if m.id}
     sources = extracted()
-    assert len(sources) > 20  # the extraction found the portal's strings at all
-    missing = sorted(s for s in sources
-                     if s not in translated or not translated[s].string or translated[s].fuzzy)
-    assert not missing, f"no Chinese for {missing}: see switchctl/portal/babel.cfg"
-    stale = sorted(set(translated) - sources)
-    assert not stale, f"catalog entries no source uses any more: {stale}"
+    shared = translated(CATALOGS)
+    assert len(sources[CATALOGS]) > 20  # the extraction found the portal's strings at all
+    used_anywhere = set().union(*sources.values())
+    for folder, strings in sources.items():
+        own = translated(folder)
+        missing = sorted(s for s in strings if s not in own and s not in shared)
+        assert not missing, f"no Chinese in {folder} for {missing}: see switchctl/portal/babel.cfg"
+        every = {m.id for m in chinese_catalog(folder) if m.id}
+        stale = sorted(every - (used_anywhere if folder == CATALOGS else strings))
+        assert not stale, f"entries of {folder} no source uses any more: {stale}"
 
 
-def test_the_chinese_keeps_each_messages_placeholders():
-    for message in chinese_catalog():
+@pytest.mark.parametrize("folder", i18n.catalog_folders(), ids=lambda f: f.parent.name)
+def test_the_chinese_keeps_each_messages_placeholders(folder):
+    for message in chinese_catalog(folder):
         if message.id:
             assert re.findall(r"%\(\w+\)s", message.id) == \
                 re.findall(r"%\(\w+\)s", message.string), message.id
 
 
-def test_the_committed_mo_is_compiled_from_the_po():
-    with open(CHINESE / "messages.mo", "rb") as mo:
+@pytest.mark.parametrize("folder", i18n.catalog_folders(), ids=lambda f: f.parent.name)
+def test_the_committed_mo_is_compiled_from_the_po(folder):
+    with open(folder / "zh_Hans" / "LC_MESSAGES" / "messages.mo", "rb") as mo:
         compiled = {m.id: m.string for m in read_mo(mo) if m.id}
-    assert compiled == {m.id: m.string for m in chinese_catalog() if m.id}, \
-        "run: pybabel compile -d switchctl/portal/translations"
+    assert compiled == {m.id: m.string for m in chinese_catalog(folder) if m.id}, \
+        f"run: pybabel compile -d {folder}"
 
 
 class TextFinder(HTMLParser):

@@ -45,6 +45,8 @@ class Extension(BaseModel):
     dnd = peewee.BooleanField(default=False)
     ring_seconds = peewee.IntegerField(default=DEFAULT_RING_SECONDS)
     follow_me_enabled = peewee.BooleanField(default=False)
+    # The portal language this user chose ("" = the browser's); see portal/i18n.py.
+    portal_language = peewee.CharField(max_length=16, default="")
     created = peewee.DateTimeField(default=now)
 
     class Meta:

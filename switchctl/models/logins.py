@@ -23,6 +23,12 @@ class PortalAccount(BaseModel):
     password_hash = peewee.CharField(max_length=255)
     role = peewee.CharField(max_length=16, choices=[(r, r) for r in ROLES[:2]])
     created = peewee.DateTimeField(default=now)
+    # The portal language this account chose ("" = the browser's); see portal/i18n.py.
+    language = peewee.CharField(max_length=16, default="")
+    # The optional TOTP second factor: its base32 secret ("" = none) and the last time
+    # step a code was accepted for (a code is good once: no replay within its window).
+    totp_secret = peewee.CharField(max_length=64, default="")
+    totp_last_step = peewee.BigIntegerField(default=0)
 
     class Meta:
         indexes = ((("domain", "username"), True),)

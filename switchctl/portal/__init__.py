@@ -18,7 +18,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from switchctl.config import secret_key
 from switchctl.db import database_failed
-from switchctl.portal import auth, extensions, i18n
+from switchctl.portal import (accounts, auth, blacklist, call_records, conferences, contacts,
+                              departments, dial, extensions, feature_codes, forwarding, i18n,
+                              nav, outbound_routes, paging, queues, recordings, settings,
+                              voicemail)
 from switchctl.portal.access import public
 from switchctl.portal.context import KEY, PortalContext
 from switchctl.portal.extensions.snapshots import Snapshots
@@ -30,6 +33,10 @@ log = logging.getLogger(__name__)
 # Scripts and styles come from our own static folder only: no inline code can run.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; base-uri 'none'; "
                            "form-action 'self'; frame-ancestors 'none'")
+# The page families, each a blueprint (nav.py lists the pages a person goes to).
+FAMILIES = (auth, extensions, contacts, call_records, voicemail, recordings, forwarding,
+            feature_codes, settings, dial, departments, conferences, queues, blacklist,
+            outbound_routes, accounts)
 
 
 def create_app(config, live_view=None):
@@ -52,8 +59,13 @@ def create_app(config, live_view=None):
     CSRFProtect(app)
     i18n.init_app(app)
     _logins(app)
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(extensions.blueprint)
+    paging.init_app(app)
+    for family in FAMILIES:
+        app.register_blueprint(family.blueprint)
+    app.add_template_global(nav.links, "nav_links")
+    app.add_template_global(nav.PAGES, "nav_pages")
+    app.add_template_global(nav.ADMIN_PAGES, "nav_admin_pages")
+    app.add_template_global(app.view_functions, "view_functions")
 
     @app.get("/")
     @public

@@ -5,12 +5,20 @@ English is the source language; Simplified Chinese is ``zh_Hans`` (Babel's name 
 script, whatever the region: mainland and Singapore readers alike; it is also the catalog
 folder gettext finds under translations/). The language of a request: the one the user
 chose with the header switch (kept in the signed session cookie), else the browser's
-Accept-Language, else English. Catalogs: translations/<locale>/LC_MESSAGES/messages.po,
-compiled to the .mo next to it and committed (tests/test_portal_i18n.py checks they match),
-so a fresh clone, an editable install and the sdist need no build step."""
+Accept-Language, else English.
+
+Catalogs: the portal's shared one, ``translations/<locale>/LC_MESSAGES/messages.po``
+(base.html, error.html, macros.html, the modules at the portal's top, and every message
+template the services raise as ``ValidationError("... %(x)s", x=...)``), and one per page
+family that has its own ``<family>/translations/`` (the strings of that family's views
+and templates; one the shared catalog holds need not be repeated). Each .po is compiled
+to the .mo next to it and committed (tests/test_portal_i18n.py checks they match), so a
+fresh clone, an editable install and the sdist need no build step."""
+
+from pathlib import Path
 
 from flask import Blueprint, redirect, request, session, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 
 from switchctl.portal.access import public
 from switchctl.portal.auth.views import safe_next
@@ -24,7 +32,16 @@ BROWSER = {"en": "en", "zh": "zh_Hans"}
 SESSION_KEY = "lang"
 
 
+PORTAL = Path(__file__).parent
+
+
+def catalog_folders():
+    """The translations folders: the shared one first, then each family's."""
+    return [PORTAL / "translations", *sorted(PORTAL.glob("*/translations"))]
+
+
 def init_app(app):
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(map(str, catalog_folders()))
     Babel(app, locale_selector=select_locale, default_domain="messages")
     app.register_blueprint(blueprint)
 
@@ -62,3 +79,12 @@ def choose():
     if chosen in LANGUAGES:
         session[SESSION_KEY] = chosen
     return redirect(safe_next(request.form.get("next")) or url_for("index"))
+
+
+def error_text(error):
+    """A services.ValidationError (or any error whose message is safe to show) in the
+    page's language: its template translated, then its values filled in."""
+    template = getattr(error, "template", None)
+    if template is None:
+        return str(error)
+    return gettext(template, **getattr(error, "params", {}))

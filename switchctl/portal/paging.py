@@ -1,0 +1,24 @@
+"""Paged lists: the page number a request asks for, and the links to its neighbours
+(templates/macros.html ``pager``), keeping the rest of the query (a search) as it was."""
+
+from flask import request, url_for
+
+MAX_PAGE = 100_000
+
+
+def page_number(name="page"):
+    """The page the query string asks for: a whole number from 1, else 1 (bad input is
+    not an error: the first page is shown)."""
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+
+
+def page_url(number, name="page"):
+    """This page's URL with the query string's page set to ``number``."""
+    args = request.args.to_dict()
+    args[name] = str(number)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app):
+    app.add_template_global(page_url)

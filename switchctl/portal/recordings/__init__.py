@@ -1,0 +1,5 @@
+"""The recordings pages (being built)."""
+
+from switchctl.portal.recordings.views import blueprint
+
+__all__ = ["blueprint"]

@@ -1,0 +1,5 @@
+"""The settings pages (being built)."""
+
+from switchctl.portal.settings.views import blueprint
+
+__all__ = ["blueprint"]
