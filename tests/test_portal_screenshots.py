@@ -1,0 +1,123 @@
+"""Every portal page in real Chromium, in both languages, at desktop and phone width: it
+loads without an error, speaks its language, and fits the phone's width (no sideways
+scrolling of the page: wide tables scroll inside their own frame). The main pages are
+saved as screenshots: into ``$SWITCHCTL_SCREENSHOTS`` when set (the README's come from
+``SWITCHCTL_SCREENSHOTS=docs/screenshots``), else into the test's temporary folder."""
+
+import os
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+
+from switchctl import config as config_module
+from switchctl.db import open_database
+from switchctl.portal import nav
+from switchctl.services.domains import find_domain
+from switchctl.services.logins import add_account
+from tests.clients.browser import chromium, log_in, until
+from tests.servers.live_office import live_office
+
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+LANGUAGES = {"en": "en", "zh_Hans": "zh-Hans"}
+# The pages the README shows (endpoint: file name).
+MAIN = {"extensions.index": "extensions", "contacts.index": "contacts",
+        "call_records.index": "call-records", "voicemail.index": "voicemail",
+        "forwarding.index": "forwarding", "settings.index": "settings",
+        "extensions.manage": "manage-extensions"}
+ADMIN_LOGIN = ("boss", "AdminPassw0rd")
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("office")
+    with live_office(folder) as running:
+        db = open_database(config_module.load({"SWITCHCTL_DATA": str(folder)}).database)
+        with db.connection_context():
+            add_account(find_domain("pbx.local"), ADMIN_LOGIN[0], "admin", ADMIN_LOGIN[1])
+        db.close()
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+def shots_folder(tmp_path_factory):
+    chosen = os.environ.get("SWITCHCTL_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def choose_language(browser, code):
+    button = browser.find_element(By.CSS_SELECTOR, f'form.language button[value="{code}"]')
+    if button.get_attribute("aria-pressed") != "true":
+        button.click()
+        until(lambda: page_language(browser) == LANGUAGES[code], what=f"the page in {code}")
+
+
+def page_language(browser):
+    try:
+        return browser.find_element(By.TAG_NAME, "html").get_attribute("lang")
+    except StaleElementReferenceException:  # caught between two pages
+        return None
+
+
+def visit_every_page(browser, links, folder, role):
+    """Each linked page of the header, in each language and width; returns what was seen."""
+    seen = []
+    targets = [(link.get_attribute("data-endpoint"), link.get_attribute("href"))
+               for link in links]
+    for width_name, size in WIDTHS.items():
+        browser.set_window_size(*size)
+        for code in LANGUAGES:
+            for endpoint, href in targets:
+                browser.get(href)
+                choose_language(browser, code)
+                page = browser.find_element(By.TAG_NAME, "main")
+                assert not page.find_elements(By.CSS_SELECTOR, "p.error[role=alert]"), \
+                    (endpoint, code, page.text[:200])
+                overflow = browser.execute_script(
+                    "return document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 1, f"{endpoint} ({code}) is {overflow}px wider than {size[0]}"
+                if endpoint in MAIN:
+                    name = f"{MAIN[endpoint]}-{code.split('_')[0]}-{width_name}.png"
+                    browser.save_screenshot(str(folder / name))
+                seen.append((role, endpoint, code, width_name))
+    return seen
+
+
+def log_in_as_admin(browser, base):
+    browser.delete_all_cookies()
+    browser.get(f"{base}/login")
+    browser.find_element(By.NAME, "username").send_keys(ADMIN_LOGIN[0])
+    browser.find_element(By.NAME, "password").send_keys(ADMIN_LOGIN[1])
+    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    until(lambda: browser.current_url.endswith("/extensions"), what="the admin's first page")
+
+
+def expected(role):
+    return {endpoint for endpoint, _, roles in nav.PAGES + nav.ADMIN_PAGES if role in roles}
+
+
+def test_every_page_loads_in_both_languages_and_fits_a_phone(office, browser, tmp_path_factory):
+    folder = shots_folder(tmp_path_factory)
+    log_in(browser, office.base, "102", office.passwords["102"])
+    links = browser.find_elements(By.CSS_SELECTOR, "header.top nav a")
+    seen = visit_every_page(browser, links, folder, "extension")
+    log_in_as_admin(browser, office.base)
+    links = browser.find_elements(By.CSS_SELECTOR, "header.top nav a")
+    seen += visit_every_page(browser, links, folder, "admin")
+
+    for role in ("extension", "admin"):  # every page of nav.py exists, in every variant
+        assert {endpoint for who, endpoint, _, _ in seen if who == role} == expected(role)
+    variants = len(LANGUAGES) * len(WIDTHS)
+    assert len(seen) == variants * (len(expected("extension")) + len(expected("admin")))
+    shots = {path.name for path in folder.glob("*.png")}
+    assert {f"{name}-{lang}-{width}.png" for name in MAIN.values() for lang in ("en", "zh")
+            for width in WIDTHS} <= shots
