@@ -8,7 +8,8 @@ in-call codes are DTMF pressed during a bridged call.
 import dataclasses
 import re
 
-from switchctl.models import FeatureCodeOverride
+from switchctl.models import Extension, FeatureCodeOverride, database
+from switchctl.services import ValidationError
 
 ARG_NONE = ""
 ARG_EXTENSION = "extension"
@@ -101,7 +102,7 @@ FEATURES = (
 BY_KEY = {feature.key: feature for feature in FEATURES}
 
 
-class FeatureCodeError(ValueError):
+class FeatureCodeError(ValidationError):
     """An override that would make a code unusable."""
 
 
@@ -127,10 +128,106 @@ def domain_codes(domain_id):
 
 def validate_override(key, code):
     if key not in BY_KEY:
-        raise FeatureCodeError(f"unknown feature {key!r}")
+        raise FeatureCodeError("unknown feature %(feature)s", {"feature": key})
     if not CODE_PATTERN.match(code) or code[0] not in "*#":
-        raise FeatureCodeError("a feature code starts with * or # and has at most 8 of *, #, 0-9")
+        raise FeatureCodeError("a feature code starts with * or # (a number starting with a "
+                               "digit is an extension's) and has at most 8 of *, #, 0-9")
     return code
+
+
+# Arguments a dialled code may be followed by, to find codes one dialled string could mean.
+SAMPLE_ARGUMENTS = ("12", "123", "1234", "12345678", "+123", "123456789012")
+
+
+def _samples(feature, code):
+    """Strings a user may dial for ``feature`` with ``code`` (some of each argument)."""
+    if feature.argument == ARG_NONE:
+        return [code, code + "#"]
+    pattern = re.compile(f"^{ARGUMENT_PATTERNS[feature.argument]}\\Z")
+    return [code + sample for sample in SAMPLE_ARGUMENTS if pattern.match(sample)]
+
+
+def _dialled_clash(feature, code, other, other_code, numbers):
+    """Could one dialled string mean both? The dialplan tries codes without an argument
+    first (dial_order): one that equals ``**`` + an extension's number would take that
+    extension's pickup (so ``**11`` is fine while no extension is 11)."""
+    for first, first_code, second, second_code in ((feature, code, other, other_code),
+                                                   (other, other_code, feature, code)):
+        for dialled in _samples(first, first_code):
+            found = re.match(second.dial_regex(second_code), dialled)
+            if found is None:
+                continue
+            shadows_extension = (first.argument == ARG_NONE
+                                 and second.argument == ARG_EXTENSION)
+            if not shadows_extension or found.group(1) in numbers:
+                return True
+    return False
+
+
+def _in_call_clash(code, other_code):
+    """DTMF during a call acts on the first code its digits complete: one code may not
+    begin another."""
+    return code.startswith(other_code) or other_code.startswith(code)
+
+
+def check_override(domain_id, key, code):
+    """Raise FeatureCodeError unless ``code`` may replace the code of feature ``key`` in
+    the domain: well-formed, and no string a user dials (or presses in a call) could mean
+    both it and another feature's code, nor another feature's code with an extension
+    number after it."""
+    validate_override(key, code)
+    feature, codes = BY_KEY[key], domain_codes(domain_id)
+    numbers = {n for (n,) in Extension.select(Extension.number)
+               .where(Extension.domain == domain_id).tuples()}
+    for other in FEATURES:
+        if other.key == key or other.in_call != feature.in_call:
+            continue
+        other_code = codes[other.key]
+        clash = _in_call_clash(code, other_code) if feature.in_call else \
+            _dialled_clash(feature, code, other, other_code, numbers)
+        if clash:
+            raise FeatureCodeError("%(code)s clashes with %(other)s, the code of %(feature)s",
+                                   {"code": code, "other": other.usage(other_code),
+                                    "feature": other.key})
+    return code
+
+
+def set_override(domain_id, key, code):
+    """Make ``code`` the domain's code for feature ``key`` (checked by check_override);
+    the default code itself removes the override."""
+    code = (code or "").strip()
+    with database.atomic():
+        check_override(domain_id, key, code)
+        if code == BY_KEY[key].code:
+            reset_override(domain_id, key)
+            return
+        (FeatureCodeOverride.insert(domain=domain_id, feature=key, code=code)
+         .on_conflict(conflict_target=[FeatureCodeOverride.domain, FeatureCodeOverride.feature],
+                      update={FeatureCodeOverride.code: code})
+         .execute())
+
+
+def reset_override(domain_id, key):
+    """Back to the default code of feature ``key``."""
+    if key not in BY_KEY:
+        raise FeatureCodeError("unknown feature %(feature)s", {"feature": key})
+    FeatureCodeOverride.delete().where(FeatureCodeOverride.domain == domain_id,
+                                       FeatureCodeOverride.feature == key).execute()
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    feature: Feature
+    code: str  # as the domain's users dial it
+    usage: str
+    overridden: bool
+
+
+def code_rows(domain_id):
+    """Every feature in the registry's order with the domain's code for it."""
+    found = overrides(domain_id)
+    codes = effective_codes(found)
+    return [Row(f, codes[f.key], f.usage(codes[f.key]), f.key in found) for f in FEATURES]
 
 
 def dial_order(codes):
