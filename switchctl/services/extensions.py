@@ -8,11 +8,13 @@ import re
 import peewee
 
 from switchctl.models import (
+    ConferenceRoom,
     Department,
     Domain,
     Extension,
     FollowMeEntry,
     ForwardRule,
+    Queue,
     database,
 )
 from switchctl.models.forwarding import FORWARD_ALWAYS
@@ -57,24 +59,53 @@ class ImportRejected(ValidationError):
 
 def check_input(item, prefixes):
     """Raise ValidationError with a one-line reason if ``item`` cannot be stored."""
-    if not NUMBER_PATTERN.match(item.number):
-        raise ValidationError(f"number {item.number!r} must be 2 to 8 digits")
-    clash = next((p for p in prefixes if item.number.startswith(p)), None)
-    if clash is not None:
-        raise ValidationError(f"number {item.number} starts with the outbound prefix {clash}")
-    check_text("name", item.name, 80, required=True)
-    check_text("department", item.department, 64)
+    check_number(item.number, prefixes)
+    check_name(item.name)
+    check_department_name(item.department)
     check_password(item.password)
-    if item.email and not EMAIL_PATTERN.match(item.email):
-        raise ValidationError(f"email {item.email!r} is not an address")
+    check_email(item.email)
+
+
+def check_number(number, prefixes):
+    """An extension number: 2 to 8 digits, not starting with an outbound prefix (a call
+    to it would leave through the trunk)."""
+    if not NUMBER_PATTERN.match(number):
+        raise ValidationError("number '%(number)s' must be 2 to 8 digits", {"number": number})
+    clash = next((p for p in prefixes if number.startswith(p)), None)
+    if clash is not None:
+        raise ValidationError("number %(number)s starts with the outbound prefix %(prefix)s",
+                              {"number": number, "prefix": clash})
+
+
+def check_name(name):
+    if not name.strip():
+        raise ValidationError("name is required")
+    if not _plain_text(name, 80):
+        raise ValidationError("name must be printable text of at most %(limit)s characters "
+                              "without $ { } \\", {"limit": 80})
+
+
+def check_department_name(name):
+    if not _plain_text(name, 64):
+        raise ValidationError("a department name must be printable text of at most "
+                              "%(limit)s characters without $ { } \\", {"limit": 64})
+
+
+def check_email(email):
+    if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
+        raise ValidationError("email '%(email)s' is not an address", {"email": email})
+
+
+def _plain_text(value, limit):
+    return len(value) <= limit and value.isprintable() and not FORBIDDEN_TEXT & set(value)
 
 
 def check_password(password):
     if len(password) < MIN_PASSWORD_LENGTH or not password.isascii() \
             or not password.isprintable() or " " in password:
         raise ValidationError(
-            f"password must be at least {MIN_PASSWORD_LENGTH} printable ASCII characters, "
-            "no spaces")
+            "password must be at least %(length)s printable ASCII characters, no spaces",
+            {"length": MIN_PASSWORD_LENGTH})
 
 
 def check_text(label, value, limit, required=False):
@@ -94,7 +125,7 @@ def add_extension(domain, number, name, password=None, department="", email=""):
     with database.atomic():
         if Extension.select().where(Extension.domain == domain,
                                     Extension.number == item.number).exists():
-            raise ValidationError(f"extension {item.number} already exists")
+            raise ValidationError("extension %(number)s already exists", {"number": item.number})
         row = _build_rows(domain, [item], hash_pin(DEFAULT_VOICEMAIL_PIN))[0]
         extension = Extension.create(**row)
     return extension, item.password
@@ -137,7 +168,7 @@ def remove_extension(domain, number):
         deleted = Extension.delete().where(Extension.domain == domain,
                                            Extension.number == number).execute()
         if not deleted:
-            raise ValidationError(f"extension {number} does not exist")
+            raise ValidationError("extension %(number)s does not exist", {"number": number})
         in_domain = Extension.select(Extension.id).where(Extension.domain == domain)
         (ForwardRule.update(active=False)
          .where(ForwardRule.destination == number, ForwardRule.extension.in_(in_domain))
@@ -323,3 +354,108 @@ def lookup_user(domain_name, number):
     ``domain_name`` and ``department_name``.
     """
     return _USER.first(domain_name, number)
+
+
+# The admin's pages: one extension at a time, found by id within the admin's domain.
+
+@dataclasses.dataclass(frozen=True)
+class ExtensionSettings:
+    """What an admin sets on an extension (its number is given once, at creation)."""
+
+    name: str
+    department_id: int = None  # a department of the extension's domain, or None
+    email: str = ""
+    enabled: bool = True
+    portal_enabled: bool = False
+    may_monitor: bool = False
+    outbound_allowed: bool = True
+    voicemail_enabled: bool = True
+
+
+FLAGS = ("enabled", "portal_enabled", "may_monitor", "outbound_allowed", "voicemail_enabled")
+PAGE_SIZE = 25
+
+
+def page_of_extensions(domain, search="", page=1, per_page=PAGE_SIZE):
+    """One page of the domain's extensions by number, with their departments: those whose
+    number starts with ``search`` or whose name holds it. ``(rows, has_next)``."""
+    query = list_extensions(domain)
+    text = search.strip()
+    if text:
+        query = query.where(Extension.number.startswith(text) | Extension.name.contains(text))
+    rows = list(query.limit(per_page + 1).offset((page - 1) * per_page))
+    return rows[:per_page], len(rows) > per_page
+
+
+def extension_in_domain(domain, extension_id):
+    """Extension ``extension_id`` if it is one of ``domain``'s, else None: an id from
+    another domain finds nothing."""
+    return Extension.get_or_none(Extension.id == extension_id, Extension.domain == domain)
+
+
+def create_extension(domain, number, settings, password=None):
+    """Create an extension with these settings; ``(extension, password)``, the password
+    generated when none is given (shown once: only its HA1 is kept)."""
+    item = ExtensionInput(number.strip(), settings.name.strip(), password or generate_password(),
+                          "", settings.email.strip())
+    check_input(item, outbound_prefixes(domain))
+    _check_department(domain, settings.department_id)
+    with database.atomic():
+        _check_number_free(domain, item.number)
+        row = _build_rows(domain, [item], hash_pin(DEFAULT_VOICEMAIL_PIN))[0]
+        row.update(_settings_row(settings))
+        extension = Extension.create(**row)
+    return extension, item.password
+
+
+def update_extension(extension, settings):
+    """Change an extension's settings; disabling it or withdrawing its portal access ends
+    its portal sessions."""
+    check_name(settings.name.strip())
+    check_email(settings.email.strip())
+    _check_department(extension.domain_id, settings.department_id)
+    changes = _settings_row(settings)
+    with database.atomic():
+        Extension.update(**changes).where(Extension.id == extension.id).execute()
+        if not (settings.enabled and settings.portal_enabled):
+            sessions.end_for_extensions([extension.id])
+    for field, value in changes.items():
+        setattr(extension, field, value)
+    return extension
+
+
+def delete_extension(extension):
+    """Remove an extension (see remove_extension); its portal sessions end with it."""
+    with database.atomic():
+        sessions.end_for_extensions([extension.id])
+        remove_extension(extension.domain, extension.number)
+
+
+def reset_password(extension):
+    """A new generated SIP password, returned once (only its HA1 is kept); the extension's
+    portal sessions end."""
+    password = generate_password()
+    set_password(extension, password)
+    return password
+
+
+def _settings_row(settings):
+    row = {flag: bool(getattr(settings, flag)) for flag in FLAGS}
+    row.update(name=settings.name.strip(), email=settings.email.strip(),
+               department=settings.department_id)
+    return row
+
+
+def _check_department(domain, department_id):
+    if department_id is not None and not Department.select().where(
+            Department.id == department_id, Department.domain == domain).exists():
+        raise ValidationError("there is no such department")
+
+
+def _check_number_free(domain, number):
+    if Extension.select().where(Extension.domain == domain, Extension.number == number).exists():
+        raise ValidationError("extension %(number)s already exists", {"number": number})
+    for model in (ConferenceRoom, Queue):
+        if model.select().where(model.domain == domain, model.number == number).exists():
+            raise ValidationError("number %(number)s is taken by a conference room or a queue",
+                                  {"number": number})

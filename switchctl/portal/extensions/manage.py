@@ -1,5 +1,176 @@
-"""The admin's extension pages (being built): routes on the extensions blueprint."""
+"""The admin's extension pages (``/extensions/manage``): list and search, create, edit,
+delete, reset the SIP password, and the user portal's switch for the domain and for each
+extension. Routes on the extensions blueprint; admins only.
 
+Every record is looked up within the admin's own domain (services.extensions
+.extension_in_domain), so an id of another domain's extension finds nothing: 404. A new
+or reset password is shown once, in the answer to the POST that made it: never in a URL,
+a flash (the session cookie is signed, not secret) or a log."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from switchctl.models.logins import ROLE_ADMIN
+from switchctl.portal import paging
+from switchctl.portal.access import roles_required
 from switchctl.portal.extensions.views import blueprint
+from switchctl.portal.i18n import error_text
+from switchctl.services import ValidationError
+from switchctl.services import departments as department_service
+from switchctl.services import domains as domain_service
+from switchctl.services import extensions as extension_service
 
 __all__ = ["blueprint"]
+
+SEARCH_LIMIT = 64
+
+
+def admin_domain():
+    """The logged-in admin's domain."""
+    domain = domain_service.find_domain(current_user.principal.domain_name)
+    if domain is None:
+        abort(404)
+    return domain
+
+
+def domain_extension(domain, extension_id):
+    extension = extension_service.extension_in_domain(domain, extension_id)
+    if extension is None:
+        abort(404)
+    return extension
+
+
+@blueprint.get("/extensions/manage")
+@roles_required(ROLE_ADMIN)
+def manage():
+    domain = admin_domain()
+    search = request.args.get("q", "").strip()[:SEARCH_LIMIT]
+    number = paging.page_number()
+    rows, has_next = extension_service.page_of_extensions(domain, search, number)
+    return render_template("extensions/manage.html", rows=rows, has_next=has_next,
+                           page=number, search=search,
+                           portal_on=domain_service.portal_enabled(domain))
+
+
+@blueprint.post("/extensions/manage/portal")
+@roles_required(ROLE_ADMIN)
+def portal_switch():
+    """The user portal's switch for the whole domain."""
+    enabled = request.form.get("enabled") == "1"
+    domain_service.set_portal_enabled(admin_domain(), enabled)
+    flash(_("The user portal is on.") if enabled else
+          _("The user portal is off: extension users were logged out."))
+    return redirect(url_for("extensions.manage"))
+
+
+@blueprint.post("/extensions/manage/<int:extension_id>/portal")
+@roles_required(ROLE_ADMIN)
+def portal_access(extension_id):
+    """The user portal's switch for one extension."""
+    domain = admin_domain()
+    extension = domain_extension(domain, extension_id)
+    enabled = request.form.get("enabled") == "1"
+    extension_service.set_portal_access(domain, [extension.number], enabled)
+    flash(_("Portal access of %(number)s: on.", number=extension.number) if enabled else
+          _("Portal access of %(number)s: off.", number=extension.number))
+    return redirect(url_for("extensions.manage", **_list_args()))
+
+
+def _list_args():
+    """The list's search and page, carried through a form as hidden fields."""
+    return {key: request.form[key] for key in ("q", "page") if request.form.get(key)}
+
+
+@blueprint.route("/extensions/manage/new", methods=["GET", "POST"])
+@roles_required(ROLE_ADMIN)
+def create():
+    domain = admin_domain()
+    if request.method == "GET":
+        return _form_page(domain, None, extension_service.ExtensionSettings(name=""), "")
+    number = request.form.get("number", "").strip()
+    try:
+        settings = settings_from(request.form)
+        extension, password = extension_service.create_extension(domain, number, settings)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return _form_page(domain, None, _typed(request.form), number, 400)
+    return render_template("extensions/manage_password.html", extension=extension,
+                           password=password, created=True), 201
+
+
+@blueprint.route("/extensions/manage/<int:extension_id>", methods=["GET", "POST"])
+@roles_required(ROLE_ADMIN)
+def edit(extension_id):
+    domain = admin_domain()
+    extension = domain_extension(domain, extension_id)
+    if request.method == "GET":
+        return _form_page(domain, extension, _settings_of(extension), extension.number)
+    try:
+        extension_service.update_extension(extension, settings_from(request.form))
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return _form_page(domain, extension, _typed(request.form), extension.number, 400)
+    flash(_("Extension %(number)s saved.", number=extension.number))
+    return redirect(url_for("extensions.manage"))
+
+
+@blueprint.route("/extensions/manage/<int:extension_id>/delete", methods=["GET", "POST"])
+@roles_required(ROLE_ADMIN)
+def delete(extension_id):
+    extension = domain_extension(admin_domain(), extension_id)
+    if request.method == "GET":
+        return render_template("extensions/manage_delete.html", extension=extension)
+    if request.form.get("confirm") != extension.number:
+        flash(_("Type the extension's number to confirm."), "error")
+        return render_template("extensions/manage_delete.html", extension=extension), 400
+    extension_service.delete_extension(extension)
+    flash(_("Extension %(number)s removed.", number=extension.number))
+    return redirect(url_for("extensions.manage"))
+
+
+@blueprint.post("/extensions/manage/<int:extension_id>/password")
+@roles_required(ROLE_ADMIN)
+def reset_password(extension_id):
+    extension = domain_extension(admin_domain(), extension_id)
+    password = extension_service.reset_password(extension)
+    return render_template("extensions/manage_password.html", extension=extension,
+                           password=password, created=False)
+
+
+def settings_from(form):
+    """The ExtensionSettings a form says (a department by id: the service checks it is of
+    the admin's domain)."""
+    department = form.get("department", "").strip()
+    if department and not _is_id(department):
+        raise ValidationError("there is no such department")
+    return _settings(form, int(department) if department else None)
+
+
+def _typed(form):
+    """What the admin typed, to show again with the error (nothing stored)."""
+    department = form.get("department", "")
+    return _settings(form, int(department) if _is_id(department) else None)
+
+
+def _is_id(text):
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+def _settings(form, department_id):
+    return extension_service.ExtensionSettings(
+        name=form.get("name", ""), email=form.get("email", ""), department_id=department_id,
+        **{flag: form.get(flag) == "1" for flag in extension_service.FLAGS})
+
+
+def _settings_of(extension):
+    return extension_service.ExtensionSettings(
+        name=extension.name, email=extension.email, department_id=extension.department_id,
+        **{flag: getattr(extension, flag) for flag in extension_service.FLAGS})
+
+
+def _form_page(domain, extension, settings, number, status=200):
+    return render_template("extensions/manage_form.html", extension=extension,
+                           settings=settings, number=number,
+                           departments=department_service.list_departments(domain),
+                           portal_on=domain_service.portal_enabled(domain)), status

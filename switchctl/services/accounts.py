@@ -1,0 +1,84 @@
+"""Portal accounts of admins and operators: listing, role, password, removal.
+
+An account is created with services.logins.add_account (the CLI's ``switchctl account add``
+and the portal's page both call it). The domain always keeps one admin: the last one can be
+neither removed nor made an operator. A change to an admin's own account (removing it,
+making it an operator) must be confirmed as such, so no admin locks themselves out by a
+slip of the mouse. A changed password or a removed account ends the account's sessions.
+"""
+
+from switchctl.models import PortalAccount, database
+from switchctl.models.logins import ROLE_ADMIN, ROLES
+from switchctl.passwords import hash_account_password
+from switchctl.services import ValidationError, sessions
+from switchctl.services.extensions import check_password
+
+ACCOUNT_ROLES = ROLES[:2]  # admin, operator
+
+
+def list_accounts(domain):
+    """The domain's accounts by name (a handful: no paging)."""
+    return list(PortalAccount.select(PortalAccount.id, PortalAccount.username,
+                                     PortalAccount.role, PortalAccount.created,
+                                     PortalAccount.totp_secret)
+                .where(PortalAccount.domain == domain).order_by(PortalAccount.username))
+
+
+def account_in_domain(domain, account_id):
+    """Account ``account_id`` if it is one of ``domain``'s, else None."""
+    return PortalAccount.get_or_none(PortalAccount.id == account_id,
+                                     PortalAccount.domain == domain)
+
+
+def find_account(domain, username):
+    found = PortalAccount.get_or_none(PortalAccount.domain == domain,
+                                      PortalAccount.username == username)
+    if found is None:
+        raise ValidationError("there is no account %(name)s", {"name": username})
+    return found
+
+
+def set_role(account, role, acting_id=None, confirmed=False):
+    """Make ``account`` an admin or an operator. ``acting_id``: the account doing it (its
+    own demotion needs ``confirmed``)."""
+    if role not in ACCOUNT_ROLES:
+        raise ValidationError("a role is admin or operator")
+    if role == account.role:
+        return account
+    with database.atomic():
+        if account.role == ROLE_ADMIN:
+            _keep_an_admin(account, acting_id, confirmed)
+        account.role = role
+        account.save(only=[PortalAccount.role])
+    return account
+
+
+def set_account_password(account, password):
+    """A new password (the strength rules of extensions' passwords); the account's
+    sessions end."""
+    check_password(password)
+    with database.atomic():
+        account.password_hash = hash_account_password(password)
+        account.save(only=[PortalAccount.password_hash])
+        sessions.end_for_accounts([account.id])
+
+
+def remove_account(account, acting_id=None, confirmed=False):
+    """Remove an account and end its sessions."""
+    with database.atomic():
+        if account.role == ROLE_ADMIN:
+            _keep_an_admin(account, acting_id, confirmed)
+        sessions.end_for_accounts([account.id])
+        account.delete_instance()
+
+
+def _keep_an_admin(account, acting_id, confirmed):
+    """Refuse to take away the domain's last admin, or (unconfirmed) the acting admin."""
+    others = PortalAccount.select().where(
+        PortalAccount.domain == account.domain_id, PortalAccount.role == ROLE_ADMIN,
+        PortalAccount.id != account.id)
+    if not others.exists():
+        raise ValidationError("%(name)s is the last admin: make another admin first",
+                              {"name": account.username})
+    if account.id == acting_id and not confirmed:
+        raise ValidationError("this is your own account: tick the confirmation to go on")
