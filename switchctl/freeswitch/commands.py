@@ -1,7 +1,13 @@
 """Builders of the text switchctl sends FreeSWITCH: event-socket commands and the
 arguments of dialplan applications that talk back to switchctl."""
 
-from switchctl.freeswitch import variables
+import re
+
+from switchctl.freeswitch import contexts, variables
+
+# A number a person may ask the switch to dial for them (as the dialplan's DIALLABLE):
+# only these characters ever reach a command or a dialplan request.
+DIALLABLE = re.compile(r"^[0-9*#+]{1,32}\Z")
 
 
 def message_waiting(account, new, saved, profile="", call_id=""):
@@ -48,3 +54,23 @@ def wakeup_originate(uuid, call_id, number, domain, ring_seconds, flow="wakeup_c
         ("origination_caller_id_name", "Wake-up"),
         ("originate_timeout", ring_seconds)))
     return f"bgapi originate {{{channel}}}user/{number}@{domain} '&socket({FLOW_SOCKET})'"
+
+
+def click_to_dial_originate(uuid, number, domain, destination, ring_seconds):
+    """The ``bgapi originate`` of click-to-dial: ring ``number@domain`` (the user's own
+    phones), and once answered dial ``destination`` in our users' context, as if the user
+    had dialled it there.
+
+    The ringing leg shows ``destination`` as its caller, so the phone's screen says whom
+    it is about to call. The dialplan knows the leg as the user's own call from what
+    ``user/`` sets on it (``dialed_user``/``dialed_domain``, read by
+    xml_curl.dialplan.caller_identity); the user's directory variables
+    (``effective_caller_id_*``) are on it too, so the called party sees the user.
+    ``destination`` must be DIALLABLE: it is part of the command."""
+    if not DIALLABLE.match(destination):
+        raise ValueError(f"not a dialable number: {destination!r}")
+    channel = ",".join(f"{name}={value}" for name, value in (
+        ("origination_uuid", uuid), ("origination_caller_id_number", destination),
+        ("origination_caller_id_name", destination), ("originate_timeout", ring_seconds)))
+    return (f"bgapi originate {{{channel}}}user/{number}@{domain} {destination} XML "
+            f"{contexts.INTERNAL}")

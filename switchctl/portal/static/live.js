@@ -10,12 +10,34 @@
   var strings = JSON.parse(document.getElementById("strings").textContent);
   var RETRY_MS = 5000;
 
+  // Click-to-dial: the form of extensions/list.html's template, on idle extensions other
+  // than the user's own (no template: the login may not dial, no column either).
+  var dialForm = document.getElementById("dial-form");
+  var me = table.dataset.me;
+  var columns = dialForm ? 4 : 3;
+
+  function setDial(row, number, state) {
+    var cell = row.querySelector(".dial");
+    if (!cell) { return; }
+    var wanted = state === "idle" && number !== me;
+    var form = cell.querySelector("form");
+    if (wanted && !form) {
+      form = dialForm.content.firstElementChild.cloneNode(true);
+      form.querySelector('input[name="number"]').value = number;
+      form.querySelector("button").title = strings.dialTitle.replace("{number}", number);
+      cell.appendChild(form);
+    } else if (!wanted && form) {
+      cell.removeChild(form);
+    }
+  }
+
   function setState(number, state) {
     var row = table.querySelector('tr[data-extension="' + CSS.escape(number) + '"]');
     if (!row) { return; }
     var cell = row.querySelector(".state");
     cell.textContent = strings.states[state] || state;
     cell.className = "state state-" + state.replace(/ /g, "-");
+    setDial(row, number, state);
   }
 
   function render(rows) {
@@ -31,13 +53,18 @@
         tr.appendChild(td);
       });
       tr.lastChild.className = "state";
+      if (dialForm) {
+        var dial = document.createElement("td");
+        dial.className = "dial";
+        tr.appendChild(dial);
+      }
       body.appendChild(tr);
       setState(row.number, row.state);
     });
     if (!rows.length) {
       var empty = document.createElement("tr");
       var cell = document.createElement("td");
-      cell.colSpan = 3;
+      cell.colSpan = columns;
       cell.textContent = strings.noData;
       empty.appendChild(cell);
       body.appendChild(empty);
