@@ -23,12 +23,13 @@ import uuid
 import wave
 from pathlib import Path
 
-from switchctl.models import (Domain, Extension, VoicemailEmail, VoicemailMessage,
+from switchctl.models import (Contact, Domain, Extension, VoicemailEmail, VoicemailMessage,
                               database)
 from switchctl.pool import run_in_pool
 from switchctl.services import ValidationError
-from switchctl.services.contacts import caller_known_as
+from switchctl.services.contacts import caller_known_as, visible_to
 from switchctl.services.domains import get_setting
+from switchctl.services.numbers import digits_key
 from switchctl.services.voicemail_email import queue_email
 
 log = logging.getLogger(__name__)
@@ -389,3 +390,27 @@ def open_audio(media_folder, message):
         log.error("voicemail: cannot open %s (%s)", path, exc)
         raise AudioUnavailable(f"the recording of message {message.uid} cannot be read "
                                f"({exc.strerror})") from None
+
+
+def has_audio(media_folder, message):
+    """Whether the message's WAV is still there (a list marks the ones that are gone)."""
+    return (Path(media_folder) / message.path).is_file()
+
+
+def callers_known_as(box, messages):
+    """``{message id: name}`` of the callers of ``messages`` (a page of ``box``'s) as its
+    owner may know them now: the name of a contact the owner may see (its own before a
+    shared one, as services.contacts.caller_name), else the name kept when the message
+    was left (a colleague's, or a contact's since gone), else "". One query for the page."""
+    keys = {message.id: digits_key(message.caller_number) for message in messages}
+    found = {}
+    wanted = {key for key in keys.values() if key}
+    if wanted:
+        rows = (Contact.select(Contact.phone_key, Contact.name)
+                .where(Contact.domain == box.domain_id, Contact.phone_key.in_(sorted(wanted)),
+                       visible_to(box.id))
+                .order_by(Contact.owner.is_null(), Contact.id).tuples())
+        for key, name in rows:
+            found.setdefault(key, name)
+    return {message.id: found.get(keys[message.id]) or message.caller_name
+            for message in messages}
