@@ -1,20 +1,27 @@
-"""Numbers that may not call in."""
+"""Numbers that may not call in: added from the phone (``*75``, ``*76``), the portal or
+the command line, all through ``add`` and ``remove`` here."""
+
+import peewee
 
 from switchctl.models import BlacklistEntry, CallRecord, Extension, database
 from switchctl.models.call_records import DIRECTION_INBOUND
 from switchctl.services import ValidationError
 from switchctl.services.numbers import EXTERNAL_NUMBER, digits_key
 
+PAGE_SIZE = 50
+
 
 def check_external(domain, number):
     """Only outside numbers can be blacklisted: never one of our extensions."""
     if not EXTERNAL_NUMBER.match(number):
-        raise ValidationError(f"{number!r} is not a phone number")
+        raise ValidationError("%(number)s is not a phone number (3 to 20 digits, optionally "
+                              "with +)", {"number": number})
     key = digits_key(number)
     is_extension = Extension.select().where(Extension.domain == domain,
                                             Extension.number == key).exists()
     if is_extension:
-        raise ValidationError(f"{number} is an extension: only outside numbers can be blocked")
+        raise ValidationError("%(number)s is an extension: only outside numbers can be blocked",
+                              {"number": number})
     return key
 
 
@@ -40,6 +47,27 @@ def is_listed(domain_id, number):
     key = digits_key(number)
     return bool(key) and BlacklistEntry.select().where(
         BlacklistEntry.domain == domain_id, BlacklistEntry.number == key).exists()
+
+
+def entries(domain, search="", page=1, page_size=PAGE_SIZE):
+    """``(entries, has_next)``: one page of the domain's blacklist by number, each entry
+    with the extension that added it (or None); ``search``: digits the number contains."""
+    adder = Extension.alias()
+    query = (BlacklistEntry.select(BlacklistEntry, adder.number.alias("added_by_number"))
+             .join(adder, peewee.JOIN.LEFT_OUTER, on=(BlacklistEntry.added_by == adder.id))
+             .where(BlacklistEntry.domain == domain))
+    key = digits_key(search)
+    if key:
+        query = query.where(BlacklistEntry.number.contains(key))
+    rows = list(query.order_by(BlacklistEntry.number)
+                .limit(page_size + 1).offset((page - 1) * page_size).objects())
+    return rows[:page_size], len(rows) > page_size
+
+
+def find_entry(domain, entry_id):
+    """The entry ``entry_id`` of ``domain``, or None (another domain's id finds nothing)."""
+    return BlacklistEntry.get_or_none(BlacklistEntry.id == entry_id,
+                                      BlacklistEntry.domain == domain)
 
 
 def last_external_caller(extension):

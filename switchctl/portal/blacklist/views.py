@@ -1,5 +1,55 @@
-"""The blacklist pages (being built)."""
+"""The admin's blacklist (manual §2.5): outside numbers that may not call in, paged and
+searched; the phone's ``*75``/``*76``/``*075`` change the same list (services/blacklist)."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from switchctl.models.logins import ROLE_ADMIN
+from switchctl.portal import paging
+from switchctl.portal.access import roles_required
+from switchctl.portal.i18n import error_text
+from switchctl.services import ValidationError, blacklist
+from switchctl.services.domains import find_domain
 
 blueprint = Blueprint("blacklist", __name__, template_folder="templates")
+MAX_SEARCH = 32
+
+
+def _domain():
+    return find_domain(current_user.principal.domain_name)
+
+
+@blueprint.get("/blacklist")
+@roles_required(ROLE_ADMIN)
+def index(number="", status=200):
+    search = request.args.get("q", "").strip()[:MAX_SEARCH]
+    page = paging.page_number()
+    rows, has_next = blacklist.entries(_domain(), search, page)
+    return render_template("blacklist/list.html", entries=rows, has_next=has_next, page=page,
+                           search=search, number=number), status
+
+
+@blueprint.post("/blacklist")
+@roles_required(ROLE_ADMIN)
+def add():
+    number = request.form.get("number", "").strip()
+    try:
+        added = blacklist.add(_domain(), number)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return index(number, 400)
+    flash(_("%(number)s is blacklisted.", number=number) if added else
+          _("%(number)s was blacklisted already.", number=number))
+    return redirect(url_for(".index"))
+
+
+@blueprint.post("/blacklist/<int:entry_id>/delete")
+@roles_required(ROLE_ADMIN)
+def remove(entry_id):
+    entry = blacklist.find_entry(_domain(), entry_id)
+    if entry is None:
+        abort(404)
+    blacklist.remove(entry.domain_id, entry.number)
+    flash(_("%(number)s may call in again.", number=entry.number))
+    return redirect(url_for(".index"))

@@ -1,5 +1,81 @@
-"""The conferences pages (being built)."""
+"""The admin's conference rooms (manual §2.8): number, name, admin PIN and user PIN."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from switchctl.models.logins import ROLE_ADMIN
+from switchctl.portal.access import roles_required
+from switchctl.portal.i18n import error_text
+from switchctl.services import ValidationError
+from switchctl.services import conferences
+from switchctl.services.domains import find_domain
 
 blueprint = Blueprint("conferences", __name__, template_folder="templates")
+FIELDS = ("number", "name", "admin_pin", "user_pin")
+
+
+def _domain():
+    return find_domain(current_user.principal.domain_name)
+
+
+def _room(room_id):
+    room = conferences.find_room(_domain(), room_id)
+    if room is None:
+        abort(404)
+    return room
+
+
+def _form():
+    return {field: request.form.get(field, "").strip() for field in FIELDS}
+
+
+@blueprint.get("/conferences")
+@roles_required(ROLE_ADMIN)
+def index(form=None, status=200):
+    rooms = conferences.list_rooms(_domain())
+    return render_template("conferences/list.html", rooms=rooms, form=form or {}), status
+
+
+@blueprint.post("/conferences")
+@roles_required(ROLE_ADMIN)
+def add():
+    form = _form()
+    try:
+        room = conferences.add_room(_domain(), form["number"], form["admin_pin"],
+                                    form["user_pin"], form["name"])
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return index(form, 400)
+    flash(_("Conference room %(number)s added.", number=room.number))
+    return redirect(url_for(".index"))
+
+
+@blueprint.get("/conferences/<int:room_id>")
+@roles_required(ROLE_ADMIN)
+def edit(room_id, form=None, status=200):
+    room = _room(room_id)
+    form = form or {field: getattr(room, field) for field in FIELDS}
+    return render_template("conferences/edit.html", room=room, form=form), status
+
+
+@blueprint.post("/conferences/<int:room_id>")
+@roles_required(ROLE_ADMIN)
+def update(room_id):
+    room, form = _room(room_id), _form()
+    try:
+        conferences.update_room(room, **form)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return edit(room_id, form, 400)
+    flash(_("Conference room %(number)s saved.", number=room.number))
+    return redirect(url_for(".index"))
+
+
+@blueprint.post("/conferences/<int:room_id>/delete")
+@roles_required(ROLE_ADMIN)
+def remove(room_id):
+    room = _room(room_id)
+    conferences.remove_room(room)
+    flash(_("Conference room %(number)s removed.", number=room.number))
+    return redirect(url_for(".index"))

@@ -1,0 +1,167 @@
+"""The admin's queue pages (/queues): queues of mod_callcenter's strategies and their
+static agents, extensions of the admin's own domain only."""
+
+import pytest
+
+from switchctl.models import Queue, QueueAgent
+from switchctl.models.queues import AGENT_DYNAMIC
+from switchctl.portal.queues.views import STRATEGY_LABELS
+from switchctl.services import ValidationError, conferences, queues
+from switchctl.services.domains import ensure_domain
+from switchctl.services.extensions import add_extension, find_extension
+from switchctl.services.logins import add_account
+from tests.clients.portal import csrf_token, log_in, page_error
+
+LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd1"),
+          "extension": ("101", "Passw0rd101")}
+QUEUE = {"number": "600", "name": "Sales line", "strategy": "ring-all"}
+
+
+@pytest.fixture
+def app(app, office):
+    add_account(office, "desk", "operator", "DeskPassw0rd1")
+    return app
+
+
+def browser_as(app, role, language="en"):
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    assert log_in(browser, *LOGINS[role]).status_code == 302
+    return browser
+
+
+@pytest.fixture
+def admin(app):
+    return browser_as(app, "admin")
+
+
+def post_form(browser, url, form, page="/queues"):
+    token = csrf_token(browser.get(page).get_data(as_text=True))
+    return browser.post(url, data={**form, "csrf_token": token})
+
+
+def agent_numbers(queue):
+    return [agent.extension.number for agent in queues.agents(queue)]
+
+
+def test_an_admin_adds_a_queue_then_its_static_agents(admin, office):
+    response = post_form(admin, "/queues", QUEUE)
+    queue = Queue.get(Queue.number == "600")
+    assert response.status_code == 302 and response.location == f"/queues/{queue.id}"
+    assert (queue.domain_id, queue.name, queue.strategy) == (office.id, "Sales line", "ring-all")
+    page = admin.get(f"/queues/{queue.id}").get_data(as_text=True)
+    assert 'id="queue-agents"' in page and 'id="add-agent"' in page
+    for number in ("102", "101"):
+        assert post_form(admin, f"/queues/{queue.id}/agents",
+                         {"extension": number}).status_code == 302
+    assert agent_numbers(queue) == ["101", "102"]
+    assert {agent.kind for agent in queue.agents} == {"static"}
+    listing = admin.get("/queues").get_data(as_text=True)
+    assert 'data-queue="600"' in listing and "Ring all agents at once" in listing
+    assert "<td>2</td>" in listing  # its agents, counted
+    response = post_form(admin, f"/queues/{queue.id}/agents/delete", {"extension": "102"})
+    assert response.status_code == 302 and agent_numbers(queue) == ["101"]
+
+
+def test_agents_are_extensions_of_the_domain_without_duplicates(admin, office):
+    queue = queues.add_queue(office, "600", "Sales")
+    queues.add_agent(queue, "101")
+    other = ensure_domain("other.example")
+    add_extension(other, "107", "Stranger", "Passw0rd107")
+    for number, message in (("101", "extension 101 already answers queue 600"),
+                            ("107", "there is no extension 107"),
+                            ("", "there is no extension "), ("1x", "there is no extension 1x")):
+        response = post_form(admin, f"/queues/{queue.id}/agents", {"extension": number})
+        assert response.status_code == 400
+        assert page_error(response.get_data(as_text=True)) == message
+    response = post_form(admin, f"/queues/{queue.id}/agents/delete", {"extension": "105"})
+    assert page_error(response.get_data(as_text=True)) == \
+        "extension 105 is not an agent of queue 600"
+    assert agent_numbers(queue) == ["101"]
+
+
+def test_bad_queues_are_clear_messages_and_nothing_is_stored(admin, office):
+    conferences.add_room(office, "800", "1234")
+    for change, message in (
+            ({"number": "102"}, "number 102 is an extension"),
+            ({"number": "800"}, "number 800 is a conference room"),
+            ({"number": "41"}, "number 41 is a parking slot (41-49)"),
+            ({"number": "9"}, "number 9 must be 2 to 8 digits"),
+            ({"name": " "}, "a name is required"),
+            ({"strategy": "fifo"}, "strategy fifo is not one of mod_callcenter's")):
+        response = post_form(admin, "/queues", {**QUEUE, **change})
+        assert response.status_code == 400
+        assert page_error(response.get_data(as_text=True)) == \
+            message.replace("'", "&#39;"), change
+    assert not Queue.select().exists()
+
+
+def test_an_admin_edits_and_deletes_a_queue_and_its_agents_go_with_it(admin, office):
+    queue = queues.add_queue(office, "600", "Sales")
+    queues.add_agent(queue, "101")
+    response = post_form(admin, f"/queues/{queue.id}",
+                         {"number": "601", "name": "Support", "strategy": "top-down"})
+    assert response.status_code == 302
+    queue = Queue.get_by_id(queue.id)
+    assert (queue.number, queue.name, queue.strategy) == ("601", "Support", "top-down")
+    refused = post_form(admin, f"/queues/{queue.id}",
+                        {"number": "601", "name": "Support", "strategy": "ring-some"})
+    assert refused.status_code == 400 and Queue.get_by_id(queue.id).strategy == "top-down"
+    assert post_form(admin, f"/queues/{queue.id}/delete", {}).status_code == 302
+    assert not Queue.select().exists() and not QueueAgent.select().exists()
+
+
+def test_operators_and_extension_users_are_refused(app, office):
+    queue = queues.add_queue(office, "600", "Sales")
+    for role in ("operator", "extension"):
+        browser = browser_as(app, role)
+        assert browser.get("/queues").status_code == 403
+        assert browser.get(f"/queues/{queue.id}").status_code == 403
+        token = csrf_token(browser.get("/extensions").get_data(as_text=True))
+        for url, form in (("/queues", {**QUEUE, "number": "601"}),
+                          (f"/queues/{queue.id}", QUEUE), (f"/queues/{queue.id}/delete", {}),
+                          (f"/queues/{queue.id}/agents", {"extension": "101"})):
+            assert browser.post(url, data={**form, "csrf_token": token}).status_code == 403
+    assert [q.name for q in Queue.select()] == ["Sales"] and not QueueAgent.select().exists()
+
+
+def test_another_domains_queue_is_not_found_and_csrf_is_needed(admin, office):
+    other = ensure_domain("other.example")
+    theirs = queues.add_queue(other, "600", "Theirs")
+    assert admin.get(f"/queues/{theirs.id}").status_code == 404
+    for url, form in ((f"/queues/{theirs.id}", QUEUE), (f"/queues/{theirs.id}/delete", {}),
+                      (f"/queues/{theirs.id}/agents", {"extension": "101"})):
+        assert post_form(admin, url, form).status_code == 404
+    assert Queue.get_by_id(theirs.id).name == "Theirs" and not QueueAgent.select().exists()
+    assert admin.post("/queues", data=QUEUE).status_code == 400  # no CSRF token
+    assert Queue.select().count() == 1
+
+
+def test_the_queue_pages_are_chinese(app, office):
+    queue = queues.add_queue(office, "600", "Sales")
+    browser = browser_as(app, "admin", "zh-CN")
+    page = browser.get(f"/queues/{queue.id}").get_data(as_text=True)
+    assert "呼叫队列 600" in page and "静态坐席" in page
+    response = post_form(browser, f"/queues/{queue.id}/agents", {"extension": "109"})
+    assert page_error(response.get_data(as_text=True)) == "分机 109 不存在"
+
+
+@pytest.mark.both_databases
+def test_the_list_counts_agents_in_one_query(office):
+    sales = queues.add_queue(office, "600", "Sales", "round-robin")
+    queues.add_queue(office, "601", "Empty")
+    queues.add_agent(sales, "101")
+    queues.add_agent(sales, "105")
+    QueueAgent.update(kind=AGENT_DYNAMIC).where(
+        QueueAgent.extension == find_extension(office, "105")).execute()
+    assert [(q.number, q.agent_count) for q in queues.list_queues(office)] == \
+        [("600", 2), ("601", 0)]
+    with pytest.raises(ValidationError, match="already answers"):
+        queues.add_agent(sales, "105")  # a dynamic agent already
+
+
+def test_every_strategy_of_mod_callcenter_has_its_label():
+    assert set(STRATEGY_LABELS) == set(queues.STRATEGIES) == {
+        "longest-idle-agent", "ring-all", "round-robin", "top-down",
+        "agent-with-least-talk-time", "agent-with-fewest-calls",
+        "sequentially-by-agent-order", "random", "ring-progressively"}
