@@ -6,17 +6,21 @@ an outside caller reached us. The other party's number is kept as it was dialled
 without the outbound prefix, so searches by number find it either way.
 """
 
+import csv
 import dataclasses
 import datetime
+import io
+import re
 
 import peewee
 
-from switchctl.models import CallRecord
+from switchctl.models import CallRecord, Contact, Extension
 from switchctl.models.call_records import DIRECTION_INBOUND, DIRECTION_INTERNAL, DIRECTION_OUTBOUND
 from switchctl.services import ValidationError
-from switchctl.services.domains import domain_record, outbound_routes
+from switchctl.services.contacts import visible_to
+from switchctl.services.domains import domain_record, machine_zone, outbound_routes
 from switchctl.services.extensions import extension_records
-from switchctl.services.numbers import split_outbound
+from switchctl.services.numbers import digits_key, split_outbound
 from switchctl.services.prepared import Prepared
 from switchctl.freeswitch import contexts, outcome
 
@@ -99,12 +103,16 @@ def disposition(cdr):
 CALL_TYPES = ("all", DIRECTION_INBOUND, DIRECTION_OUTBOUND, DIRECTION_INTERNAL)
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # 5,000,000 records deep: a page beyond is a typo, not a search
+EXPORT_CHUNK = 500  # records per read of an export
 
 
 @dataclasses.dataclass(frozen=True)
 class CallQuery:
     """A search of call records; every field optional. ``extension_id`` limits it to the calls
-    of one extension (the portal's own-calls view); None searches the whole domain."""
+    of one extension (the portal's own-calls view), and ``number`` is then the other party's;
+    None searches the whole domain, ``number`` on either side. ``start`` and ``end`` are days
+    in ``zone`` (the domain's, for the portal); None: days of the clock records are stored in
+    (the machine's, see ``stored_clock``)."""
 
     domain_id: int
     extension_id: int | None = None
@@ -114,6 +122,7 @@ class CallQuery:
     number: str = ""
     page: int = 1
     per_page: int = PAGE_SIZE
+    zone: datetime.tzinfo | None = None
 
 
 def search(query):
@@ -123,21 +132,65 @@ def search(query):
     each the union of two index range scans, newest first; reading only (start, id)
     from each and merging them here keeps a deep page as cheap as the first.
     """
-    _check(query)
+    check(query)
     wanted = query.page * query.per_page + 1
-    keys = set()
+    page = _keys(query, wanted)[(query.page - 1) * query.per_page:]
+    return _records(key[1] for key in page[:query.per_page]), len(page) > query.per_page
+
+
+def export(query, chunk=EXPORT_CHUNK):
+    """Every call the search finds (all its pages), newest first, as a generator that reads
+    ``chunk`` records at a time: each read starts after the last record of the one before
+    (keyset), so the whole result is never in memory and a deep read costs what the first
+    did. Each read is done before it is yielded: the process's one connection is free for
+    other work while the caller sends a chunk on."""
+    check(dataclasses.replace(query, page=1, per_page=min(query.per_page, 500)))
+    after = None
+    while True:
+        keys = _keys(query, chunk, after)
+        yield from _records(key[1] for key in keys)
+        if len(keys) < chunk:
+            return
+        after = keys[-1]
+
+
+def key_scans(query, limit, after=None):
+    """The index range scans whose union is the search: each reads the (start, id) of its
+    first ``limit`` records, newest first, after the key ``after`` (a (start, id) read
+    before)."""
+    scans = []
     for side in _sides(query):
-        scan = (_filtered(query).where(side).select(CallRecord.start, CallRecord.id)
-                .order_by(CallRecord.start.desc(), CallRecord.id.desc()).limit(wanted))
+        scan = _filtered(query).where(side)
+        if after is not None:
+            scan = scan.where(_before(*after))
+        scans.append(scan.select(CallRecord.start, CallRecord.id)
+                     .order_by(CallRecord.start.desc(), CallRecord.id.desc()).limit(limit))
+    return scans
+
+
+def _keys(query, limit, after=None):
+    keys = set()
+    for scan in key_scans(query, limit, after):
         keys.update(scan.tuples())
-    page = sorted(keys, reverse=True)[(query.page - 1) * query.per_page:wanted]
-    ids = [record_id for _, record_id in page[:query.per_page]]
-    records = (CallRecord.select().where(CallRecord.id.in_(ids))
-               .order_by(CallRecord.start.desc(), CallRecord.id.desc()))
-    return list(records), len(page) > query.per_page
+    return sorted(keys, reverse=True)[:limit]
 
 
-def _check(query):
+def _records(ids):
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(CallRecord.select().where(CallRecord.id.in_(ids))
+                .order_by(CallRecord.start.desc(), CallRecord.id.desc()))
+
+
+def _before(start, record_id):
+    # start <= the key's start bounds the index range; the rest breaks the tie on id.
+    return (CallRecord.start <= start) & (
+        (CallRecord.start < start) | (CallRecord.id < record_id))
+
+
+def check(query):
+    """Refuse (ValidationError) a query no search can run: search and export check it."""
     if query.kind not in CALL_TYPES:
         raise ValidationError(f"call type must be one of {', '.join(CALL_TYPES)}")
     if query.start and query.end and query.end < query.start:
@@ -151,11 +204,18 @@ def _check(query):
 def _sides(query):
     """The conditions whose index scans together cover the search. An extension's records
     are all in its domain: its sides leave the domain out, so that SQLite picks the
-    (extension, start) indexes rather than (domain, start)."""
-    if query.extension_id is not None:
-        return [CallRecord.caller_extension == query.extension_id,
-                CallRecord.callee_extension == query.extension_id]
+    (extension, start) indexes rather than (domain, start). With the other party's number
+    too, each side is the calls one way: the extension called N (N is the callee), or N
+    called the extension (N is the caller)."""
     in_domain = CallRecord.domain == query.domain_id
+    me = query.extension_id
+    if me is not None and query.number:
+        return [in_domain & (CallRecord.callee_number == query.number)
+                & (CallRecord.caller_extension == me),
+                in_domain & (CallRecord.caller_number == query.number)
+                & (CallRecord.callee_extension == me)]
+    if me is not None:
+        return [CallRecord.caller_extension == me, CallRecord.callee_extension == me]
     if query.number:
         return [in_domain & (CallRecord.caller_number == query.number),
                 in_domain & (CallRecord.callee_number == query.number)]
@@ -164,17 +224,146 @@ def _sides(query):
 
 def _filtered(query):
     records = CallRecord.select()
-    if query.start:
-        records = records.where(CallRecord.start >= _midnight(query.start))
-    if query.end and query.end < datetime.date.max:  # the last day has no next midnight
-        records = records.where(CallRecord.start < _midnight(query.end, days=1))
+    first = query.start and _stored_midnight(query.start, query.zone)
+    if first:
+        records = records.where(CallRecord.start >= first)
+    after_last = query.end and _stored_midnight(query.end, query.zone, days=1)
+    if after_last:  # none after the last day there is
+        records = records.where(CallRecord.start < after_last)
     if query.kind != "all":
         records = records.where(CallRecord.direction == query.kind)
-    if query.number:
-        records = records.where((CallRecord.caller_number == query.number)
-                                | (CallRecord.callee_number == query.number))
     return records
 
 
-def _midnight(day, days=0):
-    return datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time())
+def _stored_midnight(day, zone, days=0):
+    """The midnight that starts ``day`` (+ ``days``) in ``zone``, on the stored clock; None
+    beyond the calendar (no bound)."""
+    try:
+        wall = datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time())
+        return stored_time(wall, zone)
+    except OverflowError:
+        return None
+
+
+# Times: call records keep the start, answer and end of a call on this machine's clock,
+# naive (xml_cdr.parse: datetime.fromtimestamp; recordings: models.base.now); people give
+# and read times in their domain's zone (services.domains.time_zone).
+
+def stored_clock():
+    """The zone of the clock stored times are on: the machine's."""
+    return machine_zone()
+
+
+def stored_time(wall, zone):
+    """The wall-clock time ``wall`` of ``zone`` (None: the stored clock) on the stored clock."""
+    stored = stored_clock()
+    if zone is None or zone is stored:
+        return wall
+    return wall.replace(tzinfo=zone).astimezone(stored).replace(tzinfo=None)
+
+
+def local_time(moment, zone):
+    """A stored time as the wall-clock time of ``zone`` (None: as stored), naive."""
+    stored = stored_clock()
+    if zone is None or zone is stored or moment is None:
+        return moment
+    return moment.replace(tzinfo=stored).astimezone(zone).replace(tzinfo=None)
+
+
+# What the portal shows of a call beside the record itself.
+
+def other_party(record, extension_id):
+    """The number of the other party of the call, as extension ``extension_id`` sees it."""
+    return record.callee_number if made_by(record, extension_id) else record.caller_number
+
+
+def made_by(record, extension_id):
+    """Did extension ``extension_id`` place the call (rather than take it)?"""
+    return record.caller_extension_id == extension_id
+
+
+def party_names(domain_id, extension_id, records):
+    """``{record id: name}`` of the other party of an extension's calls, as it may know them:
+    a colleague's extension name (an internal call), else the name of a contact it may see
+    (its own first). Two queries however many records: never one per row."""
+    colleagues, outside = {}, {}
+    for record in records:
+        other = (record.callee_extension_id if made_by(record, extension_id)
+                 else record.caller_extension_id)
+        if record.direction == DIRECTION_INTERNAL and other is not None:
+            colleagues[record.id] = other
+        else:
+            key = digits_key(other_party(record, extension_id))
+            if key:
+                outside[record.id] = key
+    named = _extension_names(domain_id, set(colleagues.values()))
+    known = _contact_names(domain_id, extension_id, set(outside.values()))
+    names = {rid: named[other] for rid, other in colleagues.items() if other in named}
+    names.update({rid: known[key] for rid, key in outside.items() if key in known})
+    return names
+
+
+def _extension_names(domain_id, ids):
+    if not ids:
+        return {}
+    return dict(Extension.select(Extension.id, Extension.name)
+                .where(Extension.domain == domain_id, Extension.id.in_(list(ids))).tuples())
+
+
+def _contact_names(domain_id, extension_id, keys):
+    if not keys:
+        return {}
+    names = {}
+    rows = (Contact.select(Contact.phone_key, Contact.name)
+            .where(Contact.domain == domain_id, Contact.phone_key.in_(list(keys)),
+                   visible_to(extension_id))
+            .order_by(Contact.owner.is_null(), Contact.id).tuples())
+    for key, name in rows:
+        names.setdefault(key, name)  # the extension's own contact first, then the oldest
+    return names
+
+
+# CSV: the whole result of a search, a chunk at a time.
+
+CSV_COLUMNS = ("start", "direction", "caller", "caller_name", "callee", "other_party",
+               "other_party_name", "duration", "billsec", "disposition", "hangup_cause", "uuid")
+# A cell a spreadsheet would run as a formula; a phone number's + or - stays as it is.
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![0-9 ()-]*\Z))")
+
+
+def export_csv(query, chunk=EXPORT_CHUNK):
+    """The CSV text of ``export(query)``: the header, then a piece per chunk read (a
+    generator). Times are on ``query.zone``'s clock; names as ``party_names`` gives them
+    (``query.extension_id``'s view)."""
+    yield _csv_lines([CSV_COLUMNS])
+    batch = []
+    for record in export(query, chunk):
+        batch.append(record)
+        if len(batch) == chunk:
+            yield _csv_chunk(query, batch)
+            batch = []
+    if batch:
+        yield _csv_chunk(query, batch)
+
+
+def _csv_chunk(query, records):
+    me = query.extension_id
+    names = party_names(query.domain_id, me, records) if me is not None else {}
+    return _csv_lines([
+        (local_time(r.start, query.zone).isoformat(sep=" "), r.direction, r.caller_number,
+         r.caller_name, r.callee_number, other_party(r, me) if me is not None else "",
+         names.get(r.id, ""), r.duration, r.billsec, r.disposition, r.hangup_cause, r.uuid)
+        for r in records])
+
+
+def _csv_lines(rows):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return out.getvalue()
+
+
+def _cell(value):
+    text = str(value)
+    return "'" + text if _FORMULA.match(text) else text

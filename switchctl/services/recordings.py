@@ -1,0 +1,136 @@
+"""Recorded calls (the in-call ``*1`` code): who may find, play and delete each.
+
+A recording is a WAV under the media folder (``path`` relative to it) and a Recording row
+naming the extension that recorded it and the call (``call_uuid``: the CallRecord's
+``uuid``). An extension finds its own recordings and those of the calls it took part in
+(the other end of a recorded call finds it through the call record); only the extension
+that recorded it deletes it. Every read here filters by the extension in the query, so an
+id of someone else's recording finds nothing.
+"""
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from switchctl.models import CallRecord, Domain, Extension, Recording, database
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 50
+
+
+@dataclasses.dataclass
+class Page:
+    recordings: list
+    more: bool
+
+
+class RecordingUnavailable(LookupError):
+    """A recording's file that cannot be served (gone, unreadable, or outside the media
+    folder)."""
+
+
+class NotYours(PermissionError):
+    """A recording the extension may play but not delete (the other end's)."""
+
+
+def extension_of(domain_name, extension_id):
+    """Extension ``extension_id`` if it is of domain ``domain_name`` (a portal login's own),
+    else None; one query."""
+    return (Extension.select(Extension).join(Domain)
+            .where(Extension.id == extension_id, Domain.name == domain_name).first())
+
+
+def visible_to(extension):
+    """The condition selecting the recordings ``extension`` may find."""
+    calls = (CallRecord.select(CallRecord.uuid)
+             .where(CallRecord.domain == extension.domain_id)
+             .where((CallRecord.caller_extension == extension.id)
+                    | (CallRecord.callee_extension == extension.id)))
+    return (Recording.domain == extension.domain_id) & (
+        (Recording.extension == extension.id) | Recording.call_uuid.in_(calls))
+
+
+def recordings(extension, page=1, per_page=PAGE_SIZE):
+    """A page of the recordings ``extension`` may find, newest first (``more``: another
+    page follows)."""
+    page = max(int(page), 1)
+    rows = list(Recording.select().where(visible_to(extension))
+                .order_by(Recording.started.desc(), Recording.id.desc())
+                .offset((page - 1) * per_page).limit(per_page + 1))
+    return Page(recordings=rows[:per_page], more=len(rows) > per_page)
+
+
+def find_recording(extension, recording_id):
+    """Recording ``recording_id`` if ``extension`` may find it, else None (also for an id
+    that is not a whole number)."""
+    if not isinstance(recording_id, int) or isinstance(recording_id, bool) or \
+            not 0 < recording_id < 2 ** 63:
+        return None
+    return Recording.get_or_none(Recording.id == recording_id, visible_to(extension))
+
+
+def recordings_of_calls(extension, uuids):
+    """``{call uuid: recording id}`` of the recordings of these calls that ``extension``
+    may find (its own first), in one query: the call record page's links."""
+    uuids = [uuid for uuid in set(uuids) if uuid]
+    if not uuids:
+        return {}
+    rows = (Recording.select(Recording.call_uuid, Recording.id)
+            .where(Recording.call_uuid.in_(uuids), visible_to(extension))
+            .order_by(Recording.extension != extension.id, Recording.id).tuples())
+    found = {}
+    for uuid, recording_id in rows:
+        found.setdefault(uuid, recording_id)
+    return found
+
+
+def calls_of(extension, rows):
+    """``{call uuid: CallRecord}`` of the calls these recordings were made in, of
+    ``extension``'s domain, in one query (a call not stored yet is missing)."""
+    uuids = list({row.call_uuid for row in rows})
+    if not uuids:
+        return {}
+    return {call.uuid: call for call in CallRecord.select().where(
+        CallRecord.domain == extension.domain_id, CallRecord.uuid.in_(uuids))}
+
+
+def audio_path(media_folder, recording):
+    """The recording's file, checked to lie inside the media folder (a path with ``..``, an
+    absolute one or a link leading out of it is refused); RecordingUnavailable when it
+    cannot be served."""
+    path = _inside(media_folder, recording)
+    if not path.is_file():
+        raise RecordingUnavailable(f"the file of recording {recording.id} is gone")
+    return path
+
+
+def delete_recording(media_folder, extension, recording_id):
+    """Delete ``extension``'s recording ``recording_id``, row and file together: the row
+    goes in a transaction that ends only once the file is gone (or was already), and a file
+    another row still names stays. Returns False when the extension may not find it; raises
+    NotYours for one of a call it took part in but did not record, RecordingUnavailable for
+    a path outside the media folder (nothing is deleted then)."""
+    recording = find_recording(extension, recording_id)
+    if recording is None:
+        return False
+    if recording.extension_id != extension.id:
+        raise NotYours(f"recording {recording.id} was made by another extension")
+    path = _inside(media_folder, recording)
+    with database.atomic():
+        Recording.delete().where(Recording.id == recording.id).execute()
+        shared = Recording.select().where(Recording.path == recording.path).exists()
+        if not shared:
+            path.unlink(missing_ok=True)
+    return True
+
+
+def _inside(media_folder, recording):
+    root = Path(media_folder).resolve()
+    relative = Path(recording.path)
+    path = (root / relative).resolve()
+    if relative.is_absolute() or not recording.path or not path.is_relative_to(root) \
+            or path == root:
+        log.warning("recording %s: path %r is not inside the media folder: refused",
+                    recording.id, recording.path)
+        raise RecordingUnavailable(f"recording {recording.id} is not in the media folder")
+    return path
