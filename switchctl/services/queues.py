@@ -105,3 +105,17 @@ def remove_agent(queue, number):
     if not removed:
         raise ValidationError("extension %(number)s is not an agent of queue %(queue)s",
                               {"number": number, "queue": queue.number})
+
+
+def add_agents(queue, numbers):
+    """``add_agent`` for each of ``numbers``: all of them, or none."""
+    with database.atomic():
+        for number in numbers:
+            add_agent(queue, number)
+
+
+def remove_agents(queue, numbers):
+    """``remove_agent`` for each of ``numbers``: all of them, or none."""
+    with database.atomic():
+        for number in numbers:
+            remove_agent(queue, number)

@@ -1,0 +1,54 @@
+"""``switchctl conference list|add|remove|set``: conference rooms (manual §2.8)."""
+
+from switchctl.cli.common import handles
+from switchctl.services import conferences
+
+
+def add_parser(commands):
+    actions = commands.add_parser(
+        "conference", help="manage conference rooms (number, admin PIN, user PIN)"
+    ).add_subparsers(dest="action", required=True)
+    handles(actions.add_parser("list", help="list conference rooms"), cmd_conference_list)
+    add = actions.add_parser("add", help="add a conference room")
+    add.add_argument("number")
+    add.add_argument("--admin-pin", required=True, help="3 to 8 digits: may invite others")
+    add.add_argument("--user-pin", default="", help="3 to 8 digits (default: none)")
+    add.add_argument("--name", default="")
+    handles(add, cmd_conference_add)
+    remove = actions.add_parser("remove", help="remove a conference room")
+    remove.add_argument("number")
+    handles(remove, cmd_conference_remove)
+    change = actions.add_parser("set", help="change a room's number, name or PINs")
+    change.add_argument("number")
+    change.add_argument("--number", dest="new_number")
+    change.add_argument("--admin-pin")
+    change.add_argument("--user-pin", help="'' for none")
+    change.add_argument("--name")
+    handles(change, cmd_conference_set)
+
+
+def cmd_conference_list(domain, args):
+    for room in conferences.list_rooms(domain):
+        print(f"{room.number}\t{room.name or '-'}\tadmin PIN {room.admin_pin}\t"
+              f"user PIN {room.user_pin or '-'}")
+    return 0
+
+
+def cmd_conference_add(domain, args):
+    room = conferences.add_room(domain, args.number, args.admin_pin, args.user_pin, args.name)
+    print(f"added conference room {room.number}")
+    return 0
+
+
+def cmd_conference_remove(domain, args):
+    conferences.remove_room(conferences.room_by_number(domain, args.number))
+    print(f"removed conference room {args.number}")
+    return 0
+
+
+def cmd_conference_set(domain, args):
+    room = conferences.update_room(conferences.room_by_number(domain, args.number),
+                                   number=args.new_number, admin_pin=args.admin_pin,
+                                   user_pin=args.user_pin, name=args.name)
+    print(f"conference room {room.number} saved")
+    return 0

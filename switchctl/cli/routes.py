@@ -1,0 +1,81 @@
+"""``switchctl route list|add|remove|set`` and ``switchctl gateway list|add|remove``:
+the outbound routes (prefix -> SIP gateway) and the gateway names they may use."""
+
+from switchctl.cli.common import handles
+from switchctl.services import outbound_routes as routes
+
+
+def add_parser(commands):
+    actions = commands.add_parser(
+        "route", help="outbound routes: a prefix dialled before outside numbers, a gateway"
+    ).add_subparsers(dest="action", required=True)
+    handles(actions.add_parser("list", help="list outbound routes"), cmd_route_list)
+    add = actions.add_parser("add", help="add an outbound route")
+    add.add_argument("prefix")
+    add.add_argument("gateway")
+    handles(add, cmd_route_add)
+    remove = actions.add_parser("remove", help="remove an outbound route")
+    remove.add_argument("prefix")
+    handles(remove, cmd_route_remove)
+    change = actions.add_parser("set", help="change a route's prefix or gateway")
+    change.add_argument("prefix")
+    change.add_argument("--prefix", dest="new_prefix")
+    change.add_argument("--gateway")
+    handles(change, cmd_route_set)
+    _add_gateway_parser(commands)
+
+
+def _add_gateway_parser(commands):
+    actions = commands.add_parser(
+        "gateway", help="the SIP gateway names outbound routes may use").add_subparsers(
+        dest="action", required=True)
+    handles(actions.add_parser("list", help="list gateway names"), cmd_gateway_list)
+    for action, handler, summary in (
+            ("add", cmd_gateway_add, "add a gateway name (as in the switch's gateway file)"),
+            ("remove", cmd_gateway_remove, "remove a gateway name no route uses")):
+        parser = actions.add_parser(action, help=summary)
+        parser.add_argument("name")
+        handles(parser, handler)
+
+
+def cmd_route_list(domain, args):
+    for route in routes.list_routes(domain):
+        print(f"{route.prefix}\t{route.gateway}")
+    return 0
+
+
+def cmd_route_add(domain, args):
+    route = routes.add_route(domain, args.prefix, args.gateway)
+    print(f"added route {route.prefix} -> {route.gateway}")
+    return 0
+
+
+def cmd_route_remove(domain, args):
+    routes.remove_route(routes.route_by_prefix(domain, args.prefix))
+    print(f"removed route {args.prefix}")
+    return 0
+
+
+def cmd_route_set(domain, args):
+    route = routes.update_route(routes.route_by_prefix(domain, args.prefix),
+                                prefix=args.new_prefix, gateway=args.gateway)
+    print(f"route {route.prefix} -> {route.gateway}")
+    return 0
+
+
+def cmd_gateway_list(domain, args):
+    for name in routes.gateways(domain):
+        print(name)
+    return 0
+
+
+def cmd_gateway_add(domain, args):
+    routes.add_gateway(domain, args.name)
+    print(f"added gateway {args.name.strip()}")
+    return 0
+
+
+def cmd_gateway_remove(domain, args):
+    routes.remove_gateway(domain, args.name)
+    print(f"removed gateway {args.name}")
+    return 0
