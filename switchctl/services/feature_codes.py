@@ -102,8 +102,8 @@ FEATURES = (
 BY_KEY = {feature.key: feature for feature in FEATURES}
 
 
-class FeatureCodeError(ValidationError):
-    """An override that would make a code unusable."""
+# An override that would make a code unusable (its message a template the portal translates).
+FeatureCodeError = ValidationError
 
 
 def effective_codes(overrides=None):
@@ -128,10 +128,10 @@ def domain_codes(domain_id):
 
 def validate_override(key, code):
     if key not in BY_KEY:
-        raise FeatureCodeError("unknown feature %(feature)s", {"feature": key})
+        raise ValidationError("unknown feature %(feature)s", {"feature": key})
     if not CODE_PATTERN.match(code) or code[0] not in "*#":
-        raise FeatureCodeError("a feature code starts with * or # (a number starting with a "
-                               "digit is an extension's) and has at most 8 of *, #, 0-9")
+        raise ValidationError("a feature code starts with * or # (a number starting with a "
+                              "digit is an extension's) and has at most 8 of *, #, 0-9")
     return code
 
 
@@ -151,17 +151,15 @@ def _dialled_clash(feature, code, other, other_code, numbers):
     """Could one dialled string mean both? The dialplan tries codes without an argument
     first (dial_order): one that equals ``**`` + an extension's number would take that
     extension's pickup (so ``**11`` is fine while no extension is 11)."""
-    for first, first_code, second, second_code in ((feature, code, other, other_code),
-                                                   (other, other_code, feature, code)):
-        for dialled in _samples(first, first_code):
-            found = re.match(second.dial_regex(second_code), dialled)
-            if found is None:
-                continue
-            shadows_extension = (first.argument == ARG_NONE
-                                 and second.argument == ARG_EXTENSION)
-            if not shadows_extension or found.group(1) in numbers:
-                return True
-    return False
+    pair = {feature.argument: (feature, code), other.argument: (other, other_code)}
+    if set(pair) == {ARG_NONE, ARG_EXTENSION}:
+        plain, (taking, taking_code) = pair[ARG_NONE][1], pair[ARG_EXTENSION]
+        found = re.match(taking.dial_regex(taking_code), plain)
+        return found is not None and found.group(1) in numbers
+    return any(re.match(second.dial_regex(second_code), dialled)
+               for first, first_code, second, second_code in (
+                   (feature, code, other, other_code), (other, other_code, feature, code))
+               for dialled in _samples(first, first_code))
 
 
 def _in_call_clash(code, other_code):
@@ -186,9 +184,9 @@ def check_override(domain_id, key, code):
         clash = _in_call_clash(code, other_code) if feature.in_call else \
             _dialled_clash(feature, code, other, other_code, numbers)
         if clash:
-            raise FeatureCodeError("%(code)s clashes with %(other)s, the code of %(feature)s",
-                                   {"code": code, "other": other.usage(other_code),
-                                    "feature": other.key})
+            raise ValidationError("%(code)s clashes with %(other)s, the code of %(feature)s",
+                                  {"code": code, "other": other.usage(other_code),
+                                   "feature": other.key})
     return code
 
 
@@ -210,7 +208,7 @@ def set_override(domain_id, key, code):
 def reset_override(domain_id, key):
     """Back to the default code of feature ``key``."""
     if key not in BY_KEY:
-        raise FeatureCodeError("unknown feature %(feature)s", {"feature": key})
+        raise ValidationError("unknown feature %(feature)s", {"feature": key})
     FeatureCodeOverride.delete().where(FeatureCodeOverride.domain == domain_id,
                                        FeatureCodeOverride.feature == key).execute()
 

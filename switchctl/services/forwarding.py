@@ -225,14 +225,16 @@ def set_follow_me(extension, entries, enabled=True):
 def _timeout(value):
     """A follow-me step's seconds (5 to 300), from a number or the ASCII digits of a form;
     anything else (words, '', other scripts' digits, fractions) is a ValidationError."""
-    return _seconds(value, "a follow-me timeout is a whole number of seconds, 5 to 300")
+    return _seconds(value, ValidationError(
+        "a follow-me timeout is a whole number of seconds, 5 to 300"))
 
 
-def _seconds(value, message):
+def _seconds(value, error):
+    """``value`` as whole seconds within TIMEOUT_LIMITS, else raise ``error``."""
     text = str(value).strip() if not isinstance(value, bool) else ""
     low, high = TIMEOUT_LIMITS
     if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
-        raise ValidationError(message)
+        raise error
     return int(text)
 
 
@@ -263,8 +265,8 @@ def save_follow_me(extension, enabled, ring_seconds, timeouts, new=None):
     if set(timeouts) - set(entries):
         raise NotYours(sorted(set(timeouts) - set(entries)))
     errors, changed = [], {}
-    ring = _field(errors, "ring_seconds", _seconds, ring_seconds,
-                  "the ring time is a whole number of seconds, 5 to 300")
+    ring = _field(errors, "ring_seconds", _seconds, ring_seconds, ValidationError(
+        "the ring time is a whole number of seconds, 5 to 300"))
     for entry_id, value in timeouts.items():
         changed[entry_id] = _field(errors, f"timeout-{entry_id}", _timeout, value)
     added = _new_step(errors, extension, entries, new)

@@ -1,5 +1,78 @@
-"""The feature codes pages (being built)."""
+"""Feature codes (manual §1.8 and §2): every code of the registry as the domain's users dial
+it (the admin's overrides applied) with what it does, and for an extension user the state
+each code changes (do-not-disturb, the forwards); the admin's page sets and resets the
+overrides through the same service functions as ``switchctl codes``."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from switchctl.models.logins import ROLE_ADMIN, ROLE_EXTENSION
+from switchctl.portal.access import ANY_ROLE, roles_required
+from switchctl.portal.feature_codes.descriptions import DESCRIPTIONS
+from switchctl.portal.i18n import error_text
+from switchctl.services import ValidationError, feature_codes, forwarding
+from switchctl.services.domains import find_domain
+from switchctl.services.extensions import extension_by_id
 
 blueprint = Blueprint("feature_codes", __name__, template_folder="templates")
+# The forwarding type each "forward ... on" code sets.
+FORWARD_CODES = {f"forward_{kind}_on": kind for kind in ("always", "busy", "no_answer")}
+
+
+def domain_id():
+    return find_domain(current_user.principal.domain_name).id
+
+
+def user_state():
+    """What the logged-in extension's codes have set: do-not-disturb and the forwards."""
+    principal = current_user.principal
+    if principal.role != ROLE_EXTENSION:
+        return None
+    extension = extension_by_id(principal.record_id)
+    return {"dnd": extension.dnd, "forwards": forwarding.forwards(extension.id)}
+
+
+@blueprint.get("/feature-codes")
+@roles_required(*ANY_ROLE)
+def index():
+    return render_template("feature_codes/index.html", rows=feature_codes.code_rows(domain_id()),
+                           descriptions=DESCRIPTIONS, state=user_state(),
+                           forward_codes=FORWARD_CODES)
+
+
+@blueprint.get("/feature-codes/overrides")
+@roles_required(ROLE_ADMIN)
+def overrides():
+    return render_template("feature_codes/overrides.html",
+                           rows=feature_codes.code_rows(domain_id()), descriptions=DESCRIPTIONS)
+
+
+@blueprint.post("/feature-codes/overrides")
+@roles_required(ROLE_ADMIN)
+def set_override():
+    feature, code = request.form.get("feature", ""), request.form.get("code", "").strip()
+    try:
+        feature_codes.set_override(domain_id(), feature, code)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return render_template("feature_codes/overrides.html", descriptions=DESCRIPTIONS,
+                               rows=feature_codes.code_rows(domain_id()),
+                               typed={feature: code}), 400
+    flash(_("%(feature)s is now dialled %(code)s.", feature=feature,
+            code=feature_codes.domain_codes(domain_id())[feature]))
+    return redirect(url_for(".overrides"))
+
+
+@blueprint.post("/feature-codes/overrides/reset")
+@roles_required(ROLE_ADMIN)
+def reset_override():
+    feature = request.form.get("feature", "")
+    try:
+        feature_codes.reset_override(domain_id(), feature)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return redirect(url_for(".overrides"))
+    flash(_("%(feature)s is back to its default code %(code)s.", feature=feature,
+            code=feature_codes.BY_KEY[feature].code))
+    return redirect(url_for(".overrides"))

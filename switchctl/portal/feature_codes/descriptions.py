@@ -1,0 +1,42 @@
+"""What each feature code does, in the page's language: the registry's summaries
+(services/feature_codes.FEATURES) as translatable text (a test keeps the two the same)."""
+
+from flask_babel import lazy_gettext as _l
+
+DESCRIPTIONS = {
+    "voicemail_main": _l("Voicemail main menu: enter a mailbox number and its PIN"),
+    "voicemail_own": _l("Own mailbox: listen, save, delete, greeting, PIN"),
+    "pickup_directed": _l("Pick up the call ringing at an extension"),
+    "pickup_group": _l("Pick up a call ringing in your department"),
+    "park": _l("Park the other party; the slot (41-49) is announced"),
+    "transfer_blind": _l("Blind transfer to a number"),
+    "transfer_attended": _l("Attended transfer: consult, hang up to complete"),
+    "blacklist_last": _l("Blacklist the last external caller"),
+    "blacklist_add": _l("Blacklist a number entered at the prompt"),
+    "blacklist_remove": _l("Remove a number from the blacklist"),
+    "monitor_listen": _l("Listen to an extension's call (muted)"),
+    "monitor_whisper": _l("Whisper to an extension (only it hears you)"),
+    "monitor_barge": _l("Barge into an extension's call (three-way)"),
+    "agent_login": _l("Queue agent login"),
+    "agent_logout": _l("Queue agent logout"),
+    "agent_pause": _l("Queue agent pause"),
+    "agent_unpause": _l("Queue agent unpause"),
+    "conference_adhoc": _l("Move both parties into an ad-hoc conference"),
+    "wakeup_menu": _l("Wake-up call menu: schedule, review, cancel"),
+    "wakeup_direct": _l("Schedule a wake-up call directly"),
+    "wakeup_cancel": _l("Cancel all wake-up calls"),
+    "forward_always_on": _l("Forward all calls to a number"),
+    "forward_always_off": _l("Cancel forward all calls"),
+    "forward_busy_on": _l("Forward when busy"),
+    "forward_busy_off": _l("Cancel forward when busy"),
+    "forward_no_answer_on": _l("Forward on no answer"),
+    "forward_no_answer_off": _l("Cancel forward on no answer"),
+    "dnd_on": _l("Do-not-disturb on"),
+    "dnd_off": _l("Do-not-disturb off"),
+    "announce_wan_ip": _l("Announce the WAN IP address"),
+    "announce_lan_ip": _l("Announce the LAN IP address"),
+    "announce_extension": _l("Announce your own extension number"),
+    "record_call": _l("Record the current call (press again to stop)"),
+    "intercom": _l("Intercom: the extension answers by itself, two-way"),
+    "paging": _l("Paging: the extension answers by itself, one-way"),
+}
