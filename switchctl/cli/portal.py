@@ -1,11 +1,11 @@
-"""``switchctl portal enable|disable [EXTENSION...]``, ``switchctl portal logout`` and
-``switchctl account add``."""
+"""``switchctl portal enable|disable [EXTENSION...]``, ``switchctl portal logout``,
+``switchctl portal totp-reset ACCOUNT`` and ``switchctl account add``."""
 
 from switchctl.cli.common import handles, print_password
 from switchctl.passwords import generate_password
 from switchctl.services import domains as domain_service
 from switchctl.services import extensions as extension_service
-from switchctl.services import logins
+from switchctl.services import logins, totp
 
 
 def add_parser(commands):
@@ -20,6 +20,10 @@ def add_parser(commands):
                             help="only these extensions (the domain's switch stays as it is)")
         handles(switch, cmd_portal)
     _add_logout(states)
+    reset = states.add_parser("totp-reset", help="turn an account's two-step login (TOTP) "
+                              "off, for an administrator who lost the authenticator app")
+    reset.add_argument("username", metavar="ACCOUNT")
+    handles(reset, cmd_totp_reset)
     account = commands.add_parser("account", help="portal accounts for admins and operators")
     add = account.add_subparsers(dest="action", required=True).add_parser(
         "add", help="add an admin or operator account")
@@ -63,4 +67,10 @@ def cmd_account_add(domain, args):
     logins.add_account(domain, args.username, args.role, password)
     print(f"added {args.role} account {args.username}")
     print_password(password, args.password)
+    return 0
+
+
+def cmd_totp_reset(domain, args):
+    had = totp.reset(domain, args.username)
+    print(f"two-step login {'turned off' if had else 'was not on'} for {args.username}")
     return 0

@@ -13,15 +13,21 @@ template the services raise as ``ValidationError("... %(x)s", x=...)``), and one
 family that has its own ``<family>/translations/`` (the strings of that family's views
 and templates; one the shared catalog holds need not be repeated). Each .po is compiled
 to the .mo next to it and committed (tests/test_portal_i18n.py checks they match), so a
-fresh clone, an editable install and the sdist need no build step."""
+fresh clone, an editable install and the sdist need no build step.
+
+Logged in, the language the login chose (on the settings page or with the header switch:
+stored on the extension or account, services.logins.set_language) comes first, on every
+device it logs in from; "" there means the rule above."""
 
 from pathlib import Path
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, gettext
+from flask_login import current_user
 
 from switchctl.portal.access import public
 from switchctl.portal.auth.views import safe_next
+from switchctl.services.logins import set_language
 
 blueprint = Blueprint("i18n", __name__)
 DEFAULT = "en"
@@ -52,11 +58,18 @@ def init_app(app):
 
 
 def select_locale():
-    chosen = session.get(SESSION_KEY)
-    if chosen in LANGUAGES:
-        return chosen
+    for chosen in (login_language(), session.get(SESSION_KEY)):
+        if chosen in LANGUAGES:
+            return chosen
     best = request.accept_languages.best_match(list(BROWSER))
     return BROWSER.get(best, DEFAULT)
+
+
+def login_language():
+    """The language stored on the logged-in login, once the request has loaded it (every
+    view does before it renders; an error page of a request that could not falls back)."""
+    principal = getattr(g.get("_login_user"), "principal", None)
+    return getattr(principal, "language", "")
 
 
 def current_language():
@@ -78,6 +91,8 @@ def choose():
     chosen = request.form.get("lang", "")
     if chosen in LANGUAGES:
         session[SESSION_KEY] = chosen
+        if current_user.is_authenticated:  # the login's choice, on its every device
+            set_language(current_user.principal, chosen)
     return redirect(safe_next(request.form.get("next")) or url_for("index"))
 
 

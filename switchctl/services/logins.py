@@ -55,6 +55,7 @@ class Principal:
     role: str  # admin, operator or extension
     fingerprint: str
     session_id: str = ""  # the token of its session, once one is open
+    language: str = ""  # the portal language the login chose ("" = the browser's)
 
     @property
     def login(self):
@@ -76,18 +77,20 @@ def login_name(raw):
     return raw.strip()[:MAX_NAME]
 
 
-def _fingerprint(key, secret_hash):
+def keyed_fingerprint(key, secret_hash):
     return hmac.new(key.encode(), secret_hash.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def _extension_principal(key, extension, domain_name):
     return Principal("e", extension.id, domain_name, extension.number, extension.name,
-                     ROLE_EXTENSION, _fingerprint(key, extension.sip_ha1))
+                     ROLE_EXTENSION, keyed_fingerprint(key, extension.sip_ha1),
+                     language=extension.portal_language)
 
 
 def _account_principal(key, account, domain_name):
     return Principal("a", account.id, domain_name, account.username, account.username,
-                     account.role, _fingerprint(key, account.password_hash))
+                     account.role, keyed_fingerprint(key, account.password_hash),
+                     language=account.language)
 
 
 def authenticate(key, domain_name, username, password, slow_check=None):
@@ -127,6 +130,23 @@ def open_session(principal):
     owner = "extension_id" if principal.kind == "e" else "account_id"
     token = sessions.start(domain.id, principal.fingerprint, **{owner: principal.record_id})
     return dataclasses.replace(principal, session_id=token)
+
+
+def renewed(key, principal, secret_hash):
+    """The principal after its login's password changed (its new hash or HA1): a new
+    fingerprint, no session yet (``open_session`` opens the browser's new one)."""
+    return dataclasses.replace(principal, fingerprint=keyed_fingerprint(key, secret_hash),
+                               session_id="")
+
+
+def set_language(principal, language):
+    """The portal language of the login (``""``: the browser's), on every device it uses."""
+    if principal.kind == "e":
+        Extension.update(portal_language=language).where(
+            Extension.id == principal.record_id).execute()
+    else:
+        PortalAccount.update(language=language).where(
+            PortalAccount.id == principal.record_id).execute()
 
 
 def end_session(session_id):

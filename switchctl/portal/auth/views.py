@@ -1,9 +1,18 @@
-"""The views of logging in and out: the form, the throttle, the ``next`` page."""
+"""The views of logging in and out: the form, the throttle, the ``next`` page, and the
+second step (a TOTP code) of an account that has one.
 
+The second step: a right password of such an account opens no session yet; the signed
+session cookie holds the principal for PENDING_SECONDS, and ``/login/code`` asks for the
+code. The throttle counts a wrong code as it counts a wrong password (under the same name
+and address), and forgets the name's failures only once the code is right too, so knowing
+the password gives no more guesses at the code."""
+
+import dataclasses
 import logging
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -17,17 +26,25 @@ from switchctl.portal.access import ANY_ROLE, public, roles_required
 from switchctl.portal.context import portal_context
 from switchctl.portal.users import PortalUser
 from switchctl.services.domains import find_domain, portal_enabled
-from switchctl.services.logins import (LoginRefused, authenticate, end_session, login_name,
-                                       open_session)
+from switchctl.services.logins import (LoginRefused, Principal, authenticate, end_session,
+                                       login_name, open_session)
+from switchctl.services.totp import DIGITS, accept_code, has_secret
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__, template_folder="templates")
 LOGIN_PAGE = "auth/login.html"
+CODE_PAGE = "auth/code.html"
+PENDING = "pending_login"  # the session key of a login waiting for its code
+PENDING_SECONDS = 300
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Extension number"), validators=[InputRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=128)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=16)])
 
 
 # The services' LoginRefused messages (English, stable: safe to show), in the reader's
@@ -87,9 +104,67 @@ def login():
     except Exception:  # no answer (the database is away): not a guess
         context.throttle.give_back(address, name)
         raise
-    context.throttle.succeeded(address, name)
+    if principal.kind == "a" and has_secret(principal.record_id):
+        context.throttle.give_back(address, name)  # not a wrong guess; the failures stay
+        session[PENDING] = {"principal": dataclasses.asdict(principal), "at": time.time(),
+                            "next": safe_next(request.args.get("next"))}
+        return redirect(url_for("auth.code"))
+    return _logged_in(principal, address, name, request.args.get("next"))
+
+
+def _logged_in(principal, address, name, next_page):
+    portal_context().throttle.succeeded(address, name)
     login_user(PortalUser(open_session(principal)))
-    return redirect(safe_next(request.args.get("next")) or url_for("extensions.index"))
+    return redirect(safe_next(next_page) or url_for("extensions.index"))
+
+
+def _pending():
+    """The principal whose password was right and whose code is awaited, or None."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None, None
+    return Principal(**pending["principal"]), pending.get("next")
+
+
+@blueprint.route("/login/code", methods=["GET", "POST"])
+@public
+def code():
+    """The second step of an account with TOTP: its authenticator's code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("extensions.index"))
+    principal, next_page = _pending()
+    if principal is None or not has_secret(principal.record_id):
+        session.pop(PENDING, None)
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if request.method == "GET":
+        return render_template(CODE_PAGE, form=form, digits=DIGITS)
+    if not form.validate():
+        return _code_refused(form, _("Enter the %(digits)s-digit code of your authenticator "
+                                     "app.", digits=DIGITS), 400)
+    address, name = request.remote_addr or "?", principal.name
+    throttle = portal_context().throttle
+    wait = throttle.reserve(address, name)
+    if wait:
+        log.warning("portal: code for %r from %s refused: locked for %s s", name, address, wait)
+        return _code_refused(form, _("Too many failed logins. Try again in %(seconds)s "
+                                     "seconds.", seconds=wait), 429)
+    try:
+        right = accept_code(principal.record_id, form.code.data)
+    except Exception:  # no answer (the database is away): not a guess
+        throttle.give_back(address, name)
+        raise
+    if not right:  # the reserved attempt stays counted
+        log.warning("portal: login for %r from %s refused: wrong or used code", name, address)
+        return _code_refused(form, _("Login refused: the code is wrong or was used "
+                                     "already."), 401)
+    session.pop(PENDING, None)
+    return _logged_in(principal, address, name, next_page)
+
+
+def _code_refused(form, error, status):
+    return render_template(CODE_PAGE, form=form, digits=DIGITS, error=error), status
 
 
 @blueprint.post("/logout")
