@@ -7,15 +7,18 @@ import uuid
 
 import pytest
 from playhouse.test_utils import count_queries
+from werkzeug.security import generate_password_hash
 
 from switchctl import portal
 from switchctl.models import Extension, VoicemailMessage
-from switchctl.services import voicemail
+from switchctl.passwords import PIN_HASH_METHOD
+from switchctl.services import logins, voicemail
 from switchctl.services.contacts import add_contact
-from switchctl.services.domains import set_setting
+from switchctl.services.domains import set_portal_enabled, set_setting
+from switchctl.services.extensions import set_portal_access
 from switchctl.services.logins import add_account
 from tests.builders.audio import wav
-from tests.clients.portal import csrf_token, log_in, open_portal, page_error
+from tests.clients.portal import csrf_token, log_in, page_error
 
 UTC = datetime.timezone.utc
 LOGINS = {"extension": ("102", "Passw0rd102"), "other": ("101", "Passw0rd101"),
@@ -23,9 +26,19 @@ LOGINS = {"extension": ("102", "Passw0rd102"), "other": ("101", "Passw0rd101"),
 
 
 @pytest.fixture
-def opened(office):
-    open_portal(office)
+def opened(office, monkeypatch):
+    """The portal open to 101 and 102. Staff accounts are made by the tests that log one
+    in, their passwords hashed the quick way (scrypt's 0.2 s each was most of the time)."""
+    monkeypatch.setattr(logins, "hash_account_password",
+                        lambda password: generate_password_hash(password,
+                                                                method=PIN_HASH_METHOD))
+    set_portal_enabled(office, True)
+    set_portal_access(office, ["101", "102"], True)
     return office
+
+
+def staff(office, who):
+    add_account(office, LOGINS[who][0], who, LOGINS[who][1])
 
 
 @pytest.fixture
@@ -151,7 +164,7 @@ def test_the_page_speaks_chinese(app, media):
 
 @pytest.mark.parametrize("who", ["admin", "operator"])
 def test_staff_have_no_mailbox_page(app, media, office, who):
-    add_account(office, "desk", "operator", "DeskPassw0rd1")
+    staff(office, who)
     message = leave(media)
     browser = user(app, who)
     assert browser.get("/voicemail").status_code == 403
@@ -310,3 +323,30 @@ def test_a_recording_that_cannot_be_removed_keeps_its_message(app, media):
     error = page_error(browser.get(answer.headers["Location"]).get_data(as_text=True))
     assert error.startswith("The message could not be deleted")
     assert state(message.uid) is False
+
+
+def test_the_pages_script_marks_a_played_message_read_and_gets_the_counts(
+        live_app, media, office):
+    app, switch = live_app
+    staff(office, "admin")
+    message = leave(media)
+    leave(media)
+    browser = user(app)
+    answer = post(browser, f"/voicemail/{message.uid}/read", read="1", reply="json")
+    assert answer.status_code == 200 and answer.json == {"read": True, "new": 1, "saved": 1}
+    assert "MWI-Voice-Message: 1/1 (0/0)" in switch.wait_for_command("sendevent")
+    page = browser.get("/voicemail").get_data(as_text=True)
+    assert page_error(page) is None and 'role="status"' not in page  # no flash left over
+    refused = post(browser, f"/voicemail/{message.uid}/read", read="x", reply="json")
+    assert refused.status_code == 400 and "read or unread" in refused.json["error"]
+    script = browser.get("/voicemail/voicemail.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert 'src="/voicemail/voicemail.js"' in page
+    assert user(app, "admin").get("/voicemail/voicemail.js").status_code == 403
+
+
+def test_an_old_message_without_an_id_is_listed_for_the_phone(app, office):
+    VoicemailMessage.create(domain=office, mailbox=Extension.get(number="102"),
+                            caller_number="13800000000", path="voicemail/old.wav")
+    page = user(app).get("/voicemail").get_data(as_text=True)
+    assert "13800000000" in page and "managed from the phone only" in page

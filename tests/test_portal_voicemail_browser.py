@@ -1,6 +1,6 @@
 """The voicemail page in real Chromium against ``switchctl serve`` and a fake switch: an
-extension user opens Voicemail, plays a message, marks it read and deletes it; the phone's
-lamp follows each change (MESSAGE_WAITING on the event socket)."""
+extension user opens Voicemail, plays a message (which marks it read), marks it unread and
+deletes it; the phone's lamp follows each change (MESSAGE_WAITING on the event socket)."""
 
 import gevent
 import pytest
@@ -86,13 +86,18 @@ def test_a_user_plays_marks_and_deletes_a_message_and_the_lamp_follows(office, b
           what="the message to load and play")
     ready, duration, _, error = audio_state(browser)
     assert abs(duration - 4) < 0.1 and error is None
-
-    in_thread(row.find_element(By.CSS_SELECTOR, "form.mark button").click)
+    # Played, it is read (as on the phone), without a reload: the counts and the lamp follow.
     assert office.switch.wait_for_command("sendevent") == LAMP.format(
         waiting="no", new=0, saved=1)
+    until(lambda: counts.text == "Unread: 0 · Read: 1", what="the counts once played")
+    assert row.find_element(By.CSS_SELECTOR, ".status").text == "Read"
+
+    in_thread(row.find_element(By.CSS_SELECTOR, "form.mark button").click)  # Mark unread
+    assert office.switch.wait_for_command("sendevent") == LAMP.format(
+        waiting="yes", new=1, saved=0)
     until(lambda: browser.find_element(By.ID, "voicemail-counts").text ==
-          "Unread: 0 · Read: 1", what="the counts after marking")
-    assert browser.find_element(By.CSS_SELECTOR, "p.flash").text == "Message marked read."
+          "Unread: 1 · Read: 0", what="the counts after marking")
+    assert browser.find_element(By.CSS_SELECTOR, "p.flash").text == "Message marked unread."
 
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-message="{office.uid}"]')
     in_thread(row.find_element(By.CSS_SELECTOR, "form.delete button").click)

@@ -4,15 +4,19 @@ The list is the phone's mailbox menu on a page, newest first (the phone plays ne
 first; a page lists by time and marks the new ones). Every message is looked up in the
 logged-in user's own mailbox (services.voicemail.find_message filters by it), so the id
 of another extension's message finds nothing: 404, nothing changed. A change (read,
-unread, deleted) lights the phones' lamp through the live view, as the phone menu does.
+unread, deleted) lights the phones' lamp through the live view, as the phone menu does;
+a message played in the page is marked read by the page's script (voicemail.js), as the
+phone marks one it played.
 """
 
 import logging
 import os
 import re
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,6 +31,7 @@ from switchctl.services.domains import time_zone
 blueprint = Blueprint("voicemail", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 WAV = "audio/wav"
+SCRIPT = Path(__file__).parent / "voicemail.js"
 SAFE_NAME = re.compile(r"[^0-9A-Za-z+]+")
 
 
@@ -119,18 +124,33 @@ def file_name(message, zone):
     return f"voicemail-{local_time(message, zone):%Y%m%d-%H%M%S}-from-{caller}.wav"
 
 
+@blueprint.get("/voicemail/voicemail.js")
+@roles_required(ROLE_EXTENSION)
+def script():
+    """The page's script: a message played in the page is marked read, as on the phone."""
+    return send_file(SCRIPT, mimetype="text/javascript")
+
+
 @blueprint.post("/voicemail/<uid>/read")
 @roles_required(ROLE_EXTENSION)
 def mark(uid):
-    """Mark the message read (``read=1``) or unread again (``read=0``)."""
+    """Mark the message read (``read=1``) or unread again (``read=0``). The page's script
+    asks with ``reply=json`` and gets the mailbox's counts instead of the page."""
     box = own_mailbox()
     message = own_message(box, uid)
     wanted = request.form.get("read", "")
+    quiet = request.form.get("reply") == "json"
     if wanted not in ("0", "1"):
-        flash(_("Choose whether the message is read or unread."), "error")
+        text = _("Choose whether the message is read or unread.")
+        if quiet:
+            return jsonify(error=text), 400
+        flash(text, "error")
         return back()
     if voicemail.mark_read(box, message.uid, read=wanted == "1"):
         lamp_follows(box)
+    if quiet:
+        counts = voicemail.counts(box.domain_name, box.number)
+        return jsonify(read=wanted == "1", new=counts.new, saved=counts.saved)
     flash(_("Message marked read.") if wanted == "1" else _("Message marked unread."))
     return back()
 
