@@ -239,3 +239,63 @@ def test_the_list_offers_a_call_on_idle_extensions_but_the_users_own(dialling, l
     log_in(staff, "boss", "AdminPassw0rd")
     page = staff.get("/extensions").get_data(as_text=True)
     assert buttons(page) == [] and 'id="dial-form"' not in page
+
+
+class SwitchAnswers(dict):
+    """The fake switch's answers, plus one for any originate: the phone rings."""
+
+    def get(self, command, default=None):
+        if command.startswith("originate "):
+            return "+OK ringing\n"
+        return super().get(command, default)
+
+
+def test_in_a_browser_the_call_button_follows_the_states_and_calls(tmp_path):
+    """The live list shows "Call" on idle extensions other than the user's own, as their
+    states change without a reload; pressing it places the call and says so."""
+    from selenium.webdriver.common.by import By
+
+    from tests.clients.browser import chromium, log_in as log_in_browser, until
+    from tests.servers.live_office import live_office
+
+    with live_office(tmp_path) as office:
+        office.switch.answers = SwitchAnswers(office.switch.answers)
+        driver = chromium()
+        try:
+            log_in_browser(driver, office.base, "101", office.passwords["101"])
+            table = driver.find_element(By.ID, "extensions")
+            until(lambda: table.get_attribute("data-live") == "on", what="the event stream")
+
+            def callable_numbers():
+                return [form.find_element(By.NAME, "number").get_attribute("value")
+                        for form in driver.find_elements(By.CSS_SELECTOR, "#extensions form.dial")]
+
+            assert callable_numbers() == []
+            for number in ("101", "102", "104"):
+                office.switch.emit(registered(number, f"sip:{number}@10.0.0.5:5060"))
+            until(lambda: callable_numbers() == ["102", "104"], what="the call buttons")
+            office.switch.emit(unregistered("104", "sip:104@10.0.0.5:5060"))
+            until(lambda: callable_numbers() == ["102"], what="104's button gone")
+            button = driver.find_element(By.CSS_SELECTOR, 'tr[data-extension="102"] button')
+            assert button.get_attribute("title") == "Call 102 from my desk phone"
+            # Pressed, and the answer waited for, in a thread: chromedriver holds its calls
+            # while the page loads, and the load waits for the fake switch, which lives in
+            # this process's hub.
+
+            def press():
+                button.click()
+                for _ in range(100):
+                    if found := driver.find_elements(By.CSS_SELECTOR, "p.flash, p.error"):
+                        return found[0].text
+                    time.sleep(0.1)
+                return None
+
+            assert gevent.get_hub().threadpool.apply(press) == "Calling 102: answer your phone"
+            assert driver.current_url == f"{office.base}/extensions"
+            sent = [c for c in office.switch.commands if c.startswith("bgapi originate")]
+            assert len(sent) == 1 and re.fullmatch(
+                r"bgapi originate \{origination_uuid=[0-9a-f-]{36},origination_caller_id_number="
+                r"102,origination_caller_id_name=102,originate_timeout=30\}user/101@pbx\.local "
+                r"102 XML default", sent[0]), sent
+        finally:
+            driver.quit()
