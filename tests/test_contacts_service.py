@@ -40,6 +40,9 @@ def test_every_read_path_keeps_to_the_rule(books):
     assert listed(books["other"]) == ["Other domain", "Stranger's own"]
     assert listed(books["alice"], "plumber") == [] and listed(books["alice"], "1380000") == []
     assert listed(books["staff"], "1380000") == ["Bob's plumber"]
+    assert listed(books["alice"], "aLiCe") == ["Alice's dentist"]  # ILIKE on PostgreSQL
+    assert listed(books["alice"], "%") == [] and listed(books["alice"], "8888 66") == \
+        ["ACME Sales"]
     ids = books["ids"]
     assert service.find_contact(books["alice"], ids["Bob's plumber"]) is None
     assert service.find_contact(books["alice"], ids["Other domain"]) is None
@@ -63,7 +66,6 @@ def test_the_caller_id_lookup_names_only_a_contact_the_callee_sees(books, office
     assert service.caller_known_as("102@pbx.local", "13912345678", False) == "Shared dentist"
 
 
-@pytest.mark.both_databases
 def test_search_by_name_ignores_case_and_by_number_finds_the_digits_anywhere(books):
     staff = books["staff"]
     assert listed(staff, "aLiCe") == ["Alice's dentist"]
@@ -147,20 +149,23 @@ def test_an_import_adds_every_row_or_none(books):
     assert Contact.select().count() == 7
 
 
-@pytest.mark.parametrize("data, message", [
+NOT_SUCH_A_CSV = [
     (b"", "the file is empty"), (b"\r\n  \r\n", "the file is empty"),
     (b"phone,name\n1\xff2,x\n", "not UTF-8"), (b"phone,name\n12,\0\n", "not UTF-8"),
     (b"name\nBob\n", "the first line must name"), (b"phone,name,fax\n", "the first line"),
-    (b"phone,name,phone\n", "the first line"), (b"phone,name\n12,\"a\"b\"\n", None),
-    (b"x" * (service.MAX_IMPORT_BYTES + 1), "larger than 512 KiB")])
-def test_a_file_that_is_not_such_a_csv_is_refused(office, data, message):
+    (b"phone,name,phone\n", "the first line"),
+    (b"x" * (service.MAX_IMPORT_BYTES + 1), "larger than 512 KiB")]
+
+
+def test_a_file_that_is_not_such_a_csv_is_refused(office):
     book = Phonebook(office.id)
-    if message is None:  # csv's lenient quoting: the row is read as it stands
-        assert service.import_csv(book, data) == 1
-        return
-    with pytest.raises(ValidationError, match=message):
-        service.import_csv(book, data)
+    for data, message in NOT_SUCH_A_CSV:
+        with pytest.raises(ValidationError, match=message):
+            service.import_csv(book, data)
     assert Contact.select().count() == 0
+    # csv's lenient quoting: a stray quote inside a field is read as it stands
+    assert service.import_csv(book, b'phone,name\n12,"a"b"\n') == 1
+    assert Contact.get().name == 'ab"'
 
 
 def test_too_many_rows_are_refused(office, monkeypatch):

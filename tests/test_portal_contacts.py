@@ -83,22 +83,22 @@ def stored(contact):
     return Contact.get_or_none(Contact.id == contact.id)
 
 
-@pytest.mark.parametrize("who, seen", [
-    ("alice", ["ACME Sales", "Alice&#39;s dentist"]),
-    ("bob", ["ACME Sales", "Bob&#39;s plumber"]),
-    ("operator", ["ACME Sales", "Alice&#39;s dentist", "Bob&#39;s plumber"]),
-    ("admin", ["ACME Sales", "Alice&#39;s dentist", "Bob&#39;s plumber"])])
-def test_each_role_sees_the_shared_contacts_and_only_its_own_private_ones(
-        app, book, who, seen):
-    page = text(logged_in(app, who).get("/contacts"))
-    assert names(page) == seen
-    assert '<table id="contacts">' in page
-    if who in STAFF:
-        assert "Extension 101" in page and "Extension 102" in page
-        assert page.count('class="edit"') == 3  # staff change every contact
-    else:
-        assert "Only me" in page and "Everyone" in page
-        assert page.count('class="edit"') == 1  # their own, not the shared one
+SEEN = {"alice": ["ACME Sales", "Alice&#39;s dentist"], "bob": ["ACME Sales", "Bob&#39;s plumber"],
+        "operator": ["ACME Sales", "Alice&#39;s dentist", "Bob&#39;s plumber"],
+        "admin": ["ACME Sales", "Alice&#39;s dentist", "Bob&#39;s plumber"]}
+
+
+def test_each_role_sees_the_shared_contacts_and_only_its_own_private_ones(app, book):
+    for who, seen in SEEN.items():
+        page = text(logged_in(app, who).get("/contacts"))
+        assert names(page) == seen, who
+        assert '<table id="contacts">' in page
+        if who in STAFF:
+            assert "Extension 101" in page and "Extension 102" in page
+            assert page.count('class="edit"') == 3  # staff change every contact
+        else:
+            assert "Only me" in page and "Everyone" in page
+            assert page.count('class="edit"') == 1  # their own, not the shared one
 
 
 def test_logged_out_every_contacts_page_goes_to_the_login(app, book):
@@ -155,12 +155,11 @@ def test_the_list_is_sorted_by_name_and_paged(app, office):
         ["Contact 20", "Contact 21", "Contact 22"]
 
 
-@pytest.mark.parametrize("url", ["/contacts/{id}/edit"])
-def test_another_extensions_contact_is_not_found_by_a_forged_id(app, book, url):
+def test_another_extensions_contact_is_not_found_by_a_forged_id(app, book):
     alice = logged_in(app, "alice")
     bobs = book["bob"]
-    assert alice.get(url.format(id=bobs.id)).status_code == 404
-    response = alice.post(url.format(id=bobs.id), data={
+    assert alice.get(f"/contacts/{bobs.id}/edit").status_code == 404
+    response = alice.post(f"/contacts/{bobs.id}/edit", data={
         "phone": "1", "name": "Hacked", "csrf_token": token(alice)})
     assert response.status_code == 404
     assert alice.post(f"/contacts/{bobs.id}/delete",
@@ -227,7 +226,7 @@ def test_every_change_needs_its_csrf_token(app, book):
     assert Contact.select().count() == 3 and stored(mine).name == "Alice's dentist"
 
 
-@pytest.mark.parametrize("form, message", [
+BAD_FORMS = [
     ({"phone": "123", "name": "  "}, "a contact needs a name"),
     ({"phone": "abc", "name": "X"}, "the phone number must hold at least two digits "
                                     "(at most 32 characters)"),
@@ -235,12 +234,16 @@ def test_every_change_needs_its_csrf_token(app, book):
     ({"phone": "123", "name": "${system(rm)}"}, "the name must be printable text of at most "
                                                 "80 characters, without $ { } \\"),
     ({"phone": "123", "name": "X" * 81}, "the name must be printable text of at most "
-                                         "80 characters, without $ { } \\")])
-def test_bad_input_says_what_is_wrong_and_stores_nothing(app, office, form, message):
+                                         "80 characters, without $ { } \\")]
+
+
+def test_bad_input_says_what_is_wrong_and_stores_nothing(app, office):
     alice = logged_in(app, "alice")
-    response = alice.post("/contacts/new", data={**form, "csrf_token": token(alice)})
-    assert response.status_code == 400 and html.unescape(page_error(text(response))) == message
-    assert 'id="contact-form"' in text(response)
+    for form, message in BAD_FORMS:
+        response = alice.post("/contacts/new", data={**form, "csrf_token": token(alice)})
+        assert response.status_code == 400
+        assert html.unescape(page_error(text(response))) == message
+        assert 'id="contact-form"' in text(response)
     assert Contact.select().count() == 0
 
 
@@ -265,7 +268,7 @@ def test_an_import_adds_every_row_to_the_logins_book(app, office):
     assert Contact.get(Contact.name == "Shared").owner_id is None
 
 
-@pytest.mark.parametrize("data, message", [
+BAD_FILES = [
     ("phone,name\n123,Good\nabc,Bad\n,\n5551,\n".encode(),
      "Nothing was imported: 2 rows are not right."),
     ("phone,name\n123,Good\n123,Too,many\n".encode(),
@@ -277,11 +280,14 @@ def test_an_import_adds_every_row_to_the_logins_book(app, office):
     (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "the file is not UTF-8 text: save it as CSV UTF-8"),
     (b"", "the file is empty"),
     (b"phone,name\n" + b"1234,Name\n" * (MAX_IMPORT_BYTES // 10),
-     "the file is larger than 512 KiB")])
-def test_a_bad_import_says_why_and_imports_nothing(app, office, data, message):
+     "the file is larger than 512 KiB")]
+
+
+def test_a_bad_import_says_why_and_imports_nothing(app, office):
     alice = logged_in(app, "alice")
-    response = upload(alice, data)
-    assert response.status_code == 400 and page_error(text(response)) == message
+    for data, message in BAD_FILES:
+        response = upload(alice, data)
+        assert response.status_code == 400 and page_error(text(response)) == message
     assert Contact.select().count() == 0
 
 
