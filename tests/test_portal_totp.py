@@ -91,21 +91,19 @@ def test_an_account_with_a_secret_logs_in_with_its_password_then_a_code(app):
     with_secret()
     browser = app.test_client()
     response = log_in(browser, "boss", "AdminPassw0rd", next_url="/settings")
-    assert response.status_code == 302 and response.location == "/login/code"
+    assert response.status_code == 302 and response.location == "/login"
     assert PortalSession.select().count() == 0  # no session before the code
     assert browser.get("/settings").status_code == 302
-    page = browser.get("/login/code").get_data(as_text=True)
+    page = browser.get("/login").get_data(as_text=True)
     assert 'id="totp-code"' in page and 'autocomplete="one-time-code"' in page
-    response = browser.post("/login/code", data={"code": "000000",
-                                                 "csrf_token": csrf_token(page)})
+    response = browser.post("/login", data={"code": "000000", "csrf_token": csrf_token(page)})
     assert response.status_code == 401
     assert page_error(response.get_data(as_text=True)) == \
         "Login refused: the code is wrong or was used already."
-    response = browser.post("/login/code", data={"code": code_now(),
-                                                 "csrf_token": csrf_token(page)})
+    response = browser.post("/login", data={"code": code_now(), "csrf_token": csrf_token(page)})
     assert response.status_code == 302 and response.location == "/settings"
     assert browser.get("/settings").status_code == 200
-    assert browser.get("/login/code").status_code == 302  # logged in: nothing to ask
+    assert browser.get("/login").status_code == 302  # logged in: nothing more to ask
 
 
 def test_a_code_used_once_opens_no_second_login(app):
@@ -114,8 +112,8 @@ def test_a_code_used_once_opens_no_second_login(app):
     for status in (302, 401):
         browser = app.test_client()
         log_in(browser, "boss", "AdminPassw0rd")
-        token = csrf_token(browser.get("/login/code").get_data(as_text=True))
-        response = browser.post("/login/code", data={"code": code, "csrf_token": token})
+        token = csrf_token(browser.get("/login").get_data(as_text=True))
+        response = browser.post("/login", data={"code": code, "csrf_token": token})
         assert response.status_code == status
     assert PortalSession.select().count() == 1
 
@@ -124,30 +122,40 @@ def test_wrong_codes_are_counted_as_failed_logins(app):
     with_secret()
     browser = app.test_client()
     log_in(browser, "boss", "AdminPassw0rd")
-    token = csrf_token(browser.get("/login/code").get_data(as_text=True))
+    token = csrf_token(browser.get("/login").get_data(as_text=True))
     for wrong in range(NAME_LIMIT):
-        response = browser.post("/login/code", data={"code": f"{wrong:06d}",
-                                                     "csrf_token": token})
+        response = browser.post("/login", data={"code": f"{wrong:06d}", "csrf_token": token})
         assert response.status_code == 401
-    response = browser.post("/login/code", data={"code": code_now(), "csrf_token": token})
+    response = browser.post("/login", data={"code": code_now(), "csrf_token": token})
     assert response.status_code == 429
     # The right password again does not forget them: it gives no more guesses at the code.
     assert log_in(app.test_client(), "boss", "AdminPassw0rd").status_code == 429
     assert PortalSession.select().count() == 0
 
 
+def asks_for(browser):
+    page = browser.get("/login").get_data(as_text=True)
+    return "code" if 'id="totp-code"' in page else "password"
+
+
 def test_the_code_step_needs_a_right_password_first_and_in_time(app):
-    browser = app.test_client()
-    assert browser.get("/login/code").status_code == 302  # no password given
     with_secret()
+    browser = app.test_client()
+    token = csrf_token(browser.get("/login").get_data(as_text=True))
+    response = browser.post("/login", data={"code": code_now(), "csrf_token": token})
+    assert response.status_code == 400 and asks_for(browser) == "password"  # no password
+    assert log_in(browser, "boss", "wrong-password").status_code == 401
+    assert asks_for(browser) == "password"
     log_in(browser, "boss", "AdminPassw0rd")
+    assert asks_for(browser) == "code"
     with browser.session_transaction() as session:
         session[PENDING] = {**session[PENDING], "at": time.time() - PENDING_SECONDS - 1}
-    token = csrf_token(browser.get("/login").get_data(as_text=True))
-    response = browser.post("/login/code", data={"code": code_now(), "csrf_token": token})
-    assert response.status_code == 302 and response.location == "/login"
-    assert PortalSession.select().count() == 0
-    assert log_in(app.test_client(), "boss", "wrong-password").status_code == 401
+    assert asks_for(browser) == "password"  # too late: the password again
+    response = browser.post("/login", data={"code": code_now(), "csrf_token": token})
+    assert response.status_code == 400 and PortalSession.select().count() == 0
+    log_in(browser, "boss", "AdminPassw0rd")
+    assert browser.get("/login?again=1").status_code == 200  # "start again"
+    assert asks_for(browser) == "password"
 
 
 def test_the_code_form_needs_its_csrf_token_and_six_digits(app):
@@ -155,10 +163,10 @@ def test_the_code_form_needs_its_csrf_token_and_six_digits(app):
     browser = app.test_client()
     browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
     log_in(browser, "boss", "AdminPassw0rd")
-    assert browser.post("/login/code", data={"code": code_now()}).status_code == 400
-    page = browser.get("/login/code").get_data(as_text=True)
+    assert browser.post("/login", data={"code": code_now()}).status_code == 400
+    page = browser.get("/login").get_data(as_text=True)
     assert "身份验证器" in page and "验证码" in page
-    response = browser.post("/login/code", data={"code": "", "csrf_token": csrf_token(page)})
+    response = browser.post("/login", data={"code": "", "csrf_token": csrf_token(page)})
     assert response.status_code == 400
     assert page_error(response.get_data(as_text=True)) == "请输入身份验证器应用的 6 位验证码。"
     assert PortalSession.select().count() == 0
@@ -197,9 +205,9 @@ def test_enrolling_shows_the_secret_and_a_right_code_turns_it_on(app):
     assert other.get("/settings").status_code == 302  # opened without it: ended
     fresh = app.test_client()
     log_in(fresh, "boss", "AdminPassw0rd")
-    token = csrf_token(fresh.get("/login/code").get_data(as_text=True))
-    assert fresh.post("/login/code", data={"code": enrolling_code,
-                                           "csrf_token": token}).status_code == 401
+    token = csrf_token(fresh.get("/login").get_data(as_text=True))
+    assert fresh.post("/login", data={"code": enrolling_code,
+                                      "csrf_token": token}).status_code == 401
 
 
 def test_enrolling_can_be_cancelled_and_is_not_started_twice(app):
@@ -219,8 +227,8 @@ def test_it_turns_off_with_a_code_or_the_password_and_not_with_a_wrong_one(app):
     with_secret()
     browser = app.test_client()
     log_in(browser, "boss", "AdminPassw0rd")
-    token = csrf_token(browser.get("/login/code").get_data(as_text=True))
-    browser.post("/login/code", data={"code": code_now(), "csrf_token": token})
+    token = csrf_token(browser.get("/login").get_data(as_text=True))
+    browser.post("/login", data={"code": code_now(), "csrf_token": token})
     for form in ({"code": "000000"}, {"password": "wrong"}, {}):
         assert settings_post(browser, "/settings/totp/disable", **form).status_code == 400
         assert boss().totp_secret == SECRET

@@ -2,10 +2,10 @@
 second step (a TOTP code) of an account that has one.
 
 The second step: a right password of such an account opens no session yet; the signed
-session cookie holds the principal for PENDING_SECONDS, and ``/login/code`` asks for the
-code. The throttle counts a wrong code as it counts a wrong password (under the same name
-and address), and forgets the name's failures only once the code is right too, so knowing
-the password gives no more guesses at the code."""
+session cookie holds the principal for PENDING_SECONDS, and the login page asks for the
+code meanwhile (``/login?again=1`` starts over). The throttle counts a wrong code as it
+counts a wrong password (under the same name and address), and forgets the name's failures
+only once the code is right too, so knowing the password gives no more guesses at the code."""
 
 import dataclasses
 import logging
@@ -75,8 +75,19 @@ def check_in_thread(stored, password):
 @blueprint.route("/login", methods=["GET", "POST"])
 @public
 def login():
+    """The login page: the password; then, for an account with TOTP, the code (the page's
+    second step, while the session cookie holds the login waiting for it)."""
     if current_user.is_authenticated:
         return redirect(url_for("extensions.index"))
+    if request.args.get("again"):
+        session.pop(PENDING, None)
+    principal, next_page = _pending()
+    if principal is not None and (request.method == "GET" or "code" in request.form):
+        return _code_step(principal, next_page)
+    return _password_step()
+
+
+def _password_step():
     context = portal_context()
     domain = find_domain(context.config.domain)
     form = LoginForm()
@@ -108,7 +119,7 @@ def login():
         context.throttle.give_back(address, name)  # not a wrong guess; the failures stay
         session[PENDING] = {"principal": dataclasses.asdict(principal), "at": time.time(),
                             "next": safe_next(request.args.get("next"))}
-        return redirect(url_for("auth.code"))
+        return redirect(url_for("auth.login"))
     return _logged_in(principal, address, name, request.args.get("next"))
 
 
@@ -127,14 +138,9 @@ def _pending():
     return Principal(**pending["principal"]), pending.get("next")
 
 
-@blueprint.route("/login/code", methods=["GET", "POST"])
-@public
-def code():
+def _code_step(principal, next_page):
     """The second step of an account with TOTP: its authenticator's code."""
-    if current_user.is_authenticated:
-        return redirect(url_for("extensions.index"))
-    principal, next_page = _pending()
-    if principal is None or not has_secret(principal.record_id):
+    if not has_secret(principal.record_id):  # turned off meanwhile (totp-reset)
         session.pop(PENDING, None)
         return redirect(url_for("auth.login"))
     form = CodeForm()
