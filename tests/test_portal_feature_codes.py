@@ -4,6 +4,7 @@ set and reset from the page and from ``switchctl codes``."""
 
 import pytest
 
+from switchctl import cli
 from switchctl.models import Extension, FeatureCodeOverride
 from switchctl.portal.feature_codes.descriptions import DESCRIPTIONS
 from switchctl.services import feature_codes, forwarding
@@ -161,15 +162,19 @@ def test_the_chinese_pages(logged_in):
     assert "恢复默认" not in text and "新功能码" in text
 
 
-def test_the_cli_lists_sets_and_resets_through_the_same_checks(tmp_path):
-    from tests.clients.cli import switchctl
-    assert switchctl(tmp_path, "init", "--demo").returncode == 0
-    done = switchctl(tmp_path, "codes", "set", "dnd_on", "*78")
-    assert done.returncode == 0 and done.stdout == "dnd_on is now dialled *78\n"
-    refused = switchctl(tmp_path, "codes", "set", "announce_extension", "**101")
-    assert refused.returncode == 1
-    assert refused.stderr == "switchctl: error: **101 clashes with **<extension>#, " \
-        "the code of pickup_directed\n"
-    listing = switchctl(tmp_path, "codes", "list").stdout
-    assert "dnd_on" in listing and "*78#" in listing and "(default *74)" in listing
-    assert switchctl(tmp_path, "codes", "reset", "dnd_on").stdout == "dnd_on is back to *74\n"
+def test_the_cli_lists_sets_and_resets_through_the_same_checks(
+        office, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("SWITCHCTL_DATA", str(tmp_path / "data"))  # the config fixture's
+
+    def run(*args):
+        code = cli.main(["codes", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    assert run("set", "dnd_on", "*78") == (0, "dnd_on is now dialled *78\n", "")
+    assert run("set", "announce_extension", "**101") == (1, "", (
+        "switchctl: error: **101 clashes with **<extension>#, the code of pickup_directed\n"))
+    code, listing, _ = run("list")
+    assert code == 0 and "*78#" in listing and "(default *74)" in listing
+    assert len(listing.splitlines()) == len(feature_codes.FEATURES)
+    assert run("reset", "dnd_on") == (0, "dnd_on is back to *74\n", "")
+    assert feature_codes.overrides(office.id) == {}
