@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from playhouse.test_utils import count_queries
 from werkzeug.security import generate_password_hash
 
 from switchctl.models import Contact, Domain, PortalAccount
@@ -101,6 +102,22 @@ def test_each_role_sees_the_shared_contacts_and_only_its_own_private_ones(app, b
             assert page.count('class="edit"') == 1  # their own, not the shared one
 
 
+def test_a_page_costs_the_same_queries_however_many_owners_its_rows_have(app, office):
+    desk = logged_in(app, "operator")
+    owners = [None] + [find_extension(office, n) for n in ("101", "102", "103", "105")]
+
+    def queries():
+        with count_queries() as counted:
+            assert desk.get("/contacts").status_code == 200
+        return counted.count
+
+    add_contact(office, "First", "12345")
+    alone = queries()
+    for index in range(30):
+        add_contact(office, f"Row {index}", f"1{index:04d}", owner=owners[index % 5])
+    assert queries() == alone  # one query for the rows and their owners' numbers
+
+
 def test_logged_out_every_contacts_page_goes_to_the_login(app, book):
     browser = app.test_client()
     for url in ("/contacts", "/contacts/new", f"/contacts/{book['alice'].id}/edit",
@@ -165,6 +182,8 @@ def test_another_extensions_contact_is_not_found_by_a_forged_id(app, book):
     assert alice.post(f"/contacts/{bobs.id}/delete",
                       data={"csrf_token": token(alice)}).status_code == 404
     assert alice.get("/contacts/999999/edit").status_code == 404
+    forged_query = text(alice.get(f"/contacts?owner={bobs.owner_id}&extension=102"))
+    assert names(forged_query) == ["ACME Sales", "Alice&#39;s dentist"]  # no such knobs
     kept = stored(bobs)
     assert (kept.name, kept.phone) == ("Bob's plumber", "13800001111")
 
