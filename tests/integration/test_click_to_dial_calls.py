@@ -7,10 +7,13 @@ caller as 101 (its caller marks, ``spymap/101``, are set), and 102's phone rings
 import json
 import time
 import urllib.request
+import uuid
 
 import pytest
 import requests
 
+from switchctl.esl.click_to_dial import background_job
+from switchctl.freeswitch.commands import click_to_dial_originate
 from tests.clients.portal import csrf_token, log_in_http
 from tests.integration.conftest import api, fs_password
 from tests.integration.media_phones import SwitchEvents, answering_phone, executing
@@ -104,8 +107,13 @@ def test_click_to_dial_rings_the_users_phone_then_the_number(
     assert not no_channel_left(fs_address)
 
 
-def test_a_phone_not_registered_is_told_at_once(served, esl):
+def test_a_phone_not_registered_is_told_at_once(served, esl, fs_address):
+    """By the live view before anything is sent; and the switch's own answer, when the
+    live view has not heard yet, is read in time on click-to-dial's connection."""
     api(esl, f"sofia profile internal flush_inbound_reg {CALLER}@pbx.local")
     until(lambda: states(served)[CALLER] == "unavailable", 10, "101 unavailable")
     page = dial(served, TARGET)
     assert f"{ERROR}Your phone (extension {CALLER}) is not registered" in page, page
+    command = click_to_dial_originate(str(uuid.uuid4()), CALLER, "pbx.local", TARGET, 30)
+    assert background_job(fs_address, fs_password(), command, 5) == \
+        "-ERR USER_NOT_REGISTERED"
