@@ -148,6 +148,14 @@ def test_pages_of_twenty_with_a_link_to_the_next(app, media):
 def test_an_empty_mailbox_says_no_data(app):
     page = user(app).get("/voicemail").get_data(as_text=True)
     assert "No data" in page and "Unread: 0 · Read: 0" in page
+    assert 'id="voicemail-off"' not in page
+
+
+def test_with_voicemail_off_the_page_says_no_new_message_can_come(app, media):
+    leave(media)
+    Extension.update(voicemail_enabled=False).where(Extension.number == "102").execute()
+    page = user(app).get("/voicemail").get_data(as_text=True)
+    assert 'id="voicemail-off"' in page and rows_of(page) == 1
 
 
 def test_the_page_speaks_chinese(app, media):
@@ -190,9 +198,16 @@ def test_another_extensions_message_is_not_found_and_stays_as_it_was(app, media)
     """Forged ids: the lookup is in the user's own mailbox, so 101's message is none of
     102's: 404 on every route, the message unchanged, its file kept, no lamp."""
     theirs = leave(media, number="101")
+    mine = leave(media)
     browser = user(app)
     page = browser.get("/voicemail").get_data(as_text=True)
     assert theirs.uid not in page
+    for query in ("mailbox=101", "extension=101", f"uid={theirs.uid}", "number=101"):
+        listed = browser.get(f"/voicemail?{query}").get_data(as_text=True)
+        assert f'data-message="{theirs.uid}"' not in listed and mine.uid in listed
+    # A form naming their message, sent to my own: only the URL's message is touched.
+    post(browser, f"/voicemail/{mine.uid}/read", read="1", uid=theirs.uid, mailbox="101")
+    assert state(mine.uid) is True and state(theirs.uid) is False
     for route in ("audio", "download"):
         assert browser.get(f"/voicemail/{theirs.uid}/{route}").status_code == 404
     assert post(browser, f"/voicemail/{theirs.uid}/read", read="1").status_code == 404

@@ -74,7 +74,7 @@ def index():
     names = voicemail.callers_known_as(box, page.messages)
     return render_template("voicemail/index.html", rows=rows, names=names,
                            counts=voicemail.counts(box.domain_name, box.number),
-                           page_number=number, has_next=page.more)
+                           page_number=number, has_next=page.more, voicemail_on=box.enabled)
 
 
 @blueprint.get("/voicemail/<uid>/audio")
