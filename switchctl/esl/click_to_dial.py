@@ -121,8 +121,8 @@ def background_job(address, password, command, wait):
     """Send ``command`` (``bgapi ...``) on a connection of its own; the job's result text
     if it comes within ``wait`` seconds, else None (the job goes on without us)."""
     sock = socket.create_connection((address.host, address.port), timeout=CONNECT_TIMEOUT)
+    reader = sock.makefile("rb")
     try:
-        reader = sock.makefile("rb")
         with gevent.Timeout(CONNECT_TIMEOUT):
             _expect(reader, "auth/request")
             _command(sock, reader, f"auth {password}")
@@ -137,6 +137,7 @@ def background_job(address, password, command, wait):
                 _keep_job(_frame(reader), results)
         return results.get(job)
     finally:
+        reader.close()  # the socket's file is only closed once its reader is
         sock.close()
 
 
