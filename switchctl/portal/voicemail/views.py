@@ -12,7 +12,6 @@ phone marks one it played.
 import logging
 import os
 import re
-
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
@@ -118,8 +117,8 @@ def audio_gone(attachment):
 
 
 def file_name(message, zone):
-    """``voicemail-20261202-1405-from-13800000000.wav``: the time in the domain's zone and
-    the caller's number, letters, digits and + only (a caller ID may say anything)."""
+    """``voicemail-20261202-140503-from-13800000000.wav``: the time in the domain's zone
+    and the caller's number, letters, digits and + only (a caller ID may say anything)."""
     caller = SAFE_NAME.sub("", message.caller_number)[:32] or "unknown"
     return f"voicemail-{local_time(message, zone):%Y%m%d-%H%M%S}-from-{caller}.wav"
 
