@@ -3,6 +3,7 @@ static agents, extensions of the admin's own domain only (another domain's queue
 found: the service looks it up within the admin's domain)."""
 
 import pytest
+from playhouse.test_utils import count_queries
 
 from switchctl.models import Queue, QueueAgent
 from switchctl.models.queues import AGENT_DYNAMIC
@@ -64,7 +65,15 @@ def test_an_admin_adds_a_queue_its_agents_edits_and_deletes_it(admin, office):
     assert response.status_code == 302
     queue = Queue.get_by_id(queue.id)
     assert (queue.number, queue.name, queue.strategy) == ("601", "Support", "top-down")
-    assert post_form(admin, f"/queues/{queue.id}/delete", {}).status_code == 302
+    with count_queries() as one:
+        admin.get("/queues")
+    for number in ("602", "603", "604"):
+        queues.add_agents(queues.add_queue(office, number, "More"), ["101", "102"])
+    with count_queries() as four:
+        assert admin.get("/queues").get_data(as_text=True).count("data-queue=") == 4
+    assert four.count == one.count  # no query per queue
+    for listed in Queue.select():
+        assert post_form(admin, f"/queues/{listed.id}/delete", {}).status_code == 302
     assert not Queue.select().exists() and not QueueAgent.select().exists()
 
 

@@ -71,7 +71,10 @@ def update_queue(queue, number=None, name=None, strategy=None):
 
 
 def remove_queue(queue):
-    queue.delete_instance()  # its agents go with it (ON DELETE CASCADE, and here)
+    """Remove ``queue`` and its agents."""
+    with database.atomic():
+        QueueAgent.delete().where(QueueAgent.queue == queue).execute()
+        queue.delete_instance()
 
 
 def agents(queue):
