@@ -3,6 +3,7 @@ edit, delete, SIP password reset shown once, the portal switch for the domain an
 extension. Admins only; another domain's extension ids find nothing (404: the services
 look records up within the admin's domain), with nothing changed."""
 
+import io
 import logging
 import re
 
@@ -94,7 +95,8 @@ def admin_urls(extension_id):
             ("GET", base), ("GET", f"{base}/delete"),
             ("POST", "/extensions/manage/new"), ("POST", base), ("POST", f"{base}/delete"),
             ("POST", f"{base}/password"), ("POST", f"{base}/portal"),
-            ("POST", "/extensions/manage/portal")]
+            ("POST", "/extensions/manage/portal"), ("GET", "/extensions/manage/import"),
+            ("POST", "/extensions/manage/import")]
 
 
 @pytest.mark.parametrize("role", ["operator", "extension", None])
@@ -318,3 +320,46 @@ def test_the_pages_in_chinese(admin, office):
     assert page_error(text(response)) == "号码“12a”必须是 2 至 8 位数字"
     response = post(admin, "/extensions/manage/new", **NEW)
     assert "分机 110 已创建" in text(response)
+
+
+def upload(admin, data, name="staff.csv"):
+    return admin.post("/extensions/manage/import", data={
+        "csrf_token": token(admin), "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data")
+
+
+def test_a_csv_import_is_all_or_nothing_and_checked_by_content(admin, office):
+    good = b"\xef\xbb\xbfnumber,name,password,department\n120,Ivy,Passw0rd120,Sales\n" \
+        b"121,Jack,Passw0rd121,\n"
+    bad = b"number,name,password\n130,Kim,Passw0rd130\n13a,Lee,Passw0rd131\n130,Max,Passw0rd132\n"
+    count = Extension.select().count()
+    response = upload(admin, bad)
+    assert response.status_code == 400
+    page = text(response)
+    assert "Nothing was imported" in page_error(page)
+    assert re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td></tr>", page) == [
+        ("3", "number &#39;13a&#39; must be 2 to 8 digits"),
+        ("4", "number 130 repeats line 2")]
+    for data, message in ((b"\xff\xfe\x00n\x00u", "The file is not CSV text in UTF-8."),
+                          (b"number,name\x00", "The file is not CSV text in UTF-8."),
+                          (b"x" * (512 * 1024 + 1), "The file is larger than 512 KiB.")):
+        response = upload(admin, data)
+        assert response.status_code == 400 and page_error(text(response)) == message
+    assert Extension.select().count() == count
+    response = upload(admin, good)
+    assert response.status_code == 302
+    assert ext(office, "120").department.name == "Sales" and ext(office, "121").name == "Jack"
+    assert "2 extension(s) imported." in text(admin.get("/extensions/manage"))
+
+
+def test_the_outbound_caller_id(admin, office):
+    target = ext(office, "102")
+    response = post(admin, f"/extensions/manage/{target.id}", name="Bob",
+                    outbound_caller_id="12ab")
+    assert response.status_code == 400
+    assert page_error(text(response)) == \
+        "caller ID 12ab must be 3 to 20 digits, optionally with +"
+    post(admin, f"/extensions/manage/{target.id}", name="Bob", enabled="1",
+         outbound_caller_id="+8613800000000")
+    assert ext(office, "102").outbound_caller_id == "+8613800000000"
+    assert 'value="+8613800000000"' in text(admin.get(f"/extensions/manage/{target.id}"))

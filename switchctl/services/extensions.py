@@ -50,7 +50,8 @@ class ImportReport:
 
 
 class ImportRejected(ValidationError):
-    """A CSV import with bad rows; nothing was stored. ``errors`` lists (line, message)."""
+    """A CSV import with bad rows; nothing was stored. ``errors`` lists (line, message):
+    a message is a ValidationError (a template the portal translates) or a string."""
 
     def __init__(self, errors):
         self.errors = errors
@@ -118,22 +119,26 @@ def check_text(label, value, limit, required=False):
 
 
 def add_extension(domain, number, name, password=None, department="", email=""):
-    """Create one extension; return ``(extension, password)`` (generated if not given)."""
-    item = ExtensionInput(number.strip(), name.strip(), password or generate_password(),
-                          department.strip(), email.strip())
-    check_input(item, outbound_prefixes(domain))
-    with database.atomic():
-        if Extension.select().where(Extension.domain == domain,
-                                    Extension.number == item.number).exists():
-            raise ValidationError("extension %(number)s already exists", {"number": item.number})
-        row = _build_rows(domain, [item], hash_pin(DEFAULT_VOICEMAIL_PIN))[0]
-        extension = Extension.create(**row)
-    return extension, item.password
+    """Create one extension with the default settings, its department by name (made if
+    new): ``switchctl extension add``. Returns ``(extension, password)`` (generated if not
+    given); see create_extension."""
+    department = department.strip()
+    check_department_name(department)
+    with database.atomic():  # a refused extension leaves no new department behind
+        department_id = _departments(domain, {department} if department else set()) \
+            .get(department)
+        return create_extension(domain, number, ExtensionSettings(
+            name=name, email=email, department_id=department_id), password)
+
+
+def check_caller_id(caller_id):
+    if caller_id and not CALLER_ID_PATTERN.match(caller_id):
+        raise ValidationError("caller ID %(caller_id)s must be 3 to 20 digits, optionally "
+                              "with +", {"caller_id": caller_id})
 
 
 def set_outbound_caller_id(extension, caller_id):
-    if caller_id and not CALLER_ID_PATTERN.match(caller_id):
-        raise ValidationError(f"caller ID {caller_id!r} must be 3 to 20 digits, optionally with +")
+    check_caller_id(caller_id)
     extension.outbound_caller_id = caller_id
     extension.save(only=[Extension.outbound_caller_id])
 
@@ -242,10 +247,11 @@ def import_csv(domain, text):
     """Import extensions from CSV text, all or nothing; return an ImportReport."""
     items, errors = _parse_csv(text, outbound_prefixes(domain))
     existing = _existing_numbers(domain, [item.number for _, item in items])
-    errors += [(line, f"extension {item.number} already exists")
+    errors += [(line, ValidationError("extension %(number)s already exists",
+                                      {"number": item.number}))
                for line, item in items if item.number in existing]
     if errors:
-        raise ImportRejected(sorted(errors))
+        raise ImportRejected(sorted(errors, key=lambda error: error[0]))
     with database.atomic():
         rows = _build_rows(domain, [item for _, item in items], hash_pin(DEFAULT_VOICEMAIL_PIN))
         for start in range(0, len(rows), INSERT_BATCH):
@@ -284,10 +290,12 @@ def _parse_rows(reader, prefixes):
             item = _row_input(row)
             check_input(item, prefixes)
         except ValidationError as exc:
-            errors.append((line, str(exc)))
+            errors.append((line, exc))
             continue
         if item.number in seen:
-            errors.append((line, f"number {item.number} repeats line {seen[item.number]}"))
+            errors.append((line, ValidationError("number %(number)s repeats line %(line)s",
+                                                 {"number": item.number,
+                                                  "line": seen[item.number]})))
             continue
         seen[item.number] = line
         items.append((line, item))
@@ -370,6 +378,7 @@ class ExtensionSettings:
     may_monitor: bool = False
     outbound_allowed: bool = True
     voicemail_enabled: bool = True
+    outbound_caller_id: str = ""  # on calls out through the trunk; "": the trunk's default
 
 
 FLAGS = ("enabled", "portal_enabled", "may_monitor", "outbound_allowed", "voicemail_enabled")
@@ -399,6 +408,7 @@ def create_extension(domain, number, settings, password=None):
     item = ExtensionInput(number.strip(), settings.name.strip(), password or generate_password(),
                           "", settings.email.strip())
     check_input(item, outbound_prefixes(domain))
+    check_caller_id(settings.outbound_caller_id.strip())
     _check_department(domain, settings.department_id)
     with database.atomic():
         _check_number_free(domain, item.number)
@@ -413,6 +423,7 @@ def update_extension(extension, settings):
     its portal sessions."""
     check_name(settings.name.strip())
     check_email(settings.email.strip())
+    check_caller_id(settings.outbound_caller_id.strip())
     _check_department(extension.domain_id, settings.department_id)
     changes = _settings_row(settings)
     with database.atomic():
@@ -442,7 +453,8 @@ def reset_password(extension):
 def _settings_row(settings):
     row = {flag: bool(getattr(settings, flag)) for flag in FLAGS}
     row.update(name=settings.name.strip(), email=settings.email.strip(),
-               department=settings.department_id)
+               department=settings.department_id,
+               outbound_caller_id=settings.outbound_caller_id.strip())
     return row
 
 

@@ -24,6 +24,7 @@ from switchctl.services import extensions as extension_service
 __all__ = ["blueprint"]
 
 SEARCH_LIMIT = 64
+IMPORT_LIMIT = 512 * 1024  # bytes of CSV: ~10,000 extensions
 
 
 def admin_domain():
@@ -138,6 +139,47 @@ def reset_password(extension_id):
                            password=password, created=False)
 
 
+@blueprint.route("/extensions/manage/import", methods=["GET", "POST"])
+@roles_required(ROLE_ADMIN)
+def import_csv():
+    """Extensions from a CSV file (``switchctl extension import``): all or none."""
+    if request.method == "GET":
+        return render_template("extensions/manage_import.html", errors=[])
+    try:
+        text = _uploaded_text(request.files.get("file"))
+        report = extension_service.import_csv(admin_domain(), text)
+    except extension_service.ImportRejected as rejected:
+        flash(_("Nothing was imported: correct these lines and send the file again."), "error")
+        errors = [(line, error_text(message)) for line, message in rejected.errors]
+        return render_template("extensions/manage_import.html", errors=errors), 400
+    except UploadRefused as refused:
+        flash(str(refused), "error")
+        return render_template("extensions/manage_import.html", errors=[]), 400
+    flash(_("%(count)s extension(s) imported.", count=report.created))
+    return redirect(url_for("extensions.manage"))
+
+
+class UploadRefused(Exception):
+    """An uploaded file refused for what it holds; the message is translated."""
+
+
+def _uploaded_text(upload):
+    """The uploaded file as text, checked by its content: UTF-8 text, no NUL, not too big."""
+    if upload is None or not upload.filename:
+        raise UploadRefused(_("Choose a CSV file to import."))
+    data = upload.stream.read(IMPORT_LIMIT + 1)
+    if len(data) > IMPORT_LIMIT:
+        raise UploadRefused(_("The file is larger than %(limit)s KiB.",
+                              limit=IMPORT_LIMIT // 1024))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = "\0"
+    if "\0" in text or not text.strip():
+        raise UploadRefused(_("The file is not CSV text in UTF-8."))
+    return text
+
+
 def settings_from(form):
     """The ExtensionSettings a form says (a department by id: the service checks it is of
     the admin's domain)."""
@@ -160,12 +202,14 @@ def _is_id(text):
 def _settings(form, department_id):
     return extension_service.ExtensionSettings(
         name=form.get("name", ""), email=form.get("email", ""), department_id=department_id,
+        outbound_caller_id=form.get("outbound_caller_id", ""),
         **{flag: form.get(flag) == "1" for flag in extension_service.FLAGS})
 
 
 def _settings_of(extension):
     return extension_service.ExtensionSettings(
         name=extension.name, email=extension.email, department_id=extension.department_id,
+        outbound_caller_id=extension.outbound_caller_id,
         **{flag: getattr(extension, flag) for flag in extension_service.FLAGS})
 
 
