@@ -63,9 +63,6 @@ def test_each_extension_finds_its_own_and_those_of_its_calls_newest_first(ext, r
     assert ids(recordings.recordings(ext["104"])) == ["u3", "u1"]
     assert ids(recordings.recordings(ext["107"])) == ["u2", "u1"]  # the other end of both
     assert ids(recordings.recordings(ext["108"])) == ["u3", "u2"]
-
-
-def test_pages(ext, rows):
     first = recordings.recordings(ext["107"], per_page=1)
     second = recordings.recordings(ext["107"], page=2, per_page=1)
     assert (ids(first), first.more, ids(second), second.more) == (["u2"], True, ["u1"], False)
@@ -76,14 +73,12 @@ def test_another_extensions_recording_is_not_found(ext, rows):
     assert recordings.find_recording(ext["104"], rows["r2"].id) is None
     for forged in ("1", -1, 0, 2 ** 70, True, None, 1.0):
         assert recordings.find_recording(ext["104"], forged) is None
-
-
-def test_the_recordings_of_a_pages_calls_in_one_query(ext, rows):
     assert recordings.recordings_of_calls(ext["104"], ["u1", "u2", "u3", "none"]) == \
         {"u1": rows["r1"].id, "u3": rows["r3"].id}
     assert recordings.recordings_of_calls(ext["104"], []) == {}
 
 
+@pytest.mark.sqlite_only  # files: the database's part is the same
 def test_deleting_an_own_recording_removes_row_and_file(config, media, ext, rows):
     file = media / rows["r1"].path
     assert recordings.delete_recording(config.media_folder, ext["104"], rows["r1"].id)
@@ -101,6 +96,7 @@ def test_the_other_end_may_play_but_not_delete(config, media, ext, rows):
     assert all((media / row.path).exists() for row in rows.values())
 
 
+@pytest.mark.sqlite_only  # files: the database's part is the same
 def test_a_file_another_row_still_names_stays(config, domain, media, ext, rows):
     twin = Recording.create(domain=domain, extension=ext["107"], call_uuid="u1",
                             path=rows["r1"].path, started=START)
@@ -110,6 +106,7 @@ def test_a_file_another_row_still_names_stays(config, domain, media, ext, rows):
     assert not (media / twin.path).exists()
 
 
+@pytest.mark.sqlite_only  # files: the database's part is the same
 def test_a_path_out_of_the_media_folder_is_refused(config, domain, media, ext):
     outside = media.parent / "outside.wav"
     outside.write_bytes(b"precious")
@@ -125,6 +122,7 @@ def test_a_path_out_of_the_media_folder_is_refused(config, domain, media, ext):
         assert Recording.get_or_none(id=row.id) is not None, path
 
 
+@pytest.mark.sqlite_only  # files: the database's part is the same
 def test_a_gone_file_cannot_be_served(config, media, ext, rows):
     (media / rows["r1"].path).unlink()
     with pytest.raises(recordings.RecordingUnavailable):
