@@ -147,6 +147,7 @@ BAD_INPUT = [
     ({"number": "12a"}, "number '12a' must be 2 to 8 digits"),
     ({"number": "9123"}, "number 9123 starts with the outbound prefix 9"),
     ({"number": "101"}, "extension 101 already exists"),
+    ({"number": "45"}, "number 45 is a parking slot (41-49)"),
     ({"name": "  "}, "name is required"),
     ({"name": "${x}"}, "name must be printable text of at most 80 characters without $ { } \\"),
     ({"email": "nope"}, "email 'nope' is not an address"),

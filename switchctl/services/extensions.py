@@ -21,6 +21,7 @@ from switchctl.models.forwarding import FORWARD_ALWAYS
 from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
 from switchctl.services import ValidationError, sessions
 from switchctl.services.domains import outbound_prefixes
+from switchctl.services.internal_numbers import PARKING_SLOTS, feature_code_of
 from switchctl.services.prepared import Prepared
 
 DEFAULT_VOICEMAIL_PIN = "1234"
@@ -465,9 +466,17 @@ def _check_department(domain, department_id):
 
 
 def _check_number_free(domain, number):
+    """No other destination the dialplan tries answers to ``number``
+    (services/internal_numbers: rooms, queues, parking slots, feature codes)."""
     if Extension.select().where(Extension.domain == domain, Extension.number == number).exists():
         raise ValidationError("extension %(number)s already exists", {"number": number})
     for model in (ConferenceRoom, Queue):
         if model.select().where(model.domain == domain, model.number == number).exists():
             raise ValidationError("number %(number)s is taken by a conference room or a queue",
                                   {"number": number})
+    if number in PARKING_SLOTS:
+        raise ValidationError("number %(number)s is a parking slot (41-49)", {"number": number})
+    code = feature_code_of(domain, number)
+    if code is not None:
+        raise ValidationError("number %(number)s is the feature code %(code)s",
+                              {"number": number, "code": code})
