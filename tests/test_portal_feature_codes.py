@@ -157,6 +157,7 @@ def test_the_chinese_pages(logged_in):
     text = logged_in("extension").get("/feature-codes", headers=chinese).get_data(as_text=True)
     assert '<html lang="zh-Hans">' in text and "<th>您的状态</th>" in text
     assert "无条件转移到一个号码" in text and "免打扰已关闭" in text
+    assert '<code class="code">*71&lt;号码&gt;#</code>' in text and "**&lt;分机号&gt;#" in text
     text = logged_in("admin").get("/feature-codes/overrides",
                                   headers=chinese).get_data(as_text=True)
     assert "恢复默认" not in text and "新功能码" in text

@@ -142,8 +142,9 @@ def test_follow_me_checks_every_field_before_writing(office):
 
 # --- the page ---------------------------------------------------------------------------
 
-def test_the_page_shows_what_the_phone_set(user):
-    forwarding.set_forward(ext("101"), "busy", "105")  # *72105#
+def test_the_page_shows_what_the_phone_set(user, client):
+    steps_of(client, call("101", "*72105#"))  # dialled on 101's phone
+    assert rows("101") == {("busy", "105", True)}
     text = user.get("/forwarding").get_data(as_text=True)
     assert re.search(r'name="busy_enabled" id="busy_enabled"\s+checked', text)
     assert 'name="busy_number" id="busy_number"' in text and 'value="105"' in text
@@ -242,5 +243,5 @@ def test_only_extension_users_open_the_page(app, office, who):
 def test_the_chinese_page(user):
     forwarding.save_follow_me(ext("101"), True, "15", {}, ("102", "10"))
     text = user.get("/forwarding", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "<h1>呼叫转移</h1>" in text and "一号通" in text and "激活" in text
+    assert ">呼叫转移</h1>" in text and "一号通" in text and "激活" in text
     assert "无条件转移" in text and "遇忙转移" in text

@@ -20,6 +20,17 @@ blueprint = Blueprint("feature_codes", __name__, template_folder="templates")
 FORWARD_CODES = {f"forward_{kind}_on": kind for kind in ("always", "busy", "no_answer")}
 
 
+def dial_text(usage):
+    """A code as the user dials it, its argument named in the page's language."""
+    return (usage.replace("<extension>", "<%s>" % _("extension"))
+            .replace("<number>", "<%s>" % _("number")))
+
+
+@blueprint.app_template_filter("dial_text")
+def dial_text_filter(usage):
+    return dial_text(usage)
+
+
 def domain_id():
     return find_domain(current_user.principal.domain_name).id
 
