@@ -9,6 +9,7 @@ import re
 import pytest
 from werkzeug.security import generate_password_hash
 
+from switchctl.cli import main
 from switchctl.models import PortalAccount, PortalSession
 from switchctl.models.logins import ROLE_ADMIN, ROLE_OPERATOR
 from switchctl.passwords import check_hash
@@ -187,3 +188,24 @@ def test_the_service_keeps_an_admin_for_the_cli_too(office, app):
         account_service.remove_account(boss)
     with pytest.raises(ValidationError, match="last admin"):
         account_service.set_role(boss, ROLE_OPERATOR)
+
+
+def test_the_cli_runs_the_same_service(app, office, config, monkeypatch, capsys):
+    monkeypatch.setenv("SWITCHCTL_DATA", str(config.data))
+    monkeypatch.setenv("SWITCHCTL_SECRET_KEY", "test-secret")
+
+    def run(*args):
+        code = main(["account", *args])
+        out, err = capsys.readouterr()
+        return code, out + err
+
+    assert run("list") == (0, "boss\tadmin\t-\ndesk\toperator\t-\n")
+    assert run("role", "desk", "admin") == (0, "desk is now admin\n")
+    code, said = run("passwd", "desk")
+    password = said.split()[-1]
+    assert code == 0 and check_hash(account(office, "desk").password_hash, password)
+    assert run("remove", "boss") == (0, "removed account boss\n")
+    code, said = run("remove", "desk")
+    assert code == 1 and "desk is the last admin" in said
+    code, said = run("role", "nobody", "admin")
+    assert code == 1 and "there is no account nobody" in said

@@ -1,8 +1,9 @@
 """``switchctl portal enable|disable [EXTENSION...]``, ``switchctl portal logout``,
-``switchctl portal totp-reset ACCOUNT`` and ``switchctl account add``."""
+``switchctl portal totp-reset ACCOUNT`` and ``switchctl account add|list|role|passwd|remove``."""
 
 from switchctl.cli.common import handles, print_password
 from switchctl.passwords import generate_password
+from switchctl.services import accounts as account_service
 from switchctl.services import domains as domain_service
 from switchctl.services import extensions as extension_service
 from switchctl.services import logins, totp
@@ -25,12 +26,13 @@ def add_parser(commands):
     reset.add_argument("username", metavar="ACCOUNT")
     handles(reset, cmd_totp_reset)
     account = commands.add_parser("account", help="portal accounts for admins and operators")
-    add = account.add_subparsers(dest="action", required=True).add_parser(
-        "add", help="add an admin or operator account")
+    actions = account.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add an admin or operator account")
     add.add_argument("username")
     add.add_argument("--role", choices=["admin", "operator"], required=True)
     add.add_argument("--password", help="(default: a strong generated one, printed)")
     handles(add, cmd_account_add)
+    _add_account_actions(actions)
 
 
 def _add_logout(states):
@@ -73,4 +75,49 @@ def cmd_account_add(domain, args):
 def cmd_totp_reset(domain, args):
     had = totp.reset(domain, args.username)
     print(f"two-step login {'turned off' if had else 'was not on'} for {args.username}")
+    return 0
+
+
+def _add_account_actions(actions):
+    handles(actions.add_parser("list", help="list the accounts"), cmd_account_list)
+    role = actions.add_parser("role", help="make an account an admin or an operator "
+                              "(the domain keeps one admin)")
+    role.add_argument("username")
+    role.add_argument("role", choices=["admin", "operator"])
+    handles(role, cmd_account_role)
+    passwd = actions.add_parser("passwd", help="set a new password (printed if generated); "
+                                "the account's sessions end")
+    passwd.add_argument("username")
+    passwd.add_argument("--password")
+    handles(passwd, cmd_account_passwd)
+    remove = actions.add_parser("remove", help="remove an account (not the last admin)")
+    remove.add_argument("username")
+    handles(remove, cmd_account_remove)
+
+
+def cmd_account_list(domain, args):
+    for account in account_service.list_accounts(domain):
+        print(f"{account.username}\t{account.role}\t{'totp' if account.totp_secret else '-'}")
+    return 0
+
+
+def cmd_account_role(domain, args):
+    account = account_service.find_account(domain, args.username)
+    account_service.set_role(account, args.role)
+    print(f"{account.username} is now {account.role}")
+    return 0
+
+
+def cmd_account_passwd(domain, args):
+    account = account_service.find_account(domain, args.username)
+    password = args.password or generate_password()
+    account_service.set_account_password(account, password)
+    print(f"password of {account.username} changed")
+    print_password(password, args.password)
+    return 0
+
+
+def cmd_account_remove(domain, args):
+    account_service.remove_account(account_service.find_account(domain, args.username))
+    print(f"removed account {args.username}")
     return 0
