@@ -234,6 +234,7 @@ def test_the_csv_export_has_the_whole_search_streamed(app, office, calls):
     assert len(everything) == 65  # every page of it: 60 + the 5 calls of the fixture
 
 
+@pytest.mark.both_databases
 def test_the_export_reads_a_chunk_at_a_time(office, calls):
     """A generator over keyset reads: one read per chunk, each done before its records
     are handed on, so a call stored meanwhile below the cursor still comes out (nothing
