@@ -182,12 +182,19 @@ def test_csrf_and_chinese(admin, office):
     assert page_error(text(response)) == "boss 是最后一个管理员：请先设置另一个管理员"
 
 
+@pytest.mark.both_databases
 def test_the_service_keeps_an_admin_for_the_cli_too(office, app):
-    boss = account(office, "boss")
+    boss, desk = account(office, "boss"), account(office, "desk")
     with pytest.raises(ValidationError, match="last admin"):
         account_service.remove_account(boss)
     with pytest.raises(ValidationError, match="last admin"):
         account_service.set_role(boss, ROLE_OPERATOR)
+    account_service.set_role(desk, ROLE_ADMIN)
+    account_service.set_role(boss, ROLE_OPERATOR)  # desk is an admin now
+    with pytest.raises(ValidationError, match="desk is the last admin"):
+        account_service.remove_account(account(office, "desk"))
+    assert [(a.username, a.role) for a in account_service.list_accounts(office)] == \
+        [("boss", ROLE_OPERATOR), ("desk", ROLE_ADMIN)]
 
 
 def test_the_cli_runs_the_same_service(app, office, config, monkeypatch, capsys):

@@ -74,10 +74,13 @@ def remove_account(account, acting_id=None, confirmed=False):
 
 def _keep_an_admin(account, acting_id, confirmed):
     """Refuse to take away the domain's last admin, or (unconfirmed) the acting admin."""
-    others = PortalAccount.select().where(
-        PortalAccount.domain == account.domain_id, PortalAccount.role == ROLE_ADMIN,
-        PortalAccount.id != account.id)
-    if not others.exists():
+    admins = PortalAccount.select(PortalAccount.id).where(
+        PortalAccount.domain == account.domain_id, PortalAccount.role == ROLE_ADMIN)
+    if database.obj.for_update:
+        # PostgreSQL: two admins demoting each other at once wait for one another here
+        # (SQLite lets one writer through at a time anyway).
+        admins = admins.for_update()
+    if not [admin for admin in admins if admin.id != account.id]:
         raise ValidationError("%(name)s is the last admin: make another admin first",
                               {"name": account.username})
     if account.id == acting_id and not confirmed:
