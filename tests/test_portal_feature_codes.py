@@ -127,7 +127,7 @@ def test_the_admin_sets_and_resets_an_override_on_the_page(logged_in, office):
     response = post(admin, "/feature-codes/overrides", feature="dnd_off", code="*78#")
     assert response.status_code == 400
     assert page_error(response.get_data(as_text=True)) == \
-        "*78# clashes with *78#, the code of dnd_on"
+        "*78# clashes with *78#, the code of Do-not-disturb on"
     assert feature_codes.overrides(office.id) == {"dnd_on": "*78"}
     response = post(admin, "/feature-codes/overrides/reset", feature="dnd_on")
     assert response.status_code == 302 and feature_codes.overrides(office.id) == {}
@@ -158,9 +158,12 @@ def test_the_chinese_pages(logged_in):
     assert '<html lang="zh-Hans">' in text and "<th>您的状态</th>" in text
     assert "无条件转移到一个号码" in text and "免打扰已关闭" in text
     assert '<code class="code">*71&lt;号码&gt;#</code>' in text and "**&lt;分机号&gt;#" in text
-    text = logged_in("admin").get("/feature-codes/overrides",
-                                  headers=chinese).get_data(as_text=True)
+    admin = logged_in("admin")
+    text = admin.get("/feature-codes/overrides", headers=chinese).get_data(as_text=True)
     assert "恢复默认" not in text and "新功能码" in text
+    response = admin.post("/feature-codes/overrides", headers=chinese, data={
+        "csrf_token": csrf_token(text), "feature": "dnd_off", "code": "*74#"})
+    assert page_error(response.get_data(as_text=True)) == "*74# 与 *74#（“开启免打扰”的功能码）冲突"
 
 
 def test_the_cli_lists_sets_and_resets_through_the_same_checks(

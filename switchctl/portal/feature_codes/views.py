@@ -44,6 +44,14 @@ def user_state():
     return {"dnd": extension.dnd, "forwards": forwarding.forwards(extension.id)}
 
 
+def refusal_text(error):
+    """A refused override in the page's language, the other feature named by what it does."""
+    other = error.params.get("feature")
+    if other in DESCRIPTIONS:
+        error = ValidationError(error.template, {**error.params, "feature": DESCRIPTIONS[other]})
+    return error_text(error)
+
+
 @blueprint.get("/feature-codes")
 @roles_required(*ANY_ROLE)
 def index():
@@ -66,7 +74,7 @@ def set_override():
     try:
         feature_codes.set_override(domain_id(), feature, code)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash(refusal_text(error), "error")
         return render_template("feature_codes/overrides.html", descriptions=DESCRIPTIONS,
                                rows=feature_codes.code_rows(domain_id()),
                                typed={feature: code}), 400
