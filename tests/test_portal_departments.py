@@ -48,6 +48,7 @@ def test_only_admins(app, office, other, role):
     assert department_of(office, "105") is None
 
 
+@pytest.mark.both_databases
 def test_list_add_rename_assign_release_delete(admin, office):
     page = text(admin.get("/departments"))
     assert "Sales" in page and "<td>2</td>" in page  # 101 and 102
