@@ -112,24 +112,25 @@ def index():
     extension = own_extension()
     typed, fields, error = criteria()
     number = paging.page_number()
+    query = build_query(extension, fields, number)
     found, more = [], False
     if error is None:
         try:
-            found, more = call_records.search(build_query(extension, fields, number))
+            found, more = call_records.search(query)
         except ValidationError as exc:
             error = error_text(exc)
     page = render_template("call_records/index.html", typed=typed, kinds=KINDS, error=error,
-                           rows=rows(extension, found), page_number=number, has_next=more,
+                           rows=rows(extension, found, query.zone), page_number=number,
+                           has_next=more,
                            csv_url=url_for(".export", **_given(typed)))
     return page, 400 if error else 200
 
 
-def rows(extension, found):
-    """What the table shows of each call: the names and the recordings of the whole page
-    in one query each."""
+def rows(extension, found, zone):
+    """What the table shows of each call (times in ``zone``): the names and the recordings
+    of the whole page in one query each."""
     if not found:
         return []
-    zone = time_zone(extension.domain_id)
     names = call_records.party_names(extension.domain_id, extension.id, found)
     recorded = recordings.recordings_of_calls(extension, [r.uuid for r in found])
     return [{"record": record, "time": call_records.local_time(record.start, zone),
