@@ -216,3 +216,14 @@ def test_the_cli_runs_the_same_service(app, office, config, monkeypatch, capsys)
     assert code == 1 and "desk is the last admin" in said
     code, said = run("role", "nobody", "admin")
     assert code == 1 and "there is no account nobody" in said
+
+
+def test_an_admins_own_new_password_keeps_this_browser_logged_in(app, admin, office):
+    elsewhere = browser_as(app, "admin")  # boss on another device
+    boss = account(office, "boss")
+    response = post(admin, f"/accounts/{boss.id}/password", password="NewBossPassw0rd")
+    assert response.status_code == 302
+    assert admin.get("/accounts").status_code == 200
+    assert elsewhere.get("/accounts").status_code == 302  # to the login page
+    assert sessions_of(boss) == 1
+    assert log_in(app.test_client(), "boss", "NewBossPassw0rd").status_code == 302

@@ -4,14 +4,16 @@ domain (another domain's id: 404). The domain keeps one admin at least, and an a
 change to their own account (removal, becoming an operator) must be confirmed
 (services.accounts). A generated password is shown once, in the POST's own answer."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.passwords import generate_password
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.users import PortalUser
 from switchctl.services import ValidationError
 from switchctl.services import accounts as account_service
 from switchctl.services import domains as domain_service
@@ -96,7 +98,7 @@ def role_label(name):
 @roles_required(ROLE_ADMIN)
 def password(account_id):
     """A new password: the one typed, else a generated one shown once. The account's
-    sessions end (the admin's own too: they log in again with it)."""
+    sessions end; an admin's own, but for this browser's, which goes on in a new one."""
     domain = admin_domain()
     account = domain_account(domain, account_id)
     typed = request.form.get("password", "")
@@ -106,6 +108,10 @@ def password(account_id):
     except ValidationError as error:
         flash(error_text(error), "error")
         return _list_page(domain, status=400)
+    if account.id == acting_id():
+        principal = logins.renewed(current_app.config["SECRET_KEY"], current_user.principal,
+                                   account.password_hash)
+        login_user(PortalUser(logins.open_session(principal)))
     if typed:
         flash(_("Password of %(name)s changed.", name=account.username))
         return redirect(url_for("accounts.index"))
