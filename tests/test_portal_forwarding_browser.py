@@ -7,6 +7,7 @@ import contextlib
 import pytest
 import requests
 from lxml import etree
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.builders.dialplan import actions, bridges, call
@@ -62,9 +63,20 @@ def set_checkbox(browser, field_id, on):
         box.click()
 
 
-def submit_forwards(browser):
-    browser.find_element(By.ID, "save-forwards").click()
-    until(lambda: browser.find_elements(By.CSS_SELECTOR, "p.flash"), what="the saved notice")
+def gone(element):
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    return False
+
+
+def submit_forwards(browser, answer="p.flash"):
+    """Submit the forwarding form; returns once the next page (``answer`` in it) is in."""
+    button = browser.find_element(By.ID, "save-forwards")
+    button.click()
+    until(lambda: gone(button), what="the form's answer")
+    until(lambda: browser.find_elements(By.CSS_SELECTOR, answer), what=answer)
 
 
 def test_a_forward_activated_on_the_page_changes_the_next_calls_route(office, browser):
@@ -97,8 +109,7 @@ def test_a_forward_activated_on_the_page_changes_the_next_calls_route(office, br
     number = browser.find_element(By.ID, "always_number")
     number.clear()
     number.send_keys("102")  # itself
-    browser.find_element(By.ID, "save-forwards").click()
-    until(lambda: browser.find_elements(By.CSS_SELECTOR, "p.error"), what="the error")
+    submit_forwards(browser, answer="p.error")
     assert browser.find_element(By.CSS_SELECTOR, "p.error").text == \
         "Forward always: an extension cannot forward to itself"
     assert browser.find_element(By.ID, "always_number").get_attribute("value") == "102"
