@@ -122,7 +122,7 @@ def delete(extension_id):
     extension = domain_extension(admin_domain(), extension_id)
     if request.method == "GET":
         return render_template("extensions/manage_delete.html", extension=extension)
-    if request.form.get("confirm") != extension.number:
+    if request.form.get("confirm", "").strip() != extension.number:
         flash(_("Type the extension's number to confirm."), "error")
         return render_template("extensions/manage_delete.html", extension=extension), 400
     extension_service.delete_extension(extension)
