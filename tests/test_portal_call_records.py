@@ -12,7 +12,7 @@ import pytest
 from playhouse.test_utils import count_queries
 
 from switchctl.models import CallRecord, Recording
-from switchctl.services import call_records
+from switchctl.services import call_records, recordings
 from switchctl.services.call_records import CallQuery, key_scans
 from switchctl.services.contacts import add_contact
 from switchctl.services.domains import TIME_ZONE, machine_zone, set_setting
@@ -326,3 +326,23 @@ def test_each_half_of_a_search_can_use_an_index_on_both_databases(domain, db, ba
         for plan in plans(db, explain, CallQuery(domain.id, 7, **criteria)):
             assert "Seq Scan" not in plan and "SCAN call_record" not in plan, (shape, plan)
             assert re.search(r"(?i)index", plan), (shape, plan)
+
+
+def test_the_pages_names_and_recordings_are_read_by_their_numbers_and_calls(office, calls, db):
+    """Named by the phone_key, the extension id and the call uuid indexes: a condition that
+    SQLite would serve by the domain's index instead reads a whole phonebook or call table."""
+    me = calls["104"]
+    found, _ = call_records.search(CallQuery(office.id, me.id))
+    recorded = list(Recording.select())
+    with count_queries() as reads:
+        names = call_records.party_names(office.id, me.id, found)
+        links = recordings.recordings_of_calls(me, [r.uuid for r in found])
+        recordings.calls_of(me, recorded)
+    assert sorted(names.values()) == ["ACME Sales", "Dan", "Dan", "Dan"] and list(links) == ["c1"]
+    used = []
+    for read in reads.get_queries():
+        sql, params = read.msg
+        used += [row[-1] for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                 if row[-1].startswith(("SEARCH", "SCAN"))]
+    assert len(used) == 5, used  # extensions, contacts, recordings (and their calls), calls
+    assert not [plan for plan in used if "SCAN" in plan or "_domain_id" in plan], used
