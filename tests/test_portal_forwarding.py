@@ -8,6 +8,7 @@ import pytest
 
 from switchctl.models import Extension, FollowMeEntry, ForwardRule
 from switchctl.services import ValidationError, forwarding
+from switchctl.services.extensions import remove_extension
 from switchctl.services.logins import add_account
 from tests.builders.dialplan import bridges, call, steps_of
 from tests.clients.portal import csrf_token, log_in, page_error
@@ -245,3 +246,11 @@ def test_the_chinese_page(user):
     text = user.get("/forwarding", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert ">呼叫转移</h1>" in text and "一号通" in text and "激活" in text
     assert "无条件转移" in text and "遇忙转移" in text
+
+
+def test_a_held_forward_to_a_removed_extension_does_not_come_back(office):
+    alice = ext("101")
+    forwarding.save_forwards(alice, {"busy": ("105", True), "no_answer": ("102", True)}, False)
+    remove_extension(office, "105")
+    forwarding.set_forward(alice, "always", "102")
+    assert forwarding.active_forwards(alice.id) == {"always": "102", "no_answer": "102"}

@@ -116,17 +116,27 @@ def _hold(extension_id, kinds):
     _upsert(extension_id, HELD, "".join(LETTERS[k] for k in FORWARD_KINDS if k in kinds), False)
 
 
-def _resume(extension_id):
-    """Activate forwarding again: the held kinds become active."""
-    held = _held(extension_id)
+def _resume(extension):
+    """Activate forwarding again: the held kinds become active, those whose number can
+    still be followed (an extension removed since is not)."""
+    held = _held(extension.id)
     if held is None:
         return
-    if held:
-        (ForwardRule.update(active=True)
-         .where(ForwardRule.extension == extension_id, ForwardRule.kind.in_(sorted(held)))
-         .execute())
-    ForwardRule.delete().where(ForwardRule.extension == extension_id,
+    rows = ForwardRule.select().where(ForwardRule.extension == extension.id,
+                                      ForwardRule.kind.in_(sorted(held)))
+    for row in rows:
+        if _followable(extension, row.destination):
+            ForwardRule.update(active=True).where(ForwardRule.id == row.id).execute()
+    ForwardRule.delete().where(ForwardRule.extension == extension.id,
                                ForwardRule.kind == HELD).execute()
+
+
+def _followable(extension, destination):
+    try:
+        check_destination(extension, destination)
+    except ValidationError:
+        return False
+    return True
 
 
 def set_forward(extension, kind, destination, active=True):
@@ -136,7 +146,7 @@ def set_forward(extension, kind, destination, active=True):
     check_destination(extension, destination)
     with database.atomic():
         if active:
-            _resume(extension.id)
+            _resume(extension)
         _upsert(extension.id, kind, destination, active)
 
 
