@@ -332,7 +332,8 @@ def upload(admin, data, name="staff.csv"):
 def test_a_csv_import_is_all_or_nothing_and_checked_by_content(admin, office):
     good = b"\xef\xbb\xbfnumber,name,password,department\n120,Ivy,Passw0rd120,Sales\n" \
         b"121,Jack,Passw0rd121,\n"
-    bad = b"number,name,password\n130,Kim,Passw0rd130\n13a,Lee,Passw0rd131\n130,Max,Passw0rd132\n"
+    bad = b"number,name,password\n130,Kim,Passw0rd130\n13a,Lee,Passw0rd131\n130,Max,Passw0rd132\n" \
+        b"45,Nan,Passw0rd133\n102,Ola,Passw0rd134\n"
     count = Extension.select().count()
     response = upload(admin, bad)
     assert response.status_code == 400
@@ -340,7 +341,8 @@ def test_a_csv_import_is_all_or_nothing_and_checked_by_content(admin, office):
     assert "Nothing was imported" in page_error(page)
     assert re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td></tr>", page) == [
         ("3", "number &#39;13a&#39; must be 2 to 8 digits"),
-        ("4", "number 130 repeats line 2")]
+        ("4", "number 130 repeats line 2"), ("5", "number 45 is a parking slot (41-49)"),
+        ("6", "extension 102 already exists")]
     for data, message in ((b"\xff\xfe\x00n\x00u", "The file is not CSV text in UTF-8."),
                           (b"number,name\x00", "The file is not CSV text in UTF-8."),
                           (b"x" * (512 * 1024 + 1), "The file is larger than 512 KiB.")):

@@ -247,10 +247,8 @@ def extension_record(domain_name, number):
 def import_csv(domain, text):
     """Import extensions from CSV text, all or nothing; return an ImportReport."""
     items, errors = _parse_csv(text, outbound_prefixes(domain))
-    existing = _existing_numbers(domain, [item.number for _, item in items])
-    errors += [(line, ValidationError("extension %(number)s already exists",
-                                      {"number": item.number}))
-               for line, item in items if item.number in existing]
+    taken = _taken_numbers(domain, [item.number for _, item in items])
+    errors += [(line, taken[item.number]) for line, item in items if item.number in taken]
     if errors:
         raise ImportRejected(sorted(errors, key=lambda error: error[0]))
     with database.atomic():
@@ -313,14 +311,27 @@ def _row_input(row):
     return ExtensionInput(**{k: values.get(k, "") for k in REQUIRED_COLUMNS + OPTIONAL_COLUMNS})
 
 
-def _existing_numbers(domain, numbers):
-    found = set()
+def _taken_numbers(domain, numbers):
+    """``{number: why it cannot be a new extension's}`` for those of ``numbers`` that an
+    extension, a conference room or a queue has, or that are parking slots (a few
+    queries per INSERT_BATCH numbers; see _check_number_free for one number)."""
+    taken = {number: ValidationError("number %(number)s is a parking slot (41-49)",
+                                     {"number": number})
+             for number in numbers if number in PARKING_SLOTS}
     for start in range(0, len(numbers), INSERT_BATCH):
         chunk = numbers[start:start + INSERT_BATCH]
+        for model in (ConferenceRoom, Queue):
+            query = model.select(model.number).where(model.domain == domain,
+                                                     model.number.in_(chunk))
+            taken.update((number, ValidationError(
+                "number %(number)s is taken by a conference room or a queue",
+                {"number": number})) for (number,) in query.tuples())
         query = Extension.select(Extension.number).where(
             Extension.domain == domain, Extension.number.in_(chunk))
-        found.update(number for (number,) in query.tuples())
-    return found
+        taken.update((number, ValidationError("extension %(number)s already exists",
+                                              {"number": number}))
+                     for (number,) in query.tuples())
+    return taken
 
 
 def _build_rows(domain, items, pin_hash):
