@@ -136,9 +136,11 @@ def add_voicemail_and_wakeup_flows(migrator):
 
 @migration(6)
 def add_portal_preferences(migrator):
-    """The portal's pages: each login's own language, and the admin and operator accounts'
-    optional TOTP second factor."""
+    """The portal's pages: each login's own language, the forwarding page's activate
+    switch, and the admin and operator accounts' optional TOTP second factor."""
     migrate(
+        migrator.add_column("extension", "forwarding_active",
+                            peewee.BooleanField(default=True)),
         migrator.add_column("extension", "portal_language",
                             peewee.CharField(max_length=16, default="")),
         migrator.add_column("portal_account", "language",

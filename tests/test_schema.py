@@ -15,7 +15,7 @@ V1_SNAPSHOT = DATA.parent / "schema_v1.sql"
 # Tables the migrations create, and tables they add columns to (how many, at the end).
 ADDED_SINCE_V1 = (PortalSession, VoicemailGreeting, VoicemailEmail, WakeupAttempt,
                   LoginFailure)
-CHANGED_SINCE_V1 = {Extension: 3, VoicemailMessage: 1, WakeupCall: 4}
+CHANGED_SINCE_V1 = {Extension: 4, VoicemailMessage: 1, WakeupCall: 4}
 V1_MODELS = [m for m in ALL_MODELS if m not in ADDED_SINCE_V1]
 
 

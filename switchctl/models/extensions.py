@@ -45,6 +45,9 @@ class Extension(BaseModel):
     dnd = peewee.BooleanField(default=False)
     ring_seconds = peewee.IntegerField(default=DEFAULT_RING_SECONDS)
     follow_me_enabled = peewee.BooleanField(default=False)
+    # The forwarding page's "activate" switch: off, no forward rule is followed (each
+    # keeps its number and its own enable); the phone's *71/*72/*73 turn it on again.
+    forwarding_active = peewee.BooleanField(default=True)
     # The portal language this user chose ("" = the browser's); see portal/i18n.py.
     portal_language = peewee.CharField(max_length=16, default="")
     created = peewee.DateTimeField(default=now)
