@@ -50,8 +50,12 @@ def _checked_name(domain, name, keep=None):
 
 
 def add_department(domain, name):
-    with database.atomic():
-        return Department.create(domain=domain, name=_checked_name(domain, name))
+    name = _checked_name(domain, name)
+    try:
+        with database.atomic():
+            return Department.create(domain=domain, name=name)
+    except peewee.IntegrityError:  # made at the same moment by another request
+        raise ValidationError("department %(name)s already exists", {"name": name}) from None
 
 
 def rename_department(department, name):

@@ -422,11 +422,15 @@ def create_extension(domain, number, settings, password=None):
     check_input(item, outbound_prefixes(domain))
     check_caller_id(settings.outbound_caller_id.strip())
     _check_department(domain, settings.department_id)
-    with database.atomic():
-        _check_number_free(domain, item.number)
-        row = _build_rows(domain, [item], hash_pin(DEFAULT_VOICEMAIL_PIN))[0]
-        row.update(_settings_row(settings))
-        extension = Extension.create(**row)
+    try:
+        with database.atomic():
+            _check_number_free(domain, item.number)
+            row = _build_rows(domain, [item], hash_pin(DEFAULT_VOICEMAIL_PIN))[0]
+            row.update(_settings_row(settings))
+            extension = Extension.create(**row)
+    except peewee.IntegrityError:  # made at the same moment by another request
+        raise ValidationError("extension %(number)s already exists",
+                              {"number": item.number}) from None
     return extension, item.password
 
 
