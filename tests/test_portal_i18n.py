@@ -113,6 +113,19 @@ def test_every_translatable_string_has_a_chinese_translation():
         assert not stale, f"entries of {folder} no source uses any more: {stale}"
 
 
+def test_a_string_in_several_catalogs_reads_the_same_in_each():
+    """Flask-Babel merges the catalogs into one (a later one wins): a msgid two families
+    translate differently would change the other family's pages. Give the meaning its own
+    English ("Code to dial", not "Code") instead."""
+    readings = {}
+    for folder in i18n.catalog_folders():
+        for message in chinese_catalog(folder):
+            if message.id:
+                readings.setdefault(message.id, {})[folder.parent.name] = message.string
+    clashes = {msgid: found for msgid, found in readings.items() if len(set(found.values())) > 1}
+    assert not clashes
+
+
 @pytest.mark.parametrize("folder", i18n.catalog_folders(), ids=lambda f: f.parent.name)
 def test_the_chinese_keeps_each_messages_placeholders(folder):
     for message in chinese_catalog(folder):
