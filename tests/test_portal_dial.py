@@ -18,7 +18,8 @@ from tests.clients.portal import csrf_token, log_in, open_portal, page_error
 
 FLASH = re.compile(r'class="flash" role="status">([^<]*)<')
 UUID = "0b1e7c0e-5d1a-4c55-9c2d-6d8f0a3c1d01"
-ORIGINATE = ("originate {origination_uuid=%s,origination_caller_id_number=%s,"
+ORIGINATE = ("originate {origination_uuid=%s,switchctl_click_to_dial=true,"
+             "origination_caller_id_number=%s,"
              "origination_caller_id_name=%s,originate_timeout=30}user/101@pbx.local %s XML "
              "default")
 
@@ -298,7 +299,8 @@ def test_in_a_browser_the_call_button_follows_the_states_and_calls(tmp_path):
             assert driver.current_url == f"{office.base}/extensions"
             sent = [c for c in office.switch.commands if c.startswith("bgapi originate")]
             assert len(sent) == 1 and re.fullmatch(
-                r"bgapi originate \{origination_uuid=[0-9a-f-]{36},origination_caller_id_number="
+                r"bgapi originate \{origination_uuid=[0-9a-f-]{36},switchctl_click_to_dial=true,"
+                r"origination_caller_id_number="
                 r"102,origination_caller_id_name=102,originate_timeout=30\}user/101@pbx\.local "
                 r"102 XML default", sent[0]), sent
         finally:

@@ -6,8 +6,9 @@ from urllib.parse import quote
 
 import pytest
 
-from switchctl.models import CallRecord
+from switchctl.models import CallRecord, Extension
 from switchctl.passwords import sip_ha1
+from switchctl.services.call_records import CallQuery, search
 from switchctl.services.extensions import add_extension
 from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
 from tests.builders.captures import DATA, FS_DOMAIN, payload
@@ -338,3 +339,115 @@ def test_a_chunked_body_under_the_limit_is_read_whole(client, fs_office):
                                     "Content-Type": CONTENT_TYPES[ANSWERED]},
                            environ_overrides={"wsgi.input_terminated": True})
     assert (response.status_code, response.data) == (200, b"stored\n")
+
+
+# Click-to-dial (tests/data/freeswitch/click_to_dial): 101 clicked "call" for 102 in the
+# portal; the switch rang 101's phone (the originate's leg, whose CDR this is), then ran the
+# dialplan for 102 on it. Extension 101 and 102 are the office's (domain pbx.local).
+CLICKED = "click_to_dial/answered_101_to_102.body.txt"
+CLICKED_UUID = "4d2dabc9-0be0-4d28-8fe7-93e150a8bbea"
+
+
+def clicked(replacements=(), name=CLICKED):
+    text = payload(name).decode()
+    for old, new, *count in replacements:
+        assert old in text, old
+        text = text.replace(old, new, *count)
+    return text.encode()
+
+
+def calls_of(extension_number, office, kind="all"):
+    extension = office.extensions.where(Extension.number == extension_number).get()
+    records, _ = search(CallQuery(office.id, extension_id=extension.id, kind=kind))
+    return records
+
+
+def test_a_click_to_dial_call_is_the_users_own_call_to_the_number(client, office):
+    """Captured on the real switch: stored as 101's internal call to 102, answered when 102
+    answered, found among 101's internal calls (not as 102 calling 101)."""
+    response = post_cdr(client, payload(CLICKED), "application/x-www-form-urlencoded")
+    assert (response.status_code, response.data) == (200, b"stored\n")
+    (record,) = calls_of("101", office, kind="internal")
+    assert (record.uuid, record.direction, record.disposition) == \
+        (CLICKED_UUID, "internal", "ANSWERED")
+    assert (record.caller_number, record.caller_name, record.callee_number) == \
+        ("101", "Reception", "102")
+    assert (record.caller_extension.number, record.callee_extension.number) == ("101", "102")
+    assert (record.duration, record.billsec) == (2, 2) and record.answer is not None
+    assert calls_of("102", office, kind="inbound") == []  # 102's view: internal too
+    assert [r.uuid for r in calls_of("102", office, kind="internal")] == [CLICKED_UUID]
+
+
+@pytest.mark.parametrize(("name", "uuid"), [
+    # 101 answered; 102's phone was busy (486): the dialplan's bridge failed, the voicemail
+    # flow played its prompt and hung up. 101's own answer is not 102's.
+    ("click_to_dial/target_busy_102.body.txt", "5e97918c-5707-4514-b800-08ae0e9e85f4"),
+    # 101's own phone was busy: the originate failed, the dialplan never ran.
+    ("click_to_dial/own_phone_busy_101.body.txt", "3944042f-6b33-4686-9374-e8fce8a5d84e"),
+])
+def test_a_click_to_dial_call_that_did_not_connect_is_the_users_unanswered_call(
+        client, office, name, uuid):
+    assert post_cdr(client, payload(name), "text/xml").status_code == 200
+    (record,) = CallRecord.select()
+    assert (record.uuid, record.direction, record.disposition, record.billsec) == \
+        (uuid, "internal", "BUSY", 0)
+    assert record.answer is None
+    assert (record.caller_extension.number, record.callee_number) == ("101", "102")
+
+
+def test_a_click_to_dial_call_out_through_the_trunk_is_the_users_outbound_call(
+        client, office):
+    # The dialplan's caller profile (profile_index 2, first in the document) dialled out.
+    xml = clicked([("<destination_number>102</destination_number>",
+                    "<destination_number>985337106</destination_number>", 1)])
+    assert post_cdr(client, xml, "text/xml").status_code == 200
+    (record,) = calls_of("101", office, kind="outbound")
+    assert (record.callee_number, record.callee_extension, record.caller_extension.number) == \
+        ("85337106", None, "101")
+
+
+FORGED = {
+    # An inbound leg (a SIP phone's or a browser's call) carrying the mark.
+    "inbound leg": [("<is_outbound>true</is_outbound>", ""),
+                    ("<variables>\n    <direction>outbound</direction>",
+                     "<variables>\n    <direction>inbound</direction>")],
+    # A caller profile not made by an originate.
+    "sofia profile": [("<source>src/switch_ivr_originate.c</source>\n      <context>default"
+                       "</context>\n      <chan_name>sofia/internal/101@",
+                       "<source>mod_sofia</source>\n      <context>default</context>\n"
+                       "      <chan_name>sofia/internal/101@")],
+    # Another user than the one the originate rang.
+    "other user": [("<presence_id>101%40pbx.local</presence_id>",
+                    "<presence_id>105%40pbx.local</presence_id>")],
+    "other domain": [("<dialed_domain>pbx.local</dialed_domain>",
+                      "<dialed_domain>other.example</dialed_domain>")],
+    # A B leg.
+    "b leg": [("<uuid>4d2dabc9", "<originating_leg_uuid>x</originating_leg_uuid><uuid>4d2dabc9",
+               1)],
+    "no mark": [("<switchctl_click_to_dial>true</switchctl_click_to_dial>", "")],
+    "mark not true": [("<switchctl_click_to_dial>true</switchctl_click_to_dial>",
+                       "<switchctl_click_to_dial>yes</switchctl_click_to_dial>")],
+}
+
+
+def test_the_mark_alone_is_not_believed():
+    """Only a leg the switch originated itself to the user it names is read as that user's
+    call; any other is read as any CDR (the originate's profile: from 102 to 101)."""
+    assert parse_cdr(clicked().decode()).user_name == "101"
+    for why, replacements in FORGED.items():
+        cdr = parse_cdr(clicked(replacements).decode())
+        assert (cdr.caller_number, cdr.destination, cdr.user_name) == ("102", "101", ""), why
+
+
+def test_an_outside_caller_with_the_mark_stays_an_outside_caller(client, fs_office):
+    xml = variant([("<sip_authorized>true</sip_authorized>",
+                    "<switchctl_click_to_dial>true</switchctl_click_to_dial>"
+                    "<presence_id>1000%40127.0.0.1</presence_id>"
+                    "<dialed_user>1000</dialed_user><dialed_domain>127.0.0.1</dialed_domain>"),
+                   ("<context>default</context>", "<context>public</context>"),
+                   ("<caller_id_number>1000</caller_id_number>",
+                    "<caller_id_number>13800000000</caller_id_number>")])
+    assert post_cdr(client, xml.encode(), "text/xml").status_code == 200
+    (record,) = CallRecord.select()
+    assert (record.direction, record.caller_number, record.caller_extension) == \
+        ("inbound", "13800000000", None)

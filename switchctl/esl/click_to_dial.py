@@ -9,7 +9,9 @@ call. It goes on a short event-socket connection of its own (to the listener's s
 with its password) subscribed to BACKGROUND_JOB only: a refusal the switch gives at once
 (``-ERR USER_NOT_REGISTERED`` when the phone has just gone) is read for up to
 ANSWER_WAIT seconds and told to the user; a phone that rings answers later, and the
-connection is closed meanwhile (the switch finishes the job anyway).
+connection is closed meanwhile (the switch finishes the job anyway). The leg carries
+``switchctl_click_to_dial=true`` (variables.CLICK_TO_DIAL): its call record is the user's
+call to the number (xml_cdr.parse), as if dialled from the phone.
 
 Before anything is sent: the number must be DIALLABLE, the process must have a listener
 and the switch be connected, the user's phone registered (the live view knows it), and

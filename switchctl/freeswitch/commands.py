@@ -66,11 +66,14 @@ def click_to_dial_originate(uuid, number, domain, destination, ring_seconds):
     ``user/`` sets on it (``dialed_user``/``dialed_domain``, read by
     xml_curl.dialplan.caller_identity); the user's directory variables
     (``effective_caller_id_*``) are on it too, so the called party sees the user.
+    ``switchctl_click_to_dial=true`` marks the leg, so that its call record is read as the
+    user's call to ``destination`` (xml_cdr.parse), not as one from ``destination``.
     ``destination`` must be DIALLABLE: it is part of the command."""
     if not DIALLABLE.match(destination):
         raise ValueError(f"not a dialable number: {destination!r}")
     channel = ",".join(f"{name}={value}" for name, value in (
-        ("origination_uuid", uuid), ("origination_caller_id_number", destination),
+        ("origination_uuid", uuid), (variables.CLICK_TO_DIAL, "true"),
+        ("origination_caller_id_number", destination),
         ("origination_caller_id_name", destination), ("originate_timeout", ring_seconds)))
     return (f"bgapi originate {{{channel}}}user/{number}@{domain} {destination} XML "
             f"{contexts.INTERNAL}")

@@ -8,6 +8,9 @@ that the dialplan that sets one and the code that reads it agree on one spelling
 PATH = "switchctl_path"
 # "true" on a call rung through an extension's follow-me list.
 FOLLOW_ME = "switchctl_follow_me"
+# "true" on the leg click-to-dial originates to the user's own phone (user/NUMBER@DOMAIN):
+# its call record is the user's call to the number dialled (xml_cdr.parse reads it).
+CLICK_TO_DIAL = "switchctl_click_to_dial"
 # Digits a caller entered at a dialplan prompt (the blacklist's number).
 DIGITS = "switchctl_digits"
 # The call flow (switchctl.ivr.FLOWS) the outbound socket runs for this call.

@@ -7,6 +7,8 @@ Content-Types are those FreeSWITCH means to send, see decode_body):
 - ``encode=base64``: ``cdr=`` + base64 with bare ``+`` and ``/``;
 - ``encode=textxml``: the raw XML, text/xml.
 Inside the XML every variable's text is %-encoded again.
+
+A click-to-dial leg (see _click_to_dial) is read as the call its user made.
 """
 
 import base64
@@ -18,6 +20,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from switchctl.freeswitch.encoding import percent_decode
+from switchctl.freeswitch.variables import CLICK_TO_DIAL
 
 # No network, no entity expansion: the body comes from the switch, but is still input.
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -39,6 +42,9 @@ MAX_SECONDS = 2**31 - 1
 WIDTHS = {"caller_number": 64, "caller_name": 80, "destination": 64, "context": 64,
           "user_name": 64, "domain_name": 255, "hangup_cause": 64,
           "originate_disposition": 64}
+# The source FreeSWITCH writes in the caller profile of a leg it originated itself (an inbound
+# SIP call's says mod_sofia, a browser's mod_verto).
+ORIGINATED = "src/switch_ivr_originate.c"
 
 
 class CdrError(ValueError):
@@ -110,7 +116,7 @@ def parse_cdr(xml_text):
         raise CdrError("not a FreeSWITCH CDR (no <cdr><variables>)")
     variables = _Variables({child.tag: child.text or "" for child in root.find("variables")})
     profile = _first_profile(root)
-    return Cdr(
+    fields = dict(
         uuid=_uuid(variables.get("uuid", "")),
         b_leg=bool(variables.get("originating_leg_uuid")),
         caller_number=profile.get("caller_id_number", ""),
@@ -128,6 +134,64 @@ def parse_cdr(xml_text):
         hangup_cause=variables.get("hangup_cause", ""),
         originate_disposition=variables.get("originate_disposition", ""),
     )
+    fields.update(_click_to_dial(variables, profile, root))
+    return Cdr(**fields)
+
+
+def _click_to_dial(variables, first, root):
+    """The fields that differ when the CDR is of a click-to-dial leg, else {}.
+
+    Click-to-dial (freeswitch.commands.click_to_dial_originate) originates
+    ``user/<ext>@<domain>`` with CLICK_TO_DIAL set; once the phone answers, the leg runs
+    the dialplan for the number. Its first caller profile is the originate's (caller ID the
+    number, destination the user), so the call reads as inbound from the number; it is the
+    user's own call to the number (tests/data/freeswitch/click_to_dial). Read as such:
+    - the caller: the user the switch rang, from ``presence_id`` (``<ext>@<domain>``, set by
+      our directory's dial-string when the leg was made; ``dialed_user`` is not it, a
+      bridge on the leg overwrites it with the user bridged to), which must be the
+      originate profile's destination;
+    - the number and context: the dialplan's caller profile (profile_index 2: the leg's
+      first transfer into the dialplan, made when the user answered); without one (the
+      user's phone did not answer) the number the originate showed as caller ID;
+    - answered: when the dialled side was (the bridge), or, when the dialplan bridged
+      nothing, when the dialplan took the call (a feature code, a menu); not when only
+      the user's own phone answered (a bridge that failed: busy, no answer).
+    The variable alone is not believed: only on a leg the switch originated itself
+    (``direction`` outbound, an originate's caller profile, not a B leg), which no SIP
+    party or browser can make; the user must then be an extension of the domain
+    (services.call_records looks it up), else the record names no extension."""
+    if variables.get(CLICK_TO_DIAL) != "true":
+        return {}
+    user, _, domain = variables.get("presence_id").partition("@")
+    domain = domain.lower()
+    if (variables.get("direction") != "outbound" or variables.get("originating_leg_uuid")
+            or first.get("source") != ORIGINATED or not user
+            or user != first.get("destination_number")
+            or not domain or domain != variables.get("dialed_domain").lower()):
+        return {}
+    dialled = _profile(root, "2")
+    if _int(variables, "bridge_epoch", highest=LATEST):
+        answered = "bridge_epoch"
+    elif dialled is not None and not variables.get("originate_disposition"):
+        answered = "answer_epoch"
+    else:
+        answered = None
+    answer = _time(variables, answered, optional=True) if answered else None
+    billsec = 0
+    if answer is not None:
+        billsec = max(0, _int(variables, "end_epoch", highest=LATEST)
+                      - _int(variables, answered, highest=LATEST))
+    return {
+        "caller_number": user,
+        "caller_name": variables.get("effective_caller_id_name"),
+        "destination": (dialled.get("destination_number", "") if dialled is not None
+                        else variables.get("origination_caller_id_number")),
+        "context": (dialled if dialled is not None else first).get("context", ""),
+        "user_name": user,
+        "domain_name": domain,
+        "answer": answer,
+        "billsec": billsec,
+    }
 
 
 def _uuid(text):
@@ -159,6 +223,15 @@ def _first_profile(root):
     profile = first.find("caller_profile") if first is not None else None
     if profile is None:
         raise CdrError("CDR without a caller profile")
+    return {child.tag: child.text or "" for child in profile if len(child) == 0}
+
+
+def _profile(root, index):
+    """The fields of the caller profile with ``profile_index`` ``index``, or None."""
+    flow = next((f for f in root.findall("callflow") if f.get("profile_index") == index), None)
+    profile = flow.find("caller_profile") if flow is not None else None
+    if profile is None:
+        return None
     return {child.tag: child.text or "" for child in profile if len(child) == 0}
 
 
