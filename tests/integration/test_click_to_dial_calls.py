@@ -2,7 +2,10 @@
 serve sends ``bgapi originate`` and the switch rings 101's registered phone (sipp, which
 answers), then dials 102 through our dialplan as 101's own call: the dialplan knows the
 caller as 101 (its caller marks, ``spymap/101``, are set), and 102's phone rings showing
-101 and its name. And a phone that is not registered is told at once, nothing rung."""
+101 and its name; the call's record (the CDR of the leg the switch rang 101 on) is 101's
+internal call to 102, answered, in both extensions' call records (services.call_records,
+as the portal reads them), not a call from 102. And a phone that is not registered is told
+at once, nothing rung."""
 
 import json
 import time
@@ -14,11 +17,14 @@ import requests
 
 from switchctl.esl.click_to_dial import background_job
 from switchctl.freeswitch.commands import click_to_dial_originate
+from switchctl.models import Domain, Extension
+from switchctl.services.call_records import CallQuery, search
 from tests.clients.portal import csrf_token, log_in_http
 from tests.integration.conftest import api, fs_password
 from tests.integration.media_phones import SwitchEvents, answering_phone, executing
 from tests.integration.sip_phones import free_udp_port, register
 from tests.integration.test_voicemail_calls import no_channel_left
+from tests.integration.test_wakeup_calls import in_domain
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +45,21 @@ def until(probe, seconds, what):
             raise AssertionError(f"{what}: not within {seconds} s")
         time.sleep(0.05)
     return result
+
+
+def calls_of(served, number, kind):
+    """Extension ``number``'s call records of ``kind``, as its call-records page finds them:
+    ``(uuid, direction, caller, callee, caller extension, callee extension, disposition)``."""
+    def work():
+        extension = (Extension.select().join(Domain)
+                     .where(Domain.name == "pbx.local", Extension.number == number).get())
+        records, _ = search(CallQuery(extension.domain_id, extension_id=extension.id,
+                                      kind=kind))
+        return [(r.uuid, r.direction, r.caller_number, r.callee_number,
+                 r.caller_extension and r.caller_extension.number,
+                 r.callee_extension and r.callee_extension.number, r.disposition)
+                for r in records]
+    return in_domain(served, work)
 
 
 def dial(served, number):
@@ -96,6 +117,12 @@ def test_click_to_dial_rings_the_users_phone_then_the_number(
         events.next(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
                     and e["Unique-ID"] == uuid, timeout=10, what="the call's end")
         assert desk.wait(timeout=15) == 0 and target.wait(timeout=15) == 0
+        # Recorded as 101 dialling 102 (the CDR is posted before the hang-up completes).
+        record = (uuid, "internal", CALLER, TARGET, CALLER, TARGET, "ANSWERED")
+        assert until(lambda: [r for r in calls_of(served, CALLER, "internal")
+                              if r[0] == uuid], 10, "101's call record") == [record]
+        assert [r for r in calls_of(served, TARGET, "internal") if r[0] == uuid] == [record]
+        assert not [r for r in calls_of(served, CALLER, "inbound") if r[0] == uuid]
     finally:
         if uuid is not None:
             api(esl, f"uuid_kill {uuid}")  # when the test failed half-way
