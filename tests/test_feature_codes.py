@@ -11,7 +11,8 @@ from switchctl.models import (
     ForwardRule,
 )
 from switchctl.models.base import now
-from tests.builders.dialplan import call, steps_of
+from switchctl.services import forwarding
+from tests.builders.dialplan import bridges, call, steps_of
 
 pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
 
@@ -46,6 +47,19 @@ def test_forward_busy_and_no_answer(client, on, off, kind):
     assert forwards("101") == {(kind, "102", True)}
     steps_of(client, call("101", off))
     assert forwards("101") == {(kind, "102", False)}
+
+
+def test_a_forward_set_by_phone_activates_forwarding_again(client):
+    alice = Extension.get(Extension.number == "101")
+    forwarding.save_forwards(alice, {"always": ("105", True)}, activated=False)  # the page
+    assert bridges(steps_of(client, call("102", "101"))) == ["user/101@pbx.local"]
+    steps_of(client, call("101", "*072#"))  # a cancel changes its own type only
+    assert not Extension.get(Extension.number == "101").forwarding_active
+    assert confirmed(steps_of(client, call("101", "*72102#")), prompts.FORWARD_SET)
+    assert Extension.get(Extension.number == "101").forwarding_active
+    assert forwards("101") == {("always", "105", True), ("busy", "102", True),
+                               ("no_answer", "", False), ("unavailable", "", False)}
+    assert bridges(steps_of(client, call("102", "101"))) == ["user/105@pbx.local"]
 
 
 def test_forward_to_an_outside_number_with_the_prefix(client):

@@ -7,13 +7,14 @@ import re
 import pytest
 
 from switchctl.models import Extension, FollowMeEntry, ForwardRule
+from switchctl.models.forwarding import FORWARD_KINDS
 from switchctl.services import ValidationError, forwarding
 from switchctl.services.extensions import remove_extension
 from switchctl.services.logins import add_account
 from tests.builders.dialplan import bridges, call, steps_of
 from tests.clients.portal import csrf_token, log_in, page_error
 
-FORWARDS = {f"{kind}_number": "" for kind in ("always", "busy", "no_answer", "unavailable")}
+FORWARDS = {f"{kind}_number": "" for kind in FORWARD_KINDS}
 
 
 def ext(number):
@@ -70,16 +71,32 @@ def test_configured_but_not_activated_forwards_nothing_and_keeps_the_types(offic
 
 
 @pytest.mark.both_databases
-def test_a_forward_from_the_phone_activates_and_brings_back_the_held_types(office):
+def test_deactivating_keeps_every_rules_number_and_enable(office):
     alice = ext("101")
-    forwarding.save_forwards(alice, {"busy": ("105", True)}, activated=False)
-    forwarding.set_forward(alice, "always", "102")  # *71102#
-    assert forwarding.active_forwards(alice.id) == {"always": "102", "busy": "105"}
-    assert forwarding.forwards(alice.id).activated
+    settings = {"always": ("102", True), "busy": ("105", True), "no_answer": ("105", False)}
+    forwarding.save_forwards(alice, settings, activated=True)
+    before = rows("101")
+    forwarding.save_forwards(alice, settings, activated=False)
+    assert rows("101") == before  # the four types' (kind, number, enable), no other row
+    assert {kind for kind, _, _ in before} == set(FORWARD_KINDS)
+    assert not ext("101").forwarding_active
+    assert forwarding.active_forwards(alice.id) == {}
+    shown = forwarding.forwards(alice.id).rules
+    assert [(shown[k].enabled, shown[k].active) for k in FORWARD_KINDS] == [
+        (True, False), (True, False), (False, False), (False, False)]
+
+
+@pytest.mark.both_databases
+def test_a_forward_from_the_phone_activates_forwarding_again(office):
+    alice = ext("101")
     forwarding.save_forwards(alice, {"busy": ("105", True), "always": ("102", True)}, False)
-    forwarding.cancel_forward(alice, "always")  # *071# while held: no longer enabled
+    forwarding.cancel_forward(alice, "always")  # *071#: that type only, still deactivated
+    assert not ext("101").forwarding_active
     assert not forwarding.forwards(alice.id).rules["always"].enabled
     assert forwarding.forwards(alice.id).rules["busy"].enabled
+    forwarding.set_forward(alice, "no_answer", "102")  # *73102#
+    assert ext("101").forwarding_active and forwarding.forwards(alice.id).activated
+    assert forwarding.active_forwards(alice.id) == {"busy": "105", "no_answer": "102"}
 
 
 @pytest.mark.both_databases
@@ -159,9 +176,21 @@ def test_a_forward_saved_on_the_page_is_served_to_the_next_call(user, client):
     assert bridges(steps_of(client, call("102", "101"))) == ["user/105@pbx.local"]
     save(user, activated=False, always_number="105", always_enabled="on")
     assert bridges(steps_of(client, call("102", "101"))) == ["user/101@pbx.local"]
+    assert ("always", "105", True) in rows("101") and not ext("101").forwarding_active
     text = user.get("/forwarding").get_data(as_text=True)
     assert re.search(r'name="always_enabled" id="always_enabled"\s+checked', text)
     assert not re.search(r'name="activated" id="activated"\s+checked', text)
+
+
+def test_the_phone_activates_what_the_page_deactivated(user, client):
+    save(user, activated=False, always_number="105", always_enabled="on")
+    assert bridges(steps_of(client, call("102", "101"))) == ["user/101@pbx.local"]
+    steps_of(client, call("101", "*72103#"))  # dialled on 101's phone
+    text = user.get("/forwarding").get_data(as_text=True)
+    assert re.search(r'name="activated" id="activated"\s+checked', text)
+    assert re.search(r'name="always_enabled" id="always_enabled"\s+checked', text)
+    assert re.search(r'name="busy_enabled" id="busy_enabled"\s+checked', text)
+    assert bridges(steps_of(client, call("102", "101"))) == ["user/105@pbx.local"]
 
 
 def test_bad_input_is_named_on_the_page_and_nothing_is_written(user):
@@ -248,7 +277,7 @@ def test_the_chinese_page(user):
     assert "无条件转移" in text and "遇忙转移" in text
 
 
-def test_a_held_forward_to_a_removed_extension_does_not_come_back(office):
+def test_a_forward_to_a_removed_extension_is_not_followed_once_activated(office):
     alice = ext("101")
     forwarding.save_forwards(alice, {"busy": ("105", True), "no_answer": ("102", True)}, False)
     remove_extension(office, "105")

@@ -1,6 +1,6 @@
 """Call forwarding in a real browser against ``switchctl serve``: an extension user sets a
 forward-always number, activates it, and the dialplan FreeSWITCH fetches next changes;
-deactivated, the extension rings again."""
+deactivated, the extension rings again; a forward set from the phone activates it again."""
 
 import contextlib
 
@@ -10,6 +10,7 @@ from lxml import etree
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
+from switchctl.freeswitch import prompts
 from tests.builders.dialplan import actions, bridges, call
 from tests.builders.esl import NO_ROWS
 from tests.clients.browser import chromium, log_in, until
@@ -49,12 +50,17 @@ def browser():
     driver.quit()
 
 
-def dialplan_bridges(xml_curl, caller, callee):
-    """What FreeSWITCH is told to bridge for a call from ``caller`` to ``callee``."""
+def dialplan_steps(xml_curl, caller, callee):
+    """The dialplan FreeSWITCH is given for a call from ``caller`` to ``callee``."""
     response = requests.post(xml_curl, data=call(caller, callee), timeout=5, headers={
         "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "freeswitch-xml/1.0"})
     assert response.status_code == 200
-    return bridges(actions(etree.fromstring(response.content)))
+    return actions(etree.fromstring(response.content))
+
+
+def dialplan_bridges(xml_curl, caller, callee):
+    """What FreeSWITCH is told to bridge for a call from ``caller`` to ``callee``."""
+    return bridges(dialplan_steps(xml_curl, caller, callee))
 
 
 def set_checkbox(browser, field_id, on):
@@ -114,3 +120,12 @@ def test_a_forward_activated_on_the_page_changes_the_next_calls_route(office, br
         "Forward always: an extension cannot forward to itself"
     assert browser.find_element(By.ID, "always_number").get_attribute("value") == "102"
     assert dialplan_bridges(xml_curl, "101", "102") == ["user/102@pbx.local"]
+
+    # Forward-busy set from 102's phone (*72103#): forwarding is activated again, and the
+    # forward-always the page kept enabled is followed again with it.
+    assert ("playback", prompts.FORWARD_SET) in dialplan_steps(xml_curl, "102", "*72103#")
+    browser.get(f"{base}/forwarding")
+    until(lambda: browser.find_element(By.ID, "activated").is_selected(), what="activated")
+    assert browser.find_element(By.ID, "always_enabled").is_selected()
+    assert browser.find_element(By.ID, "busy_number").get_attribute("value") == "103"
+    assert dialplan_bridges(xml_curl, "101", "102") == ["user/105@pbx.local"]

@@ -1,12 +1,15 @@
 """How a call to an extension is routed: forwarding, DND, follow-me, outcomes, public calls."""
 
 import pytest
+from playhouse.test_utils import count_queries
 
 from switchctl.freeswitch import prompts
 from switchctl.models import BlacklistEntry, Extension, FollowMeEntry, ForwardRule
 from switchctl.services import ValidationError, forwarding
 from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import remove_extension
+from switchctl.xml_curl import dialplan
+from switchctl.xml_curl.request import parse_body
 from tests.builders.dialplan import bridges, call, steps_of
 
 pytestmark = [pytest.mark.usefixtures("office"), pytest.mark.both_databases]
@@ -71,6 +74,33 @@ def test_removing_an_extension_drops_forwards_and_follow_me_steps_to_it(client, 
     remove_extension(domain, "105")
     assert forwarding.active_forwards(ext("102").id) == {}
     assert forwarding.follow_me_steps(ext("101").id) == [("102", 10)]
+
+
+def test_enabled_forwards_are_not_followed_while_forwarding_is_deactivated(client):
+    both = {"always": ("105", True), "busy": ("105", True)}
+    busy = call("101", "102", context="outcome", originate_disposition="USER_BUSY",
+                switchctl_path="102")
+    forwarding.save_forwards(ext("102"), both, activated=False)
+    assert bridges(steps_of(client, call("101", "102"))) == ["user/102@pbx.local"]
+    assert to_mailbox(steps_of(client, busy)) == ("102", "busy")
+    forwarding.save_forwards(ext("102"), both, activated=True)
+    assert bridges(steps_of(client, call("101", "102"))) == ["user/105@pbx.local"]
+    forwarding.save_forwards(ext("102"), {"busy": ("105", True)}, activated=True)
+    assert bridges(steps_of(client, busy)) == ["user/105@pbx.local"]
+
+
+@pytest.mark.parametrize("activated", [True, False])
+def test_the_activate_switch_is_read_with_the_extension_row(config, db, activated):
+    """No query of its own: a call costs what it did before the switch existed."""
+    forwarding.save_forwards(ext("102"), {"always": ("105", True), "busy": ("105", True)},
+                             activated)
+    busy = call("101", "102", context="outcome", originate_disposition="USER_BUSY")
+    # (activated: the forward's extension is fetched too, as it rings; deactivated: not)
+    for body, queries in ((call("101", "102"), (2, 1)), (busy, (3, 2))):
+        request = parse_body(body)
+        with db.connection_context(), count_queries() as counter:
+            dialplan.answer(request, config.domain)
+        assert counter.count == queries[0 if activated else 1]
 
 
 def to_mailbox(steps):

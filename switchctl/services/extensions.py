@@ -21,6 +21,7 @@ from switchctl.models.forwarding import FORWARD_ALWAYS
 from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin, sip_ha1
 from switchctl.services import ValidationError, sessions
 from switchctl.services.domains import outbound_prefixes
+from switchctl.services.forwarding import followed
 from switchctl.services.internal_numbers import PARKING_SLOTS, feature_code_of
 from switchctl.services.prepared import Prepared
 
@@ -207,7 +208,7 @@ def roster(domain_name):
 def _pair_query(domain_name, first, second):
     forward_always = ForwardRule.select(ForwardRule.destination).where(
         ForwardRule.extension == Extension.id, ForwardRule.kind == FORWARD_ALWAYS,
-        ForwardRule.active)
+        followed())
     return (Extension.select(Extension, forward_always.alias("forward_always"))
             .join(Domain, on=(Extension.domain == Domain.id))
             .where(Domain.name == domain_name, Extension.number.in_([first, second]),
@@ -232,8 +233,8 @@ def extension_records(domain_name, *numbers):
 
     Returns ``{number: record}`` for the enabled ones that exist (routing reads
     the caller and the callee together; a disabled extension does not take part
-    in routing at all); ``forward_always`` holds the active forward-always
-    number, or None."""
+    in routing at all); ``forward_always`` holds the forward-always number
+    when it is followed (forwarding.followed: read with the row), or None."""
     first, second = (numbers + ("", ""))[:2]
     return {record.number: record for record in _PAIR.rows(domain_name, first, second)}
 

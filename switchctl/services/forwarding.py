@@ -1,16 +1,18 @@
 """Call forwarding (four independent types), do-not-disturb and follow-me.
 
 The phone (``*71``...) and the portal change the same rows through these functions, and
-the dialplan (xml_curl/routing.py) reads them on every call: a ForwardRule is followed
-when its ``active`` is true. The portal's **activate** switch (manual §1.7: configured
-but not activated means no forwarding) turns every rule off at once and keeps which
-types were enabled in one more row of the extension, of kind ``HELD`` (its destination
-lists them, one letter each; no row: activated), so that activating again, or setting
-a forward from the phone, brings them back.
+the dialplan (xml_curl/routing.py) reads them on every call. Each ForwardRule keeps its
+number and its own enable (its column ``active``); the extension's ``forwarding_active``
+is the portal's **activate** switch (manual §1.7: configured but not activated means no
+forwarding). A rule is followed when both are on: ``followed()`` is that one condition,
+used by the dialplan's queries (here and services/extensions.py) and by the page. Setting
+a forward from the phone activates forwarding again.
 """
 
 import dataclasses
 import re
+
+import peewee
 
 from switchctl.models import Extension, FollowMeEntry, ForwardRule, database
 from switchctl.models.forwarding import FORWARD_KINDS
@@ -41,8 +43,6 @@ def check_destination(extension, destination):
     return destination
 
 
-HELD = "held"
-LETTERS = {"always": "a", "busy": "b", "no_answer": "n", "unavailable": "u"}
 TIMEOUT_LIMITS = (5, 300)
 
 
@@ -95,94 +95,71 @@ def _check_kind(kind):
         raise ValidationError("unknown forwarding type %(kind)s", {"kind": kind})
 
 
-def _upsert(extension_id, kind, destination, active):
+def followed():
+    """The one condition for a forward rule to be followed: its own enable and its
+    extension's activate switch. A SQL expression over ForwardRule and its Extension row,
+    for a query that reads both (the dialplan's read the extension row they load anyway)."""
+    return ForwardRule.active & Extension.forwarding_active
+
+
+def _upsert(extension_id, kind, destination, enabled):
     (ForwardRule.insert(extension=extension_id, kind=kind, destination=destination,
-                        active=active)
+                        active=enabled)
      .on_conflict(conflict_target=[ForwardRule.extension, ForwardRule.kind],
-                  update={ForwardRule.destination: destination, ForwardRule.active: active})
+                  update={ForwardRule.destination: destination, ForwardRule.active: enabled})
      .execute())
 
 
-def _held(extension_id):
-    """The kinds kept enabled while forwarding is not activated, or None (activated)."""
-    row = ForwardRule.get_or_none(ForwardRule.extension == extension_id,
-                                  ForwardRule.kind == HELD)
-    if row is None:
-        return None
-    return {kind for kind, letter in LETTERS.items() if letter in row.destination}
+def _activate(extension, on):
+    """The activate switch; each rule's number and enable stay as they are."""
+    Extension.update(forwarding_active=bool(on)).where(Extension.id == extension.id).execute()
+    extension.forwarding_active = bool(on)
 
 
-def _hold(extension_id, kinds):
-    _upsert(extension_id, HELD, "".join(LETTERS[k] for k in FORWARD_KINDS if k in kinds), False)
-
-
-def _resume(extension):
-    """Activate forwarding again: the held kinds become active, those whose number can
-    still be followed (an extension removed since is not)."""
-    held = _held(extension.id)
-    if held is None:
-        return
-    rows = ForwardRule.select().where(ForwardRule.extension == extension.id,
-                                      ForwardRule.kind.in_(sorted(held)))
-    for row in rows:
-        if _followable(extension, row.destination):
-            ForwardRule.update(active=True).where(ForwardRule.id == row.id).execute()
-    ForwardRule.delete().where(ForwardRule.extension == extension.id,
-                               ForwardRule.kind == HELD).execute()
-
-
-def _followable(extension, destination):
-    try:
-        check_destination(extension, destination)
-    except ValidationError:
-        return False
-    return True
-
-
-def set_forward(extension, kind, destination, active=True):
-    """Set (and by default activate) one forwarding type of ``extension``; a forward set
-    from the phone also activates forwarding (the types held by the portal come back)."""
+def set_forward(extension, kind, destination):
+    """Set and enable one forwarding type of ``extension`` (the phone's ``*71``...); it
+    also activates forwarding, so the other types enabled on the portal are followed too."""
     _check_kind(kind)
     check_destination(extension, destination)
     with database.atomic():
-        if active:
-            _resume(extension)
-        _upsert(extension.id, kind, destination, active)
+        _upsert(extension.id, kind, destination, True)
+        _activate(extension, True)
 
 
 def cancel_forward(extension, kind):
-    """Deactivate one forwarding type; its number is kept for the portal."""
+    """Disable one forwarding type; its number is kept for the portal."""
     _check_kind(kind)
-    with database.atomic():
-        (ForwardRule.update(active=False)
-         .where(ForwardRule.extension == extension, ForwardRule.kind == kind).execute())
-        held = _held(extension.id)
-        if held is not None and kind in held:
-            _hold(extension.id, held - {kind})
+    (ForwardRule.update(active=False)
+     .where(ForwardRule.extension == extension, ForwardRule.kind == kind).execute())
 
 
 def active_forwards(extension_id):
-    """``{kind: destination}`` of the extension's active forwarding types."""
-    query = ForwardRule.select(ForwardRule.kind, ForwardRule.destination).where(
-        ForwardRule.extension == extension_id, ForwardRule.active,
-        ForwardRule.kind.in_(FORWARD_KINDS))
+    """``{kind: destination}`` of the extension's forwarding types the dialplan follows
+    (one query)."""
+    query = (ForwardRule.select(ForwardRule.kind, ForwardRule.destination)
+             .join(Extension, on=(ForwardRule.extension == Extension.id))
+             .where(ForwardRule.extension == extension_id, followed()))
     return {kind: destination for kind, destination in query.tuples()}
 
 
 def forwards(extension_id):
     """The four forwarding types of the extension as the portal shows them (one query)."""
-    rows = {row.kind: row for row in
-            ForwardRule.select().where(ForwardRule.extension == extension_id)}
-    held = rows.get(HELD)
-    held = None if held is None else \
-        {kind for kind, letter in LETTERS.items() if letter in held.destination}
+    query = (Extension.select(Extension.forwarding_active, ForwardRule.kind,
+                              ForwardRule.destination, ForwardRule.active.alias("enabled"),
+                              followed().alias("followed"))
+             .join(ForwardRule, peewee.JOIN.LEFT_OUTER,
+                   on=(ForwardRule.extension == Extension.id))
+             .where(Extension.id == extension_id))
+    rows = list(query.dicts())
+    activated = bool(rows[0]["forwarding_active"]) if rows else True
+    found = {row["kind"]: row for row in rows if row["kind"]}
     rules = {}
     for kind in FORWARD_KINDS:
-        row = rows.get(kind)
-        active = bool(row and row.active)
-        enabled = active or (held is not None and kind in held)
-        rules[kind] = Forward(kind, row.destination if row else "", enabled, active)
-    return Forwards(held is None, rules)
+        row = found.get(kind)
+        rules[kind] = (Forward(kind, row["destination"], bool(row["enabled"]),
+                               bool(row["followed"])) if row else
+                       Forward(kind, "", False, False))
+    return Forwards(activated, rules)
 
 
 def save_forwards(extension, settings, activated):
@@ -205,12 +182,8 @@ def save_forwards(extension, settings, activated):
         raise FormErrors(errors)
     with database.atomic():
         for kind, (destination, enabled) in cleaned.items():
-            _upsert(extension.id, kind, destination, enabled and bool(activated))
-        if activated:
-            ForwardRule.delete().where(ForwardRule.extension == extension.id,
-                                       ForwardRule.kind == HELD).execute()
-        else:
-            _hold(extension.id, {kind for kind, (_, on) in cleaned.items() if on})
+            _upsert(extension.id, kind, destination, enabled)
+        _activate(extension, activated)
 
 
 def set_dnd(extension, on):

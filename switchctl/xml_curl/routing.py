@@ -1,7 +1,8 @@
 """Ringing an extension: forwarding, do-not-disturb, follow-me, and what follows a failure.
 
 A call to an extension is decided here in one place:
-1. forward-always active: the call goes on to its number (an extension, whose own
+1. forward-always followed (enabled and forwarding activated: forwarding.followed(),
+   read with the extension's row): the call goes on to its number (an extension, whose own
    rules then apply, or an outside number through the outbound route);
 2. do-not-disturb: busy treatment (forward-busy, else voicemail);
 3. follow-me: the extension rings for its ring time, then each number in turn;
