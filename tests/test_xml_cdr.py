@@ -378,19 +378,23 @@ def test_a_click_to_dial_call_is_the_users_own_call_to_the_number(client, office
     assert [r.uuid for r in calls_of("102", office, kind="internal")] == [CLICKED_UUID]
 
 
-@pytest.mark.parametrize(("name", "uuid"), [
+@pytest.mark.parametrize(("name", "uuid", "disposition"), [
     # 101 answered; 102's phone was busy (486): the dialplan's bridge failed, the voicemail
     # flow played its prompt and hung up. 101's own answer is not 102's.
-    ("click_to_dial/target_busy_102.body.txt", "5e97918c-5707-4514-b800-08ae0e9e85f4"),
+    ("click_to_dial/target_busy_102.body.txt", "5e97918c-5707-4514-b800-08ae0e9e85f4", "BUSY"),
+    # 101 answered and hung up while 102 rang: cancelled, as a dialled call would be.
+    ("click_to_dial/cancelled_while_102_rings.body.txt",
+     "9c51fa31-9d83-46c5-8119-bb6d9ab8d8e7", "CANCELLED"),
     # 101's own phone was busy: the originate failed, the dialplan never ran.
-    ("click_to_dial/own_phone_busy_101.body.txt", "3944042f-6b33-4686-9374-e8fce8a5d84e"),
+    ("click_to_dial/own_phone_busy_101.body.txt", "3944042f-6b33-4686-9374-e8fce8a5d84e",
+     "BUSY"),
 ])
 def test_a_click_to_dial_call_that_did_not_connect_is_the_users_unanswered_call(
-        client, office, name, uuid):
+        client, office, name, uuid, disposition):
     assert post_cdr(client, payload(name), "text/xml").status_code == 200
     (record,) = CallRecord.select()
     assert (record.uuid, record.direction, record.disposition, record.billsec) == \
-        (uuid, "internal", "BUSY", 0)
+        (uuid, "internal", disposition, 0)
     assert record.answer is None
     assert (record.caller_extension.number, record.callee_number) == ("101", "102")
 

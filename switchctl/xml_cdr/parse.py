@@ -155,7 +155,9 @@ def _click_to_dial(variables, first, root):
       user's phone did not answer) the number the originate showed as caller ID;
     - answered: when the dialled side was (the bridge), or, when the dialplan bridged
       nothing, when the dialplan took the call (a feature code, a menu); not when only
-      the user's own phone answered (a bridge that failed: busy, no answer).
+      the user's own phone answered (a bridge that failed: busy, no answer); the user
+      hanging up while the number rang is the cause a dialled call's caller cancelling
+      leaves (ORIGINATOR_CANCEL, where this leg says NORMAL_CLEARING).
     The variable alone is not believed: only on a leg the switch originated itself
     (``direction`` outbound, an originate's caller profile, not a B leg), which no SIP
     party or browser can make; the user must then be an extension of the domain
@@ -181,6 +183,9 @@ def _click_to_dial(variables, first, root):
     if answer is not None:
         billsec = max(0, _int(variables, "end_epoch", highest=LATEST)
                       - _int(variables, answered, highest=LATEST))
+    cause = variables.get("hangup_cause")
+    if answer is None and variables.get("originate_disposition") == "ORIGINATOR_CANCEL":
+        cause = "ORIGINATOR_CANCEL"
     return {
         "caller_number": user,
         "caller_name": variables.get("effective_caller_id_name"),
@@ -191,6 +196,7 @@ def _click_to_dial(variables, first, root):
         "domain_name": domain,
         "answer": answer,
         "billsec": billsec,
+        "hangup_cause": cause,
     }
 
 
