@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from switchctl import config as config_module
@@ -16,6 +18,18 @@ def pytest_generate_tests(metafunc):
     if marked("both_databases") and not marked("sqlite_only") and \
             "config" in metafunc.fixturenames:
         metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was():
+    """A command run in-process (cli.main) sets the root logger's handler on the standard
+    error of that moment: a capture that is closed once its test ends. Put the root
+    logger back, so a later test's log records do not fail to write (and print so)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
