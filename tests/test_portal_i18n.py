@@ -1,7 +1,6 @@
 """The portal's languages: every string through one mechanism (Flask-Babel), a Chinese
 translation for each, the language from the browser or the header's switch."""
 
-import ast
 import html
 import json
 import re
@@ -11,12 +10,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from switchctl import portal
-from switchctl.portal import i18n
+from switchctl.portal import catalogs, i18n
 from switchctl.portal.auth.views import REFUSALS
 from switchctl.services import logins
 from tests.clients.portal import csrf_token, log_in, page_error
@@ -24,9 +22,6 @@ from tests.clients.portal import csrf_token, log_in, page_error
 PORTAL = Path(portal.__file__).parent
 CATALOGS = PORTAL / "translations"
 CHINESE = CATALOGS / "zh_Hans" / "LC_MESSAGES"
-# The portal's keywords: Babel's defaults (_, gettext, ngettext, ...) and our lazy _l.
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 # Text a template may show as it is: the product's name.
 ALLOWED_TEXT = {"switchctl"}
 # Attributes a person reads (or hears, from a screen reader).
@@ -34,63 +29,14 @@ READ_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "label"}
 JINJA = re.compile(r"{%-?\s*trans\b.*?endtrans\s*-?%}|{{.*?}}|{%.*?%}|{#.*?#}", re.S)
 
 
-def test_the_method_map_is_the_one_babel_cfg_gives_translators():
-    text = (PORTAL / "babel.cfg").read_text()
-    sections = re.findall(r"^\[(\w+): (.+)\]$", text, re.M)
-    assert [(pattern, method) for method, pattern in sections] == METHODS
-
-
-SERVICES = PORTAL.parent / "services"
-# What the services raise for a person to read: ValidationError("... %(x)s", x=...).
-SERVICE_KEYWORDS = {"ValidationError": None}
-
-
-def catalog_of(path):
-    """The translations folder a portal source file's strings belong to: its family's own,
-    else the shared one."""
-    for folder in path.relative_to(PORTAL).parents:
-        if folder != Path(".") and (PORTAL / folder / "translations").is_dir():
-            return PORTAL / folder / "translations"
-    return CATALOGS
-
-
-def extracted():
-    """{translations folder: the strings its sources use}; the shared catalog also holds
-    the services' message templates."""
-    found = {folder: set() for folder in i18n.catalog_folders()}
-    sources = [(path, "python") for path in PORTAL.rglob("*.py")] + \
-        [(path, "jinja2") for path in PORTAL.rglob("*.html") if "templates" in path.parts]
-    for path, method in sources:
-        for message in extract_from_file(method, path, keywords=KEYWORDS):
-            found[catalog_of(path)].add(message[1] if isinstance(message[1], str)
-                                        else message[1][0])
-    for path in SERVICES.glob("**/*.py"):
-        found[CATALOGS] |= service_templates(path.read_text())
-    return found
-
-
-def service_templates(source):
-    """The message templates of ``ValidationError("...", {...})`` calls: a whole literal
-    only (an f-string is English only, as it was)."""
-    return {call.args[0].value for call in ast.walk(ast.parse(source))
-            if isinstance(call, ast.Call) and getattr(call.func, "id", None) in SERVICE_KEYWORDS
-            and call.args and isinstance(call.args[0], ast.Constant)
-            and isinstance(call.args[0].value, str)}
-
-
-def test_the_service_templates_are_whole_literals():
-    assert service_templates('ValidationError("a %(b)s " "c", b=1)\n'
-                             'ValidationError(f"x {y}" "no spaces")\nValueError("d")') == \
-        {"a %(b)s c"}
-
-
 def chinese_catalog(folder=CATALOGS):
     with open(folder / "zh_Hans" / "LC_MESSAGES" / "messages.po", "rb") as po:
         return read_po(po)
 
 
-def translated(folder):
-    return {m.id: m for m in chinese_catalog(folder) if m.id and m.string and not m.fuzzy}
+def test_the_service_templates_are_whole_literals():
+    source = 'ValidationError("a %(b)s " "c", b=1)\nValidationError(f"x {y}" "no spaces")\n'
+    assert catalogs.service_templates(source + 'ValueError("d")') == {"a %(b)s c"}
 
 
 def test_the_catalogs_are_the_shared_one_and_each_familys():
@@ -100,17 +46,20 @@ def test_the_catalogs_are_the_shared_one_and_each_familys():
 
 
 def test_every_translatable_string_has_a_chinese_translation():
-    sources = extracted()
-    shared = translated(CATALOGS)
-    assert len(sources[CATALOGS]) > 20  # the extraction found the portal's strings at all
-    used_anywhere = set().union(*sources.values())
-    for folder, strings in sources.items():
-        own = translated(folder)
-        missing = sorted(s for s in strings if s not in own and s not in shared)
-        assert not missing, f"no Chinese in {folder} for {missing}: see switchctl/portal/babel.cfg"
-        every = {m.id for m in chinese_catalog(folder) if m.id}
-        stale = sorted(every - (used_anywhere if folder == CATALOGS else strings))
+    found = catalogs.sources()
+    assert len(found[CATALOGS]) > 20  # the extraction found the portal's strings at all
+    for folder, (missing, stale) in catalogs.needed(found).items():
+        assert not missing, f"no Chinese in {folder} for {missing}: python -m " \
+            "switchctl.portal.catalogs adds them"
         assert not stale, f"entries of {folder} no source uses any more: {stale}"
+
+
+def test_the_tool_adds_what_is_missing_and_drops_what_is_stale(tmp_path, monkeypatch):
+    folder = tmp_path / "translations"
+    catalogs.update(folder, ["New text"], [])
+    catalogs.update(folder, ["Other text"], ["New text"])
+    assert [m.id for m in chinese_catalog(folder) if m.id] == ["Other text"]
+    assert catalogs.main(["--check"]) == 0  # and the real catalogs are complete
 
 
 def test_a_string_in_several_catalogs_reads_the_same_in_each():
