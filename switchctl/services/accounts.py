@@ -10,6 +10,7 @@ slip of the mouse. A changed password or a removed account ends the account's se
 from switchctl.models import PortalAccount, database
 from switchctl.models.logins import ROLE_ADMIN, ROLES
 from switchctl.passwords import hash_account_password
+from switchctl.pool import run_hashing
 from switchctl.services import ValidationError, sessions
 from switchctl.services.extensions import check_password
 
@@ -55,12 +56,24 @@ def set_role(account, role, acting_id=None, confirmed=False):
 
 def set_account_password(account, password):
     """A new password (the strength rules of extensions' passwords); the account's
-    sessions end."""
+    sessions end. The new hash (also in ``account.password_hash``)."""
     check_password(password)
+    return store_account_password(account, password)
+
+
+def store_account_password(account, password):
+    """Write ``password`` (already checked) as ``account``'s, hashed off the event loop,
+    and end every session of the account in the same transaction; the new hash (also in
+    ``account.password_hash``: the new sessions' fingerprint). The one write of an
+    account's password: the accounts page and CLI (set_account_password) and the
+    settings page (services.user_settings.change_account_password)."""
+    hashed = run_hashing(hash_account_password, password)
     with database.atomic():
-        account.password_hash = hash_account_password(password)
-        account.save(only=[PortalAccount.password_hash])
+        PortalAccount.update(password_hash=hashed).where(
+            PortalAccount.id == account.id).execute()
         sessions.end_for_accounts([account.id])
+    account.password_hash = hashed
+    return hashed
 
 
 def remove_account(account, acting_id=None, confirmed=False):

@@ -233,4 +233,4 @@ def add_account(domain, username, role, password):
                                     PortalAccount.username == username).exists():
         raise ValidationError(f"account {username} already exists")
     return PortalAccount.create(domain=domain, username=username, role=role,
-                                password_hash=hash_account_password(password))
+                                password_hash=run_hashing(hash_account_password, password))

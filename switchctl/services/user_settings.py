@@ -9,10 +9,11 @@ A password changed here ends every portal session of its login (in the same tran
 the portal then opens a fresh one for the browser that changed it.
 """
 
-from switchctl.models import Extension, PortalAccount, database
-from switchctl.passwords import check_hash, check_sip_password, hash_account_password
+from switchctl.models import Extension, PortalAccount
+from switchctl.passwords import check_hash, check_sip_password
 from switchctl.pool import run_hashing
-from switchctl.services import ValidationError, sessions
+from switchctl.services import ValidationError
+from switchctl.services.accounts import store_account_password
 from switchctl.services.extensions import (EMAIL_PATTERN, check_password, extension_by_id,
                                            set_password)
 
@@ -83,11 +84,7 @@ def change_account_password(account_id, current, new, again):
     if not run_hashing(check_hash, account.password_hash, current or ""):
         raise Refused(WRONG_PASSWORD, "the current password is wrong")
     _check_new(current, new, again)
-    hashed = run_hashing(hash_account_password, new)
-    with database.atomic():
-        PortalAccount.update(password_hash=hashed).where(PortalAccount.id == account_id).execute()
-        sessions.end_for_accounts([account_id])
-    return hashed
+    return store_account_password(account, new)
 
 
 def check_account_password(account_id, password):
