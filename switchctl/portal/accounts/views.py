@@ -4,7 +4,7 @@ domain (another domain's id: 404). The domain keeps one admin at least, and an a
 change to their own account (removal, becoming an operator) must be confirmed
 (services.accounts). A generated password is shown once, in the POST's own answer."""
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -13,27 +13,17 @@ from switchctl.models.logins import ROLE_ADMIN
 from switchctl.passwords import generate_password
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain, or_404
 from switchctl.portal.users import PortalUser
 from switchctl.services import ValidationError
 from switchctl.services import accounts as account_service
-from switchctl.services import domains as domain_service
 from switchctl.services import logins
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 
 
-def admin_domain():
-    domain = domain_service.find_domain(current_user.principal.domain_name)
-    if domain is None:
-        abort(404)
-    return domain
-
-
 def domain_account(domain, account_id):
-    account = account_service.account_in_domain(domain, account_id)
-    if account is None:
-        abort(404)
-    return account
+    return or_404(account_service.account_in_domain(domain, account_id))
 
 
 def acting_id():
@@ -44,7 +34,7 @@ def acting_id():
 @blueprint.get("/accounts")
 @roles_required(ROLE_ADMIN)
 def index():
-    return _list_page(admin_domain())
+    return _list_page(my_domain())
 
 
 def _list_page(domain, typed=None, status=200):
@@ -56,7 +46,7 @@ def _list_page(domain, typed=None, status=200):
 @blueprint.post("/accounts")
 @roles_required(ROLE_ADMIN)
 def add():
-    domain = admin_domain()
+    domain = my_domain()
     form = request.form
     typed = form.get("password", "")
     password = typed or generate_password()
@@ -77,7 +67,7 @@ def add():
 @blueprint.post("/accounts/<int:account_id>/role")
 @roles_required(ROLE_ADMIN)
 def role(account_id):
-    domain = admin_domain()
+    domain = my_domain()
     account = domain_account(domain, account_id)
     try:
         account_service.set_role(account, request.form.get("role", ""), acting_id(),
@@ -99,7 +89,7 @@ def role_label(name):
 def password(account_id):
     """A new password: the one typed, else a generated one shown once. The account's
     sessions end; an admin's own, but for this browser's, which goes on in a new one."""
-    domain = admin_domain()
+    domain = my_domain()
     account = domain_account(domain, account_id)
     typed = request.form.get("password", "")
     new = typed or generate_password()
@@ -122,7 +112,7 @@ def password(account_id):
 @blueprint.route("/accounts/<int:account_id>/delete", methods=["GET", "POST"])
 @roles_required(ROLE_ADMIN)
 def delete(account_id):
-    account = domain_account(admin_domain(), account_id)
+    account = domain_account(my_domain(), account_id)
     own = account.id == acting_id()
     if request.method == "GET":
         return render_template("accounts/delete.html", account=account, own=own)

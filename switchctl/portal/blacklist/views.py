@@ -1,23 +1,18 @@
 """The admin's blacklist (manual §2.5): outside numbers that may not call in, paged and
 searched; the phone's ``*75``/``*76``/``*075`` change the same list (services/blacklist)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal import paging
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError, blacklist
-from switchctl.services.domains import find_domain
 
 blueprint = Blueprint("blacklist", __name__, template_folder="templates")
 MAX_SEARCH = 32
-
-
-def _domain():
-    return find_domain(current_user.principal.domain_name)
 
 
 @blueprint.get("/blacklist")
@@ -25,7 +20,7 @@ def _domain():
 def index(number="", status=200):
     search = request.args.get("q", "").strip()[:MAX_SEARCH]
     page = paging.page_number()
-    rows, has_next = blacklist.entries(_domain(), search, page)
+    rows, has_next = blacklist.entries(my_domain(), search, page)
     return render_template("blacklist/list.html", entries=rows, has_next=has_next, page=page,
                            search=search, number=number), status
 
@@ -35,7 +30,7 @@ def index(number="", status=200):
 def add():
     number = request.form.get("number", "").strip()
     try:
-        added = blacklist.add(_domain(), number)
+        added = blacklist.add(my_domain(), number)
     except ValidationError as error:
         flash(error_text(error), "error")
         return index(number, 400)
@@ -47,9 +42,7 @@ def add():
 @blueprint.post("/blacklist/<int:entry_id>/delete")
 @roles_required(ROLE_ADMIN)
 def remove(entry_id):
-    entry = blacklist.find_entry(_domain(), entry_id)
-    if entry is None:
-        abort(404)
+    entry = or_404(blacklist.find_entry(my_domain(), entry_id))
     blacklist.remove(entry.domain_id, entry.number)
     flash(_("%(number)s may call in again.", number=entry.number))
     return redirect(url_for(".index"))

@@ -12,16 +12,16 @@ import logging
 import re
 
 import peewee
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from switchctl.db import database_failed
 from switchctl.models.logins import ROLE_EXTENSION
 from switchctl.portal import paging
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_extension
 from switchctl.services import ValidationError, call_records, recordings
 from switchctl.services.domains import time_zone
 
@@ -56,15 +56,6 @@ CAUSES = {
 }
 # Excel reads a UTF-8 CSV (Chinese names) as UTF-8 only when it starts with the BOM.
 BOM = "\ufeff"
-
-
-def own_extension():
-    """The logged-in extension (404 should it be gone meanwhile)."""
-    principal = current_user.principal
-    extension = recordings.extension_of(principal.domain_name, principal.record_id)
-    if extension is None:
-        abort(404)
-    return extension
 
 
 def criteria():
@@ -109,7 +100,7 @@ def build_query(extension, fields, page=1):
 @blueprint.get("/calls")
 @roles_required(ROLE_EXTENSION)
 def index():
-    extension = own_extension()
+    extension = my_extension()
     typed, fields, error = criteria()
     number = paging.page_number()
     query = build_query(extension, fields, number)
@@ -171,7 +162,7 @@ blueprint.add_app_template_filter(length, "call_length")
 @roles_required(ROLE_EXTENSION)
 def export():
     """Every call of the search (all its pages) as CSV, streamed a chunk at a time."""
-    extension = own_extension()
+    extension = my_extension()
     typed, fields, error = criteria()
     query = build_query(extension, fields)
     if error is None:

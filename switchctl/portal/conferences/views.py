@@ -1,29 +1,21 @@
 """The admin's conference rooms (manual §2.8): number, name, admin PIN and user PIN."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
 from switchctl.services import conferences
-from switchctl.services.domains import find_domain
 
 blueprint = Blueprint("conferences", __name__, template_folder="templates")
 FIELDS = ("number", "name", "admin_pin", "user_pin")
 
 
-def _domain():
-    return find_domain(current_user.principal.domain_name)
-
-
 def _room(room_id):
-    room = conferences.find_room(_domain(), room_id)
-    if room is None:
-        abort(404)
-    return room
+    return or_404(conferences.find_room(my_domain(), room_id))
 
 
 def _form():
@@ -33,7 +25,7 @@ def _form():
 @blueprint.get("/conferences")
 @roles_required(ROLE_ADMIN)
 def index(form=None, status=200):
-    rooms = conferences.list_rooms(_domain())
+    rooms = conferences.list_rooms(my_domain())
     return render_template("conferences/list.html", rooms=rooms, form=form or {}), status
 
 
@@ -42,7 +34,7 @@ def index(form=None, status=200):
 def add():
     form = _form()
     try:
-        room = conferences.add_room(_domain(), form["number"], form["admin_pin"],
+        room = conferences.add_room(my_domain(), form["number"], form["admin_pin"],
                                     form["user_pin"], form["name"])
     except ValidationError as error:
         flash(error_text(error), "error")

@@ -4,36 +4,25 @@ the admin's own domain, so another domain's id finds nothing (404)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
 from switchctl.services import departments as department_service
-from switchctl.services import domains as domain_service
 
 blueprint = Blueprint("departments", __name__, template_folder="templates")
 
 
-def admin_domain():
-    domain = domain_service.find_domain(current_user.principal.domain_name)
-    if domain is None:
-        abort(404)
-    return domain
-
-
 def domain_department(domain, department_id):
-    department = department_service.department_in_domain(domain, department_id)
-    if department is None:
-        abort(404)
-    return department
+    return or_404(department_service.department_in_domain(domain, department_id))
 
 
 @blueprint.get("/departments")
 @roles_required(ROLE_ADMIN)
 def index():
-    return _list_page(admin_domain())
+    return _list_page(my_domain())
 
 
 def _list_page(domain, typed="", status=200):
@@ -44,7 +33,7 @@ def _list_page(domain, typed="", status=200):
 @blueprint.post("/departments")
 @roles_required(ROLE_ADMIN)
 def add():
-    domain = admin_domain()
+    domain = my_domain()
     name = request.form.get("name", "")
     try:
         department = department_service.add_department(domain, name)
@@ -58,7 +47,7 @@ def add():
 @blueprint.get("/departments/<int:department_id>")
 @roles_required(ROLE_ADMIN)
 def show(department_id):
-    return _department_page(domain_department(admin_domain(), department_id))
+    return _department_page(domain_department(my_domain(), department_id))
 
 
 def _department_page(department, typed=None, status=200):
@@ -70,7 +59,7 @@ def _department_page(department, typed=None, status=200):
 @blueprint.post("/departments/<int:department_id>/rename")
 @roles_required(ROLE_ADMIN)
 def rename(department_id):
-    department = domain_department(admin_domain(), department_id)
+    department = domain_department(my_domain(), department_id)
     name = request.form.get("name", "")
     try:
         department_service.rename_department(department, name)
@@ -85,7 +74,7 @@ def rename(department_id):
 @roles_required(ROLE_ADMIN)
 def assign(department_id):
     """Put extensions (numbers, separated by spaces or commas) in the department."""
-    domain = admin_domain()
+    domain = my_domain()
     department = domain_department(domain, department_id)
     typed = request.form.get("numbers", "")
     try:
@@ -101,7 +90,7 @@ def assign(department_id):
 @roles_required(ROLE_ADMIN)
 def release(department_id):
     """Take one extension out of the department (it is then in none)."""
-    domain = admin_domain()
+    domain = my_domain()
     department = domain_department(domain, department_id)
     number = request.form.get("number", "")
     if number not in {member.number for member in department_service.members(department)}:
@@ -114,7 +103,7 @@ def release(department_id):
 @blueprint.route("/departments/<int:department_id>/delete", methods=["GET", "POST"])
 @roles_required(ROLE_ADMIN)
 def delete(department_id):
-    department = domain_department(admin_domain(), department_id)
+    department = domain_department(my_domain(), department_id)
     if request.method == "GET":
         return render_template("departments/delete.html", department=department,
                                members=department_service.members(department))

@@ -7,15 +7,15 @@ Every record is looked up within the admin's own domain (services.extensions
 or reset password is shown once, in the answer to the POST that made it: never in a URL,
 a flash (the session cookie is signed, not secret) or a log."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal import paging
 from switchctl.portal.access import roles_required
 from switchctl.portal.extensions.views import blueprint
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
 from switchctl.services import departments as department_service
 from switchctl.services import domains as domain_service
@@ -27,25 +27,14 @@ SEARCH_LIMIT = 64
 IMPORT_LIMIT = 512 * 1024  # bytes of CSV: ~10,000 extensions
 
 
-def admin_domain():
-    """The logged-in admin's domain."""
-    domain = domain_service.find_domain(current_user.principal.domain_name)
-    if domain is None:
-        abort(404)
-    return domain
-
-
 def domain_extension(domain, extension_id):
-    extension = extension_service.extension_in_domain(domain, extension_id)
-    if extension is None:
-        abort(404)
-    return extension
+    return or_404(extension_service.extension_in_domain(domain, extension_id))
 
 
 @blueprint.get("/extensions/manage")
 @roles_required(ROLE_ADMIN)
 def manage():
-    domain = admin_domain()
+    domain = my_domain()
     search = request.args.get("q", "").strip()[:SEARCH_LIMIT]
     number = paging.page_number()
     rows, has_next = extension_service.page_of_extensions(domain, search, number)
@@ -59,7 +48,7 @@ def manage():
 def portal_switch():
     """The user portal's switch for the whole domain."""
     enabled = request.form.get("enabled") == "1"
-    domain_service.set_portal_enabled(admin_domain(), enabled)
+    domain_service.set_portal_enabled(my_domain(), enabled)
     flash(_("The user portal is on.") if enabled else
           _("The user portal is off: extension users were logged out."))
     return redirect(url_for("extensions.manage"))
@@ -69,7 +58,7 @@ def portal_switch():
 @roles_required(ROLE_ADMIN)
 def portal_access(extension_id):
     """The user portal's switch for one extension."""
-    domain = admin_domain()
+    domain = my_domain()
     extension = domain_extension(domain, extension_id)
     enabled = request.form.get("enabled") == "1"
     extension_service.set_portal_access(domain, [extension.number], enabled)
@@ -86,7 +75,7 @@ def _list_args():
 @blueprint.route("/extensions/manage/new", methods=["GET", "POST"])
 @roles_required(ROLE_ADMIN)
 def create():
-    domain = admin_domain()
+    domain = my_domain()
     if request.method == "GET":
         return _form_page(domain, None, extension_service.ExtensionSettings(name=""), "")
     number = request.form.get("number", "").strip()
@@ -103,7 +92,7 @@ def create():
 @blueprint.route("/extensions/manage/<int:extension_id>", methods=["GET", "POST"])
 @roles_required(ROLE_ADMIN)
 def edit(extension_id):
-    domain = admin_domain()
+    domain = my_domain()
     extension = domain_extension(domain, extension_id)
     if request.method == "GET":
         return _form_page(domain, extension, _settings_of(extension), extension.number)
@@ -119,7 +108,7 @@ def edit(extension_id):
 @blueprint.route("/extensions/manage/<int:extension_id>/delete", methods=["GET", "POST"])
 @roles_required(ROLE_ADMIN)
 def delete(extension_id):
-    extension = domain_extension(admin_domain(), extension_id)
+    extension = domain_extension(my_domain(), extension_id)
     if request.method == "GET":
         return render_template("extensions/manage_delete.html", extension=extension)
     if request.form.get("confirm", "").strip() != extension.number:
@@ -133,7 +122,7 @@ def delete(extension_id):
 @blueprint.post("/extensions/manage/<int:extension_id>/password")
 @roles_required(ROLE_ADMIN)
 def reset_password(extension_id):
-    extension = domain_extension(admin_domain(), extension_id)
+    extension = domain_extension(my_domain(), extension_id)
     password = extension_service.reset_password(extension)
     return render_template("extensions/manage_password.html", extension=extension,
                            password=password, created=False)
@@ -147,7 +136,7 @@ def import_csv():
         return render_template("extensions/manage_import.html", errors=[])
     try:
         text = _uploaded_text(request.files.get("file"))
-        report = extension_service.import_csv(admin_domain(), text)
+        report = extension_service.import_csv(my_domain(), text)
     except extension_service.ImportRejected as rejected:
         flash(_("Nothing was imported: correct these lines and send the file again."), "error")
         errors = [(line, error_text(message)) for line, message in rejected.errors]

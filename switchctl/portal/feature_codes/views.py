@@ -11,8 +11,8 @@ from switchctl.models.logins import ROLE_ADMIN, ROLE_EXTENSION
 from switchctl.portal.access import ANY_ROLE, roles_required
 from switchctl.portal.feature_codes.descriptions import DESCRIPTIONS
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain
 from switchctl.services import ValidationError, feature_codes, forwarding
-from switchctl.services.domains import find_domain
 from switchctl.services.extensions import extension_by_id
 
 blueprint = Blueprint("feature_codes", __name__, template_folder="templates")
@@ -32,7 +32,7 @@ def dial_text_filter(usage):
 
 
 def domain_id():
-    return find_domain(current_user.principal.domain_name).id
+    return my_domain().id
 
 
 def user_state():

@@ -5,13 +5,12 @@ extension, and a follow-me entry id that is not its own is a 404 with nothing ch
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from switchctl.models.forwarding import FORWARD_KINDS
 from switchctl.portal.access import ROLE_EXTENSION, roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_extension
 from switchctl.services import forwarding
-from switchctl.services.extensions import extension_by_id
 
 blueprint = Blueprint("forwarding", __name__, template_folder="templates")
 
@@ -28,10 +27,6 @@ FIELD_LABELS = {
     "new_timeout": _l("Timeout (seconds)"),
     "enabled": _l("Follow-me"),
 }
-
-
-def own_extension():
-    return extension_by_id(current_user.principal.record_id)
 
 
 def page(extension, values=None, status=200):
@@ -59,7 +54,7 @@ def flash_errors(errors):
 @blueprint.get("/forwarding")
 @roles_required(ROLE_EXTENSION)
 def index():
-    return page(own_extension())
+    return page(my_extension())
 
 
 @blueprint.post("/forwarding")
@@ -69,7 +64,7 @@ def save():
     settings = {kind: (form.get(f"{kind}_number", ""), form.get(f"{kind}_enabled") == "on")
                 for kind in FORWARD_KINDS}
     activated = form.get("activated") == "on"
-    extension = own_extension()
+    extension = my_extension()
     try:
         forwarding.save_forwards(extension, settings, activated)
     except forwarding.FormErrors as failed:
@@ -97,7 +92,7 @@ def follow_me():
     timeouts = {entry_id(name): value for name, value in form.items()
                 if name.startswith("timeout-")}
     new = (form.get("new_number", ""), form.get("new_timeout", ""))
-    extension = own_extension()
+    extension = my_extension()
     try:
         forwarding.save_follow_me(extension, form.get("follow_me_enabled") == "on",
                                   form.get("ring_seconds", ""), timeouts, new)
@@ -116,7 +111,7 @@ def follow_me():
 @roles_required(ROLE_EXTENSION)
 def remove_step(entry):
     try:
-        forwarding.remove_follow_me_step(own_extension(), entry)
+        forwarding.remove_follow_me_step(my_extension(), entry)
     except forwarding.NotYours:
         abort(404)
     flash(_("Number taken off the follow-me list."))
@@ -127,7 +122,7 @@ def remove_step(entry):
 @roles_required(ROLE_EXTENSION)
 def move_step(entry, direction):
     try:
-        forwarding.move_follow_me_step(own_extension(), entry, -1 if direction == "up" else 1)
+        forwarding.move_follow_me_step(my_extension(), entry, -1 if direction == "up" else 1)
     except forwarding.NotYours:
         abort(404)
     return redirect(url_for(".index") + "#follow-me")

@@ -1,30 +1,22 @@
 """The admin's outbound routes (a prefix, ``9`` by default, through a SIP gateway) and the
 gateway list they choose from; the dialplan reads them on every call."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
 from switchctl.services import outbound_routes as routes
-from switchctl.services.domains import find_domain
 
 blueprint = Blueprint("outbound_routes", __name__, template_folder="templates")
 FIELDS = ("prefix", "gateway")
 
 
-def _domain():
-    return find_domain(current_user.principal.domain_name)
-
-
 def _route(route_id):
-    route = routes.find_route(_domain(), route_id)
-    if route is None:
-        abort(404)
-    return route
+    return or_404(routes.find_route(my_domain(), route_id))
 
 
 def _form():
@@ -34,7 +26,7 @@ def _form():
 @blueprint.get("/outbound-routes")
 @roles_required(ROLE_ADMIN)
 def index(form=None, gateway="", status=200):
-    domain = _domain()
+    domain = my_domain()
     return render_template("outbound_routes/list.html", routes=routes.list_routes(domain),
                            gateways=routes.gateways(domain), form=form or {},
                            gateway=gateway), status
@@ -45,7 +37,7 @@ def index(form=None, gateway="", status=200):
 def add():
     form = _form()
     try:
-        route = routes.add_route(_domain(), form["prefix"], form["gateway"])
+        route = routes.add_route(my_domain(), form["prefix"], form["gateway"])
     except ValidationError as error:
         flash(error_text(error), "error")
         return index(form, status=400)
@@ -60,7 +52,7 @@ def edit(route_id, form=None, status=200):
     route = _route(route_id)
     form = form or {field: getattr(route, field) for field in FIELDS}
     return render_template("outbound_routes/edit.html", route=route, form=form,
-                           gateways=routes.gateways(_domain())), status
+                           gateways=routes.gateways(my_domain())), status
 
 
 @blueprint.post("/outbound-routes/<int:route_id>")
@@ -91,7 +83,7 @@ def remove(route_id):
 def add_gateway():
     name = request.form.get("name", "").strip()
     try:
-        routes.add_gateway(_domain(), name)
+        routes.add_gateway(my_domain(), name)
     except ValidationError as error:
         flash(error_text(error), "error")
         return index(gateway=name, status=400)
@@ -104,7 +96,7 @@ def add_gateway():
 def remove_gateway():
     name = request.form.get("name", "")
     try:
-        routes.remove_gateway(_domain(), name)
+        routes.remove_gateway(my_domain(), name)
     except ValidationError as error:
         flash(error_text(error), "error")
         return index(status=400)

@@ -1,6 +1,6 @@
 """The admin's call queues (manual §2.7): number, name, strategy and static agents."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,8 +8,8 @@ from flask_login import current_user
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
 from switchctl.portal.i18n import error_text
+from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError, queues
-from switchctl.services.domains import find_domain
 from switchctl.services.extensions import roster
 
 blueprint = Blueprint("queues", __name__, template_folder="templates")
@@ -28,15 +28,8 @@ STRATEGY_LABELS = {
 }
 
 
-def _domain():
-    return find_domain(current_user.principal.domain_name)
-
-
 def _queue(queue_id):
-    queue = queues.find_queue(_domain(), queue_id)
-    if queue is None:
-        abort(404)
-    return queue
+    return or_404(queues.find_queue(my_domain(), queue_id))
 
 
 def _form():
@@ -46,7 +39,7 @@ def _form():
 @blueprint.get("/queues")
 @roles_required(ROLE_ADMIN)
 def index(form=None, status=200):
-    return render_template("queues/list.html", queues=queues.list_queues(_domain()),
+    return render_template("queues/list.html", queues=queues.list_queues(my_domain()),
                            strategies=STRATEGY_LABELS,
                            form=form or {"strategy": queues.DEFAULT_STRATEGY}), status
 
@@ -56,7 +49,7 @@ def index(form=None, status=200):
 def add():
     form = _form()
     try:
-        queue = queues.add_queue(_domain(), form["number"], form["name"], form["strategy"])
+        queue = queues.add_queue(my_domain(), form["number"], form["name"], form["strategy"])
     except ValidationError as error:
         flash(error_text(error), "error")
         return index(form, 400)

@@ -11,13 +11,13 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from switchctl.models.logins import ROLE_EXTENSION
 from switchctl.portal import paging
 from switchctl.portal.access import RECORD_REFUSED, refuse, roles_required
 from switchctl.portal.call_records.views import length
 from switchctl.portal.context import portal_context
+from switchctl.portal.lookups import my_extension
 from switchctl.services import call_records, recordings
 from switchctl.services.domains import time_zone
 
@@ -25,15 +25,6 @@ blueprint = Blueprint("recordings", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 WAV = "audio/wav"
 blueprint.add_app_template_filter(length, "call_length")
-
-
-def own_extension():
-    """The logged-in extension (404 should it be gone meanwhile)."""
-    principal = current_user.principal
-    extension = recordings.extension_of(principal.domain_name, principal.record_id)
-    if extension is None:
-        abort(404)
-    return extension
 
 
 def found_recording(extension, recording_id):
@@ -51,7 +42,7 @@ def media_folder():
 @blueprint.get("/recordings")
 @roles_required(ROLE_EXTENSION)
 def index():
-    extension = own_extension()
+    extension = my_extension()
     number = paging.page_number()
     page = recordings.recordings(extension, number)
     zone = time_zone(extension.domain_id)
@@ -84,7 +75,7 @@ def download(recording_id):
 
 
 def send_audio(recording_id, attachment):
-    extension = own_extension()
+    extension = my_extension()
     recording = found_recording(extension, recording_id)
     try:
         path = recordings.audio_path(media_folder(), recording)
@@ -107,7 +98,7 @@ def file_name(recording, zone):
 @roles_required(ROLE_EXTENSION)
 def delete(recording_id):
     """Delete the user's own recording, its row and its file."""
-    extension = own_extension()
+    extension = my_extension()
     found_recording(extension, recording_id)
     try:
         recordings.delete_recording(media_folder(), extension, recording_id)
