@@ -191,11 +191,12 @@ def _before(start, record_id):
 def check(query):
     """Refuse (ValidationError) a query no search can run: search and export check it."""
     if query.kind not in CALL_TYPES:
-        raise ValidationError(f"call type must be one of {', '.join(CALL_TYPES)}")
+        raise ValidationError("call type must be one of %(types)s",
+                              {"types": ", ".join(CALL_TYPES)})
     if query.start and query.end and query.end < query.start:
         raise ValidationError("the end date is before the start date")
     if not 1 <= query.page <= MAX_PAGE:
-        raise ValidationError(f"page must be from 1 to {MAX_PAGE}")
+        raise ValidationError("page must be from 1 to %(most)s", {"most": MAX_PAGE})
     if not 1 <= query.per_page <= 500:
         raise ValidationError("per_page must be from 1 to 500")
 

@@ -162,7 +162,8 @@ def set_portal_access(domain, numbers, enabled):
         chosen = (Extension.domain == domain) & Extension.number.in_(numbers)
         found = {number for (number,) in Extension.select(Extension.number).where(chosen).tuples()}
         if numbers - found:
-            raise ValidationError(f"no such extension: {', '.join(sorted(numbers - found))}")
+            raise ValidationError("no such extension: %(numbers)s",
+                                  {"numbers": ", ".join(sorted(numbers - found))})
         Extension.update(portal_enabled=enabled).where(chosen).execute()
         if not enabled:
             sessions.end_for_extensions(Extension.select(Extension.id).where(chosen))
@@ -307,7 +308,8 @@ def _row_input(row):
         raise ValidationError("more fields than header columns")
     absent = [column for column, value in row.items() if value is None]
     if absent:
-        raise ValidationError(f"fewer fields than header columns: no {', '.join(absent)}")
+        raise ValidationError("fewer fields than header columns: no %(columns)s",
+                              {"columns": ", ".join(absent)})
     values = {key: (value or "").strip() for key, value in row.items()}
     return ExtensionInput(**{k: values.get(k, "") for k in REQUIRED_COLUMNS + OPTIONAL_COLUMNS})
 

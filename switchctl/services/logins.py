@@ -211,7 +211,8 @@ def end_sessions(domain, names):
                    .where(PortalAccount.domain == domain, PortalAccount.username.in_(accounts))}
     unknown = sorted(set(names) - set(extension_ids) - set(account_ids))
     if unknown:
-        raise ValidationError(f"no such extension or account: {', '.join(unknown)}")
+        raise ValidationError("no such extension or account: %(names)s",
+                              {"names": ", ".join(unknown)})
     return (sessions.end_for_extensions(list(extension_ids.values()))
             + sessions.end_for_accounts(list(account_ids.values())))
 
@@ -227,10 +228,10 @@ def add_account(domain, username, role, password):
         raise ValidationError("an account name starts with a letter and has 2 to 64 letters, "
                               "digits or . _ -")
     if role not in ROLES[:2]:
-        raise ValidationError(f"role must be one of {', '.join(ROLES[:2])}")
+        raise ValidationError("role must be one of %(roles)s", {"roles": ", ".join(ROLES[:2])})
     check_password(password)
     if PortalAccount.select().where(PortalAccount.domain == domain,
                                     PortalAccount.username == username).exists():
-        raise ValidationError(f"account {username} already exists")
+        raise ValidationError("account %(name)s already exists", {"name": username})
     return PortalAccount.create(domain=domain, username=username, role=role,
                                 password_hash=run_hashing(hash_account_password, password))
