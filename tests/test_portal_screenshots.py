@@ -4,6 +4,7 @@ scrolling of the page: wide tables scroll inside their own frame). The main page
 saved as screenshots: into ``$SWITCHCTL_SCREENSHOTS`` when set (the README's come from
 ``SWITCHCTL_SCREENSHOTS=docs/screenshots``), else into the test's temporary folder."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -13,9 +14,14 @@ from selenium.webdriver.common.by import By
 
 from switchctl import config as config_module
 from switchctl.db import open_database
+from switchctl.models import CallRecord
 from switchctl.portal import nav
+from switchctl.services import voicemail
+from switchctl.services.contacts import add_contact
 from switchctl.services.domains import find_domain
+from switchctl.services.extensions import find_extension
 from switchctl.services.logins import add_account
+from tests.builders.audio import wav
 from tests.clients.browser import chromium, log_in, until
 from tests.servers.live_office import live_office
 
@@ -36,8 +42,33 @@ def office(tmp_path_factory):
         db = open_database(config_module.load({"SWITCHCTL_DATA": str(folder)}).database)
         with db.connection_context():
             add_account(find_domain("pbx.local"), ADMIN_LOGIN[0], "admin", ADMIN_LOGIN[1])
+            a_day_of_calls(find_domain("pbx.local"), folder)
         db.close()
         yield running
+
+
+def a_day_of_calls(domain, folder):
+    """What the pages show in the screenshots: 102's contacts, calls and a message."""
+    alice, bob = find_extension(domain, "102"), find_extension(domain, "103")
+    add_contact(domain, "Dr. Wu", "13912345678", company="City Clinic", owner=alice)
+    add_contact(domain, "Beijing Office", "01065550100", company="ACME")
+    start = datetime.datetime(2026, 12, 1, 9, 12)
+    for minutes, (caller, callee, direction, billsec) in enumerate((
+            ("13800000000", "102", "inbound", 184), ("102", "103", "internal", 42),
+            ("102", "913912345678", "outbound", 0), ("103", "102", "internal", 15))):
+        at = start + datetime.timedelta(minutes=47 * minutes)
+        ext = {"102": alice, "103": bob}
+        CallRecord.create(domain=domain, uuid=f"shot-{minutes}", direction=direction,
+                          caller_number=caller, callee_number=callee,
+                          caller_extension=ext.get(caller), callee_extension=ext.get(callee),
+                          start=at, answer=at if billsec else None, end=at, duration=billsec + 6,
+                          billsec=billsec, disposition="ANSWERED" if billsec else "NO_ANSWER",
+                          hangup_cause="NORMAL_CLEARING" if billsec else "NO_ANSWER")
+    media = config_module.load({"SWITCHCTL_DATA": str(folder)}).media_folder
+    box = voicemail.mailbox("pbx.local", "102")
+    message_file = voicemail.new_message_file(media, box)
+    (media / message_file.relative).write_bytes(wav(4))
+    voicemail.store_message(media, box, message_file, "13800000000")
 
 
 @pytest.fixture(scope="module")
