@@ -13,6 +13,13 @@ def page_number(name="page"):
     return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
 
 
+def form_page(name="page"):
+    """The page a list's form was sent from (its hidden ``page`` field), to go back to:
+    None for the first page or bad input (the list's URL without ``?page=``)."""
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() and 1 < int(raw) <= MAX_PAGE else None
+
+
 def page_url(number, name="page"):
     """This page's URL with the query string's page set to ``number``."""
     args = request.args.to_dict()

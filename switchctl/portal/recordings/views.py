@@ -9,34 +9,26 @@ nothing changed. Files are served only from inside the media folder.
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from switchctl.models.logins import ROLE_EXTENSION
 from switchctl.portal import paging
 from switchctl.portal.access import RECORD_REFUSED, refuse, roles_required
 from switchctl.portal.call_records.views import length
-from switchctl.portal.context import portal_context
-from switchctl.portal.lookups import my_extension
+from switchctl.portal.audio import media_folder, send_wav, wav_name
+from switchctl.portal.lookups import my_extension, or_404
 from switchctl.services import call_records, recordings
 from switchctl.services.domains import time_zone
 
 blueprint = Blueprint("recordings", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
-WAV = "audio/wav"
 blueprint.add_app_template_filter(length, "call_length")
 
 
 def found_recording(extension, recording_id):
     """Recording ``recording_id`` among those ``extension`` may find; 404 for any other."""
-    recording = recordings.find_recording(extension, recording_id)
-    if recording is None:
-        abort(404)
-    return recording
-
-
-def media_folder():
-    return portal_context().config.media_folder
+    return or_404(recordings.find_recording(extension, recording_id))
 
 
 @blueprint.get("/recordings")
@@ -78,20 +70,17 @@ def send_audio(recording_id, attachment):
     extension = my_extension()
     recording = found_recording(extension, recording_id)
     try:
-        path = recordings.audio_path(media_folder(), recording)
-    except recordings.RecordingUnavailable:
+        audio_file = open(recordings.audio_path(media_folder(), recording), "rb")
+    except (recordings.RecordingUnavailable, OSError) as exc:
+        if not isinstance(exc, recordings.RecordingUnavailable):
+            log.error("portal: recording %s cannot be read: %s", recording.id, exc)
         flash(_("The file of this recording is gone: it cannot be played or downloaded."),
               "error")
         return redirect(url_for(".index"))
-    name = file_name(recording, time_zone(extension.domain_id))
-    return send_file(path, mimetype=WAV, as_attachment=attachment, download_name=name,
-                     conditional=True, max_age=0)
-
-
-def file_name(recording, zone):
-    """``recording-20261202-140500-12.wav``: the time in the domain's zone and the id."""
-    at = call_records.local_time(recording.started, zone)
-    return f"recording-{at:%Y%m%d-%H%M%S}-{recording.id}.wav"
+    # recording-20261202-140500-12.wav: the time in the domain's zone and the id.
+    at = call_records.local_time(recording.started, time_zone(extension.domain_id))
+    return send_wav(audio_file, wav_name("recording", at, recording.id), attachment,
+                    f"recording-{recording.id}")
 
 
 @blueprint.post("/recordings/<int:recording_id>/delete")
@@ -119,6 +108,4 @@ def delete(recording_id):
 
 
 def back():
-    page = request.form.get("page", "")
-    page = int(page) if page.isdigit() and 1 < int(page) <= paging.MAX_PAGE else None
-    return redirect(url_for(".index", page=page))
+    return redirect(url_for(".index", page=paging.form_page()))

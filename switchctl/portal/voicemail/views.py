@@ -10,11 +10,9 @@ phone marks one it played.
 """
 
 import logging
-import os
-import re
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template,
                    request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,37 +20,28 @@ from flask_login import current_user
 from switchctl.models.logins import ROLE_EXTENSION
 from switchctl.portal import paging
 from switchctl.portal.access import roles_required
+from switchctl.portal.audio import media_folder, send_wav, wav_name
 from switchctl.portal.context import portal_context
 from switchctl.portal.i18n import html_lang
+from switchctl.portal.lookups import or_404
 from switchctl.services import voicemail
 from switchctl.services.domains import time_zone
 
 blueprint = Blueprint("voicemail", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
-WAV = "audio/wav"
 SCRIPT = Path(__file__).parent / "voicemail.js"
-SAFE_NAME = re.compile(r"[^0-9A-Za-z+]+")
 
 
 def own_mailbox():
     """The logged-in extension's mailbox (404 should it be gone meanwhile)."""
     principal = current_user.principal
     box = voicemail.mailbox(principal.domain_name, principal.name)
-    if box is None or box.id != principal.record_id:
-        abort(404)
-    return box
+    return or_404(box if box is not None and box.id == principal.record_id else None)
 
 
 def own_message(box, uid):
     """Message ``uid`` of ``box``; 404 for any other (another mailbox's, or none)."""
-    message = voicemail.find_message(box, uid)
-    if message is None:
-        abort(404)
-    return message
-
-
-def media_folder():
-    return portal_context().config.media_folder
+    return or_404(voicemail.find_message(box, uid))
 
 
 def local_time(message, zone):
@@ -97,14 +86,11 @@ def send_audio(uid, attachment):
         audio_file = voicemail.open_audio(media_folder(), message)
     except voicemail.AudioUnavailable:
         return audio_gone(attachment)
-    found = os.fstat(audio_file.fileno())
-    response = send_file(audio_file, mimetype=WAV, as_attachment=attachment,
-                         download_name=file_name(message, time_zone(box.domain_id)),
-                         etag=f"{message.uid}-{found.st_size}-{int(found.st_mtime)}",
-                         last_modified=found.st_mtime, conditional=False)
-    response.content_length = found.st_size
-    return response.make_conditional(request.environ, accept_ranges=True,
-                                     complete_length=found.st_size)
+    # voicemail-20261202-140503-from-13800000000.wav: the time in the domain's zone and
+    # the caller's number.
+    name = wav_name("voicemail", local_time(message, time_zone(box.domain_id)), "from",
+                    message.caller_number)
+    return send_wav(audio_file, name, attachment, message.uid)
 
 
 def audio_gone(attachment):
@@ -114,13 +100,6 @@ def audio_gone(attachment):
         return redirect(url_for("voicemail.index"))
     page = current_app.jinja_env.get_template("error.html")
     return page.render(message=text, html_lang=html_lang()), 404
-
-
-def file_name(message, zone):
-    """``voicemail-20261202-140503-from-13800000000.wav``: the time in the domain's zone
-    and the caller's number, letters, digits and + only (a caller ID may say anything)."""
-    caller = SAFE_NAME.sub("", message.caller_number)[:32] or "unknown"
-    return f"voicemail-{local_time(message, zone):%Y%m%d-%H%M%S}-from-{caller}.wav"
 
 
 @blueprint.get("/voicemail/voicemail.js")
@@ -184,6 +163,4 @@ def lamp_follows(box):
 
 def back():
     """To the list, on the page the form was sent from."""
-    raw = request.form.get("page", "")
-    number = int(raw) if raw.isdigit() and 1 < int(raw) <= paging.MAX_PAGE else None
-    return redirect(url_for("voicemail.index", page=number))
+    return redirect(url_for("voicemail.index", page=paging.form_page()))
