@@ -11,6 +11,7 @@ import codecs
 import csv
 import dataclasses
 import io
+import re
 
 from peewee import JOIN, Tuple
 
@@ -36,6 +37,7 @@ EXPORT_CHUNK = 500
 # A spreadsheet runs a cell that starts with one of these as a formula: an exported
 # text cell gets a leading apostrophe (and an import takes it off again).
 FORMULA_START = ("=", "+", "-", "@")
+PHONE_SHAPE = re.compile(r"[+-]?[0-9 ().-]*\Z")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,6 +272,12 @@ def _guarded(text):
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def _guarded_phone(phone):
+    """A phone as ``_guarded``, but a number's leading + or - (digits, spaces, ( ) . -
+    after it) stays: only what a spreadsheet would run as a formula gets the apostrophe."""
+    return phone if PHONE_SHAPE.match(phone) else _guarded(phone)
+
+
 def exported(book):
     """Every contact the book sees, sorted by name, read in chunks (keyset: constant
     memory, whatever the size, on every database)."""
@@ -301,8 +309,8 @@ def csv_export(book):
     yield "\ufeff" + line(COLUMNS)
     for contact in exported(book):
         # The phone keeps its "+": a number, not a formula, however a spreadsheet reads it.
-        yield line((contact.phone, _guarded(contact.name), _guarded(contact.email),
-                    _guarded(contact.company)))
+        yield line((_guarded_phone(contact.phone), _guarded(contact.name),
+                    _guarded(contact.email), _guarded(contact.company)))
 
 
 def _vcard_text(value):

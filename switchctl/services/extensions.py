@@ -1,5 +1,6 @@
 """Creating, listing, importing and removing extensions."""
 
+import collections
 import csv
 import dataclasses
 import io
@@ -109,15 +110,6 @@ def check_password(password):
         raise ValidationError(
             "password must be at least %(length)s printable ASCII characters, no spaces",
             {"length": MIN_PASSWORD_LENGTH})
-
-
-def check_text(label, value, limit, required=False):
-    """Printable text of at most ``limit`` characters that FreeSWITCH will not expand."""
-    if required and not value.strip():
-        raise ValidationError(f"{label} is required")
-    if len(value) > limit or not value.isprintable() or FORBIDDEN_TEXT & set(value):
-        raise ValidationError(f"{label} must be printable text of at most {limit} characters "
-                              "without $ { } \\")
 
 
 def add_extension(domain, number, name, password=None, department="", email=""):
@@ -274,7 +266,7 @@ def _header(reader):
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    repeated = sorted({c for c in header if header.count(c) > 1})
+    repeated = sorted(c for c, times in collections.Counter(header).items() if times > 1)
     if missing or unknown or repeated:
         problem = (f"missing columns {missing}" if missing else
                    f"unknown columns {unknown}" if unknown else f"repeated columns {repeated}")

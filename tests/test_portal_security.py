@@ -1,0 +1,315 @@
+"""A security review of the portal, as tests: an extension user (or an operator) after
+another extension's records, another domain's, or an outsider; what a download carries
+(CSV injection, file names, headers); bad query strings; secrets shown once; the login's
+second step. Each test names what it proves; the review's findings that were fixed have a
+test here that failed before the fix."""
+
+import base64
+import csv
+import datetime
+import io
+import json
+import time
+import zlib
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from switchctl.models import CallRecord, Contact, Domain, Extension, PortalAccount, Recording
+from switchctl.passwords import PIN_HASH_METHOD
+from switchctl.services import extensions as extension_service
+from switchctl.services import logins
+from switchctl.services.contacts import add_contact
+from switchctl.services.domains import ensure_domain
+from switchctl.services.extensions import add_extension, find_extension
+from tests.builders.audio import wav
+from tests.clients.portal import csrf_token, log_in, open_portal, page_error
+
+START = datetime.datetime(2026, 11, 30, 9)
+UID = "0b7f2a3c-1d2e-4f00-8a00-123456789abc"
+LOGINS = {"admin": ("boss", "AdminPassw0rd"), "101": ("101", "Passw0rd101"),
+          "102": ("102", "Passw0rd102")}
+
+
+@pytest.fixture(autouse=True)
+def quick_account_hashes(monkeypatch):
+    """Staff passwords hashed the quick way: these tests are not about scrypt's cost."""
+    monkeypatch.setattr(logins, "hash_account_password",
+                        lambda password: generate_password_hash(password,
+                                                                method=PIN_HASH_METHOD))
+
+
+@pytest.fixture
+def app(config, office):
+    from switchctl import portal
+
+    open_portal(office)
+    return portal.create_app(config)
+
+
+def logged_in(app, who):
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert log_in(browser, *LOGINS[who]).status_code == 302
+    return browser
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def token_of(browser, path):
+    return csrf_token(text(browser.get(path)))
+
+
+# Downloads: a spreadsheet must not run what a user typed.
+
+def test_a_contact_phone_that_is_a_formula_is_exported_as_text(app, office):
+    """Finding (fixed): the contacts CSV guarded name, email and company, not the phone;
+    an extension user could plant ``=cmd|...`` (two digits make it a phone) in a private
+    contact, and an operator's or admin's export of the whole phonebook carried it as a
+    live formula."""
+    alice = logged_in(app, "101")
+    planted = "=cmd|'/c calc'!A01"
+    response = alice.post("/contacts/new", data={
+        "name": "Trap", "phone": planted, "csrf_token": token_of(alice, "/contacts/new")})
+    assert response.status_code == 302
+    add_contact(office, "ACME", "+86 10 8888 6666")
+    add_contact(office, "Dash", "-2+3")
+    admin = logged_in(app, "admin")
+    rows = list(csv.reader(io.StringIO(text(admin.get("/contacts/export.csv")).lstrip("\ufeff"))))
+    phones = {row[1]: row[0] for row in rows[1:]}
+    assert phones["Trap"] == "'" + planted
+    assert phones["Dash"] == "'-2+3"
+    assert phones["ACME"] == "+86 10 8888 6666"  # a real number keeps its +
+    # ... and an import of the export reads the phone back as it was typed.
+    again = admin.post("/contacts/import", data={
+        "file": (io.BytesIO("phone,name\r\n'=1+23,Back\r\n".encode()), "c.csv"),
+        "csrf_token": token_of(admin, "/contacts/import")})
+    assert again.status_code == 302
+    assert Contact.get(Contact.name == "Back").phone == "=1+23"
+
+
+def test_call_record_csv_cells_from_caller_ids_are_text(app, office):
+    """Sound: an outside caller's name or number that a spreadsheet would run is guarded
+    in the call records CSV, and the file name is the extension's number only."""
+    alice_ext = find_extension(office, "101")
+    CallRecord.create(domain=office, uuid="c1", direction="inbound",
+                      caller_number="+1 555 0100", caller_name='=HYPERLINK("http://x","y")',
+                      callee_number="101", callee_extension=alice_ext, start=START, end=START,
+                      disposition="ANSWERED")
+    CallRecord.create(domain=office, uuid="c2", direction="inbound",
+                      caller_number="@SUM(1+1)", caller_name="-1+cmd",
+                      callee_number="101", callee_extension=alice_ext, start=START, end=START,
+                      disposition="ANSWERED")
+    response = logged_in(app, "101").get("/calls/export.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="calls-101.csv"'
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(text(response).lstrip("\ufeff"))))
+    cells = {row["uuid"]: row for row in rows}
+    assert cells["c1"]["caller_name"].startswith("'=")
+    assert cells["c1"]["caller"] == "+1 555 0100"
+    assert cells["c2"]["caller"].startswith("'@") and cells["c2"]["caller_name"] == "'-1+cmd"
+
+
+# Uploads: a file an admin sends cannot hold the process.
+
+def test_an_import_header_of_many_columns_is_refused_at_once(office):
+    """Finding (fixed): the extension import's header check counted each column's repeats
+    with ``list.count``, once per column: a 512 KiB header of single letters (250,000
+    columns) took hours on the event loop, which also answers FreeSWITCH."""
+    header = "number,name,password," + ",".join(["x"] * 20_000)
+    began = time.perf_counter()
+    with pytest.raises(extension_service.ImportRejected):
+        extension_service.import_csv(office, header + "\n")
+    assert time.perf_counter() - began < 0.5
+
+
+# Secrets shown once.
+
+def test_a_generated_password_page_is_not_kept_by_any_cache(app, office):
+    admin = logged_in(app, "admin")
+    bob = find_extension(office, "102")
+    path = f"/extensions/manage/{bob.id}/password"
+    response = admin.post(path, data={"csrf_token": token_of(admin, "/extensions/manage")})
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    response = admin.post("/accounts", data={
+        "username": "desk", "role": "operator", "password": "",
+        "csrf_token": token_of(admin, "/accounts")})
+    assert response.status_code == 201 and "no-store" in response.headers["Cache-Control"]
+    assert "desk" not in admin.get_cookie("session").value  # nor in the cookie
+
+
+# Another extension's and another domain's records.
+
+@pytest.fixture
+def elsewhere(office):
+    """Domain other.example with its own extension 101, a contact and a recording of a call
+    with this office's 101 uuid (a forged link between the two)."""
+    other = ensure_domain("other.example")
+    stranger, _ = add_extension(other, "101", "Stranger", "Passw0rd999")
+    add_contact(other, "Other domain's secret", "13800001111")
+    CallRecord.create(domain=office, uuid="ours", direction="inbound",
+                      caller_number="13800001111", callee_number="101",
+                      callee_extension=find_extension(office, "101"), start=START, end=START,
+                      disposition="ANSWERED")
+    return {"domain": other, "stranger": stranger,
+            "recording": Recording.create(domain=other, extension=stranger, call_uuid="ours",
+                                          path="recordings/x.wav", duration=3, started=START)}
+
+
+def test_another_domains_records_stay_out_of_this_domains_pages(app, config, elsewhere):
+    """Sound: call records and recordings pages check the domain in Python for a few rows
+    (services.call_records._contact_names, services.recordings.recordings_of_calls,
+    calls_of): another domain's contact of the same number names no call, and its
+    recording of a call with our uuid shows no link and opens nothing."""
+    (config.media_folder / "recordings").mkdir(parents=True)
+    (config.media_folder / "recordings" / "x.wav").write_bytes(wav(0.2))
+    alice = logged_in(app, "101")
+    page = text(alice.get("/calls"))
+    assert "13800001111" in page and "Other domain" not in page
+    assert f"/recordings/{elsewhere['recording'].id}/" not in page
+    assert "Other domain" not in text(alice.get("/calls/export.csv"))
+    assert f"/recordings/{elsewhere['recording'].id}/" not in text(alice.get("/recordings"))
+    for action in ("audio", "download"):
+        assert alice.get(f"/recordings/{elsewhere['recording'].id}/{action}").status_code == 404
+    admin = logged_in(app, "admin")
+    assert "Other domain" not in text(admin.get("/contacts/export.csv"))
+    assert "Other domain" not in text(admin.get("/contacts", query_string={"q": "%"}))
+    stranger = elsewhere["stranger"].id
+    assert admin.get(f"/extensions/manage/{stranger}").status_code == 404
+    token = token_of(admin, "/extensions/manage")
+    assert admin.post(f"/extensions/manage/{stranger}/password",
+                      data={"csrf_token": token}).status_code == 404
+    assert Extension.get_by_id(stranger).sip_ha1 == elsewhere["stranger"].sip_ha1
+
+
+def test_a_recording_path_out_of_the_media_folder_is_not_served(app, config, office):
+    """Sound: a recording row whose path leads out of the media folder (``..``, absolute)
+    serves nothing."""
+    secret = config.media_folder.parent / "secret.wav"
+    config.media_folder.mkdir(parents=True, exist_ok=True)
+    secret.write_bytes(wav(0.2))
+    alice_ext = find_extension(office, "101")
+    alice = logged_in(app, "101")
+    for path in ("../secret.wav", str(secret)):
+        row = Recording.create(domain=office, extension=alice_ext, call_uuid="u-" + path,
+                               path=path, duration=1, started=START)
+        response = alice.get(f"/recordings/{row.id}/download")
+        assert response.status_code == 302 and response.mimetype != "audio/wav"
+
+
+# Click-to-dial and redirects.
+
+@pytest.mark.parametrize("number", ["102 XML default", "102&hupall", "102\n\nbgapi", "*,x=1"])
+def test_click_to_dial_takes_a_number_and_nothing_else(app, number):
+    alice = logged_in(app, "101")
+    response = alice.post("/dial", data={"number": number, "next": "//evil.example/",
+                                         "csrf_token": token_of(alice, "/contacts")})
+    assert response.status_code == 302 and response.location == "/extensions"
+    assert "is not a number to dial" in page_error(text(alice.get("/extensions")))
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example",
+                                    "/\t/evil.example", "javascript:alert(1)"])
+def test_next_never_leaves_the_portal(app, target):
+    browser = app.test_client()
+    assert log_in(browser, *LOGINS["101"], next_url=target).location == "/extensions"
+    response = browser.post("/language", data={"lang": "en", "next": target,
+                                               "csrf_token": token_of(browser, "/contacts")})
+    assert response.location == "/"
+
+
+def test_state_changes_need_the_csrf_token(app, office):
+    alice = logged_in(app, "101")
+    mine = add_contact(office, "Mine", "13912345678", owner=find_extension(office, "101"))
+    for path, form in (("/logout", {}), ("/settings/dnd", {"dnd": "on"}),
+                       ("/dial", {"number": "102"}), (f"/contacts/{mine.id}/delete", {}),
+                       ("/language", {"lang": "zh_Hans"})):
+        assert alice.post(path, data=form).status_code == 400, path
+    assert Contact.get_or_none(Contact.id == mine.id) is not None
+    assert alice.get("/contacts").status_code == 200  # still logged in
+
+
+# The login's second step.
+
+def session_cookie(browser):
+    """The portal's session cookie as JSON (Flask signs it; it does not hide it)."""
+    value = browser.get_cookie("session").value
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return json.loads(zlib.decompress(data) if compressed else data)
+
+
+def test_the_second_step_cannot_be_skipped_or_forged(app, office):
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    PortalAccount.update(totp_secret=secret, totp_last_step=0).where(
+        PortalAccount.username == "boss").execute()
+    browser = app.test_client()
+    assert log_in(browser, *LOGINS["admin"]).location == "/login"
+    for path in ("/accounts", "/extensions/manage", "/settings", "/contacts"):
+        assert browser.get(path).status_code == 302, path  # to the login page
+    # A cookie whose pending login was edited by hand is not signed: nothing pending.
+    pending = session_cookie(browser)["pending_login"]
+    assert pending["principal"]["name"] == "boss"
+    forged = app.test_client()
+    forged.set_cookie("session", browser.get_cookie("session").value.replace("b", "c", 1))
+    assert 'id="totp-code"' not in text(forged.get("/login"))
+
+
+@pytest.mark.xfail(strict=True, reason="finding, not fixed: the TOTP secret being enrolled "
+                   "is kept in the session cookie, which Flask signs but does not encrypt "
+                   "(settings/views.py totp_start)")
+def test_the_secret_being_enrolled_is_not_in_the_cookie(app):
+    admin = logged_in(app, "admin")
+    admin.post("/settings/totp/start", data={"csrf_token": token_of(admin, "/settings")})
+    assert "totp_enrolling" not in session_cookie(admin)
+
+
+@pytest.mark.xfail(strict=True, reason="finding, not fixed: turning TOTP on asks for no "
+                   "password, so a stolen session sets its own secret and every other session "
+                   "of the account ends (settings/views.py totp_confirm)")
+def test_turning_the_second_factor_on_asks_for_the_password(app):
+    import pyotp
+
+    admin = logged_in(app, "admin")
+    admin.post("/settings/totp/start", data={"csrf_token": token_of(admin, "/settings")})
+    secret = session_cookie(admin)["totp_enrolling"]
+    admin.post("/settings/totp/confirm", data={"code": pyotp.TOTP(secret).now(),
+                                               "csrf_token": token_of(admin, "/settings")})
+    assert not PortalAccount.get(PortalAccount.username == "boss").totp_secret
+
+
+def test_a_changed_password_ends_the_copies_of_the_old_cookie(app):
+    alice = logged_in(app, "101")
+    copy = app.test_client()
+    copy.set_cookie("session", alice.get_cookie("session").value)
+    assert copy.get("/settings").status_code == 200
+    response = alice.post("/settings/sip-password", data={
+        "current": "Passw0rd101", "new": "NewPassw0rd1", "again": "NewPassw0rd1",
+        "csrf_token": token_of(alice, "/settings")})
+    assert response.status_code == 302
+    assert alice.get("/settings").status_code == 200  # this browser: a new session
+    assert copy.get("/settings").status_code == 302  # the copy: logged out
+
+
+def test_errors_show_no_traceback(app, monkeypatch):
+    from switchctl.portal.contacts import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals /etc/switchctl")
+
+    monkeypatch.setattr(views.service, "contacts_page", broken)
+    response = logged_in(app, "101").get("/contacts")
+    assert response.status_code == 500
+    assert "Traceback" not in text(response) and "secret internals" not in text(response)
+
+
+def test_domain_of_a_session_is_its_own(app, elsewhere):
+    """Sound: a session's principal carries its own domain; nothing in a request names one."""
+    alice = logged_in(app, "101")
+    assert Domain.select().count() == 2
+    page = text(alice.get("/extensions"))
+    assert "Stranger" not in page
