@@ -113,6 +113,33 @@ def test_call_record_csv_cells_from_caller_ids_are_text(app, office):
     assert cells["c2"]["caller"].startswith("'@") and cells["c2"]["caller_name"] == "'-1+cmd"
 
 
+# Query strings: bad input is the first page, never a server error.
+
+@pytest.mark.parametrize("page", ["\u00b2", "1" * 5000])
+def test_a_page_number_that_is_no_number_is_the_first_page(app, page):
+    """Finding (fixed): ``page`` passed ``str.isdigit`` for a superscript two ("²") and for
+    a number of thousands of digits, and ``int()`` of either raised: 500 on every paged
+    list (and a traceback in the log) for anyone who typed it."""
+    alice, admin = logged_in(app, "101"), logged_in(app, "admin")
+    for browser, path in ((alice, "/contacts"), (alice, "/calls"), (alice, "/voicemail"),
+                          (alice, "/recordings"), (admin, "/extensions/manage")):
+        assert browser.get(path, query_string={"page": page}).status_code in (200, 400), path
+
+
+def test_a_form_page_number_that_is_no_number_is_the_first_page(app, office, config):
+    """Finding (fixed): the list's page sent with a form (``page``: where to come back to)
+    went through ``int()`` after ``isdigit()`` too (paging.form_page)."""
+    from switchctl.models import VoicemailMessage
+
+    box = find_extension(office, "101")
+    VoicemailMessage.create(domain=office, mailbox=box, uid=UID, caller_number="13800000000",
+                            caller_name="", duration=5, path=f"voicemail/{UID}.wav")
+    alice = logged_in(app, "101")
+    response = alice.post(f"/voicemail/{UID}/read", data={
+        "read": "1", "page": "\u00b2", "csrf_token": token_of(alice, "/voicemail")})
+    assert response.status_code == 302 and response.location == "/voicemail"
+
+
 # Uploads: a file an admin sends cannot hold the process.
 
 def test_an_import_header_of_many_columns_is_refused_at_once(office):

@@ -10,14 +10,19 @@ def page_number(name="page"):
     """The page the query string asks for: a whole number from 1, else 1 (bad input is
     not an error: the first page is shown)."""
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+    return int(raw) if _whole(raw) and 0 < int(raw) <= MAX_PAGE else 1
 
 
 def form_page(name="page"):
     """The page a list's form was sent from (its hidden ``page`` field), to go back to:
     None for the first page or bad input (the list's URL without ``?page=``)."""
     raw = request.form.get(name, "")
-    return int(raw) if raw.isdigit() and 1 < int(raw) <= MAX_PAGE else None
+    return int(raw) if _whole(raw) and 1 < int(raw) <= MAX_PAGE else None
+
+
+def _whole(raw):
+    """ASCII digits, few enough for int(): "²" is isdigit() too, and so are 5,000 digits."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 9
 
 
 def page_url(number, name="page"):
