@@ -110,6 +110,25 @@ def app(config, office):
 
 
 @pytest.fixture
+def quick_hashes(monkeypatch):
+    """Account passwords hashed the quick way (tests/clients/portal.QUICK_HASH) by the
+    services, for the modules that are not about logging in (``usefixtures``)."""
+    from switchctl.services import accounts, logins
+    from tests.clients.portal import quick_hash
+
+    monkeypatch.setattr(accounts, "hash_account_password", quick_hash)
+    monkeypatch.setattr(logins, "hash_account_password", quick_hash)
+
+
+@pytest.fixture
+def admin(app):
+    """A test client of ``app`` logged in as its admin boss, asking for English."""
+    from tests.clients.portal import ADMIN, signed_in
+
+    return signed_in(app, *ADMIN)
+
+
+@pytest.fixture
 def live_view(tmp_path, db):
     """A LiveView following a fake switch (no registrations, no channels); yields both."""
     import gevent

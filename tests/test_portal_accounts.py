@@ -7,29 +7,19 @@ import logging
 import re
 
 import pytest
-from werkzeug.security import generate_password_hash
-
 from switchctl.cli import main
 from switchctl.models import PortalAccount, PortalSession
 from switchctl.models.logins import ROLE_ADMIN, ROLE_OPERATOR
 from switchctl.passwords import check_hash
-from switchctl.services import ValidationError, logins
+from switchctl.services import ValidationError
 from switchctl.services import accounts as account_service
 from tests import test_portal_manage_extensions as manage
-from tests.clients.portal import log_in, page_error
-from tests.test_portal_manage_extensions import browser_as, post, quick_account, text, token
+from tests.clients.portal import log_in, page_error, quick_account
+from tests.test_portal_manage_extensions import browser_as, post, text, token
 
 app, other = manage.app, manage.other  # quick accounts boss (admin), desk (operator)
 ONCE = re.compile(r'<code class="once" id="account-password">([^<]+)</code>')
-
-
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch):
-    """Account hashes quick to make and check here (the real cost: ~0.3 s each)."""
-    def quick(password):
-        return generate_password_hash(password, manage.QUICK_HASH)
-    monkeypatch.setattr(account_service, "hash_account_password", quick)
-    monkeypatch.setattr(logins, "hash_account_password", quick)
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes quick to make
 
 
 @pytest.fixture

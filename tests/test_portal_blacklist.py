@@ -9,26 +9,17 @@ from switchctl.services import ValidationError, blacklist
 from switchctl.services.domains import ensure_domain
 from switchctl.services.logins import add_account
 from tests.builders.dialplan import call, steps_of
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients import portal as portal_client
+from tests.clients.portal import csrf_token, page_error, signed_in
 
 NOT_A_NUMBER = "%s is not a phone number (3 to 20 digits, optionally with +)"
 
 
-def browser_as(app, username, password):
-    browser = app.test_client()
-    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert log_in(browser, username, password).status_code == 302
-    return browser
-
-
-@pytest.fixture
-def admin(app):
-    return browser_as(app, "boss", "AdminPassw0rd")
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # not about logging in
 
 
 def post_form(browser, url, form):
-    token = csrf_token(browser.get("/blacklist").get_data(as_text=True))
-    return browser.post(url, data={**form, "csrf_token": token})
+    return portal_client.post_form(browser, "/blacklist", url, form)
 
 
 def listed(domain):
@@ -87,7 +78,7 @@ def test_others_are_refused_and_other_domains_entries_not_found(app, admin, offi
     assert admin.post("/blacklist", data={"number": "13700000000"}).status_code == 400  # CSRF
     add_account(office, "desk", "operator", "DeskPassw0rd1")
     for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
-        browser = browser_as(app, *login)
+        browser = signed_in(app, *login)
         assert browser.get("/blacklist").status_code == 403
         token = csrf_token(browser.get("/extensions").get_data(as_text=True))
         assert browser.post("/blacklist", data={"number": "13700000000",

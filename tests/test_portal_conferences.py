@@ -10,7 +10,8 @@ from switchctl.services.domains import ensure_domain
 from switchctl.services.feature_codes import FEATURES
 from switchctl.services.internal_numbers import check_free_number, feature_code_of
 from switchctl.services.logins import add_account
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients import portal as portal_client
+from tests.clients.portal import csrf_token, page_error, signed_in
 
 ROOM = {"number": "800", "name": "Board room", "admin_pin": "4321", "user_pin": "1111"}
 BAD_INPUT = [
@@ -31,21 +32,11 @@ BAD_INPUT = [
 ]
 
 
-def browser_as(app, username, password):
-    browser = app.test_client()
-    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert log_in(browser, username, password).status_code == 302
-    return browser
-
-
-@pytest.fixture
-def admin(app):
-    return browser_as(app, "boss", "AdminPassw0rd")
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # not about logging in
 
 
 def post_form(browser, url, form):
-    token = csrf_token(browser.get("/conferences").get_data(as_text=True))
-    return browser.post(url, data={**form, "csrf_token": token})
+    return portal_client.post_form(browser, "/conferences", url, form)
 
 
 def test_an_admin_adds_edits_and_deletes_rooms(admin, office):
@@ -101,7 +92,7 @@ def test_others_are_refused_and_other_domains_rooms_not_found(app, admin, office
     assert admin.post(f"/conferences/{room.id}/delete").status_code == 400  # no CSRF token
     add_account(office, "desk", "operator", "DeskPassw0rd1")
     for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
-        browser = browser_as(app, *login)
+        browser = signed_in(app, *login)
         assert browser.get("/conferences").status_code == 403
         assert browser.get(f"/conferences/{room.id}").status_code == 403
         token = csrf_token(browser.get("/extensions").get_data(as_text=True))

@@ -11,10 +11,8 @@ import re
 
 import pytest
 from playhouse.test_utils import count_queries
-from werkzeug.security import generate_password_hash
 
 from switchctl.models import Contact, Domain, PortalAccount
-from switchctl.passwords import PIN_HASH_METHOD
 from switchctl.services import logins
 from switchctl.services.contacts import MAX_IMPORT_BYTES, add_contact
 from switchctl.services.domains import set_portal_enabled
@@ -26,13 +24,9 @@ LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd
 STAFF = ("admin", "operator")
 
 
-@pytest.fixture(autouse=True)
-def quick_account_hashes(monkeypatch):
-    """Staff accounts' passwords hashed with the quick PIN method: these tests are about
-    the phonebook, and scrypt's 0.2 s per login and account was most of their time."""
-    monkeypatch.setattr(logins, "hash_account_password",
-                        lambda password: generate_password_hash(password,
-                                                                method=PIN_HASH_METHOD))
+# Staff accounts' passwords hashed the quick way: these tests are about the phonebook, and
+# scrypt's 0.2 s per login and account was most of their time.
+pytestmark = pytest.mark.usefixtures("quick_hashes")
 
 
 @pytest.fixture

@@ -10,27 +10,18 @@ import re
 import pytest
 from playhouse.test_utils import count_queries
 
-from werkzeug.security import generate_password_hash
-
 from switchctl import portal
-from switchctl.models import Department, Extension, PortalAccount, PortalSession
+from switchctl.models import Department, Extension, PortalSession
 from switchctl.models.logins import ROLE_ADMIN, ROLE_OPERATOR
 from switchctl.passwords import sip_ha1
 from switchctl.services.departments import add_department
 from switchctl.services.domains import ensure_domain, portal_enabled, set_portal_enabled
 from switchctl.services.extensions import add_extension, find_extension, set_portal_access
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients.portal import csrf_token, log_in, page_error, quick_account, signed_in
 
 LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd1"),
           "extension": ("101", "Passw0rd101")}
-QUICK_HASH = "pbkdf2:sha256:1000"
 PASSWORD = re.compile(r'<code class="once" id="sip-password">([^<]+)</code>')
-
-
-def quick_account(domain, username, role, password):
-    """An account whose hash is quick to check (the real one costs ~0.3 s a login)."""
-    return PortalAccount.create(domain=domain, username=username, role=role,
-                                password_hash=generate_password_hash(password, QUICK_HASH))
 
 
 @pytest.fixture
@@ -53,10 +44,9 @@ def other(app, office):
 
 
 def browser_as(app, role):
-    browser = app.test_client()
-    if role is not None:
-        assert log_in(browser, *LOGINS[role]).status_code == 302
-    return browser
+    if role is None:
+        return app.test_client()
+    return signed_in(app, *LOGINS[role], language=None)
 
 
 @pytest.fixture

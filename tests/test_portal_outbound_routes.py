@@ -9,24 +9,15 @@ from switchctl.services import outbound_routes as routes
 from switchctl.services.domains import ensure_domain
 from switchctl.services.logins import add_account
 from tests.builders.dialplan import bridges, call, steps_of
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients import portal as portal_client
+from tests.clients.portal import csrf_token, page_error, signed_in
 
 
-def browser_as(app, username, password):
-    browser = app.test_client()
-    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert log_in(browser, username, password).status_code == 302
-    return browser
-
-
-@pytest.fixture
-def admin(app):
-    return browser_as(app, "boss", "AdminPassw0rd")
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # not about logging in
 
 
 def post_form(browser, url, form):
-    token = csrf_token(browser.get("/outbound-routes").get_data(as_text=True))
-    return browser.post(url, data={**form, "csrf_token": token})
+    return portal_client.post_form(browser, "/outbound-routes", url, form)
 
 
 def route_table(office):
@@ -110,7 +101,7 @@ def test_operators_extension_users_and_other_domains_are_refused(app, admin, off
         assert post_form(admin, url, {"prefix": "7", "gateway": "trunk"}).status_code == 404
     add_account(office, "desk", "operator", "DeskPassw0rd1")
     for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
-        browser = browser_as(app, *login)
+        browser = signed_in(app, *login)
         assert browser.get("/outbound-routes").status_code == 403
         token = csrf_token(browser.get("/extensions").get_data(as_text=True))
         for url, form in (("/outbound-routes", {"prefix": "0", "gateway": "trunk"}),

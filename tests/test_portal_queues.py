@@ -12,26 +12,17 @@ from switchctl.services import ValidationError, conferences, queues
 from switchctl.services.domains import ensure_domain
 from switchctl.services.extensions import add_extension, find_extension
 from switchctl.services.logins import add_account
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients import portal as portal_client
+from tests.clients.portal import csrf_token, page_error, signed_in
 
 QUEUE = {"number": "600", "name": "Sales line", "strategy": "ring-all"}
 
 
-def browser_as(app, username, password):
-    browser = app.test_client()
-    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert log_in(browser, username, password).status_code == 302
-    return browser
-
-
-@pytest.fixture
-def admin(app):
-    return browser_as(app, "boss", "AdminPassw0rd")
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # not about logging in
 
 
 def post_form(browser, url, form):
-    token = csrf_token(browser.get("/queues").get_data(as_text=True))
-    return browser.post(url, data={**form, "csrf_token": token})
+    return portal_client.post_form(browser, "/queues", url, form)
 
 
 def agent_numbers(queue):
@@ -119,7 +110,7 @@ def test_others_are_refused_and_other_domains_queues_not_found(app, admin, offic
     assert admin.post("/queues", data={**QUEUE, "number": "601"}).status_code == 400  # CSRF
     add_account(office, "desk", "operator", "DeskPassw0rd1")
     for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
-        browser = browser_as(app, *login)
+        browser = signed_in(app, *login)
         assert browser.get("/queues").status_code == 403
         assert browser.get(f"/queues/{queue.id}").status_code == 403
         token = csrf_token(browser.get("/extensions").get_data(as_text=True))

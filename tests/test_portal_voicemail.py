@@ -8,12 +8,10 @@ import uuid
 
 import pytest
 from playhouse.test_utils import count_queries
-from werkzeug.security import generate_password_hash
 
 from switchctl import portal
 from switchctl.models import Extension, VoicemailMessage
-from switchctl.passwords import PIN_HASH_METHOD
-from switchctl.services import logins, voicemail
+from switchctl.services import voicemail
 from switchctl.services.contacts import add_contact
 from switchctl.services.domains import set_portal_enabled, set_setting
 from switchctl.services.extensions import set_portal_access
@@ -28,12 +26,9 @@ LOGINS = {"extension": ("102", "Passw0rd102"), "other": ("101", "Passw0rd101"),
 
 
 @pytest.fixture
-def opened(office, monkeypatch):
+def opened(office, quick_hashes):
     """The portal open to 101 and 102. Staff accounts are made by the tests that log one
     in, their passwords hashed the quick way (scrypt's 0.2 s each was most of the time)."""
-    monkeypatch.setattr(logins, "hash_account_password",
-                        lambda password: generate_password_hash(password,
-                                                                method=PIN_HASH_METHOD))
     set_portal_enabled(office, True)
     set_portal_access(office, ["101", "102"], True)
     return office

@@ -2,12 +2,19 @@
 
 import re
 
+from werkzeug.security import generate_password_hash
+
+from switchctl.models import PortalAccount
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import set_portal_access
 from switchctl.services.logins import add_account
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ERROR = re.compile(r'class="error" role="alert">([^<]*)<')
+ADMIN = ("boss", "AdminPassw0rd")  # the admin account open_portal makes
+# An account hash quick to make and check (the real one costs ~0.3 s each): for the tests
+# that are not about logging in.
+QUICK_HASH = "pbkdf2:sha256:1000"
 
 
 def csrf_token(page_text):
@@ -27,6 +34,31 @@ def log_in(client, username, password, next_url=None):
     url = "/login" if next_url is None else f"/login?next={next_url}"
     return client.post(url, data={"username": username, "password": password,
                                   "csrf_token": token})
+
+
+def signed_in(app, username, password, language="en"):
+    """A test client of ``app`` logged in as ``username`` (asking for ``language``)."""
+    browser = app.test_client()
+    if language is not None:
+        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    assert log_in(browser, username, password).status_code == 302
+    return browser
+
+
+def post_form(browser, page, url, form):
+    """POST ``form`` to ``url`` with the CSRF token of ``page`` (one the browser may see)."""
+    token = csrf_token(browser.get(page).get_data(as_text=True))
+    return browser.post(url, data={**form, "csrf_token": token})
+
+
+def quick_hash(password):
+    return generate_password_hash(password, QUICK_HASH)
+
+
+def quick_account(domain, username, role, password):
+    """An account whose hash is quick to check (the login is not what is tested)."""
+    return PortalAccount.create(domain=domain, username=username, role=role,
+                                password_hash=quick_hash(password))
 
 
 def log_in_http(session, base, username, password):
