@@ -1,7 +1,7 @@
 """``switchctl codes list|set FEATURE CODE|reset FEATURE``: the feature codes the domain's
 users dial, and the admin's overrides (the same service functions as the portal's page)."""
 
-from switchctl.cli.common import handles
+from switchctl.cli.common import command, handles
 from switchctl.services import feature_codes
 
 
@@ -14,9 +14,7 @@ def add_parser(commands):
     change.add_argument("feature", help="the feature's key (see 'switchctl codes list')")
     change.add_argument("code", help="starts with * or #; at most 8 of *, #, 0-9")
     handles(change, cmd_set)
-    reset = actions.add_parser("reset", help="a feature back to its default code")
-    reset.add_argument("feature")
-    handles(reset, cmd_reset)
+    command(actions, "reset", cmd_reset, "a feature back to its default code", "feature")
 
 
 def cmd_list(domain, args):

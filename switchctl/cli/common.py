@@ -16,6 +16,16 @@ def handles(parser, handler, needs=DOMAIN):
     parser.set_defaults(handler=handler, needs=needs)
 
 
+def command(actions, name, handler, summary, *positionals):
+    """The subcommand ``name`` of ``actions`` (help ``summary``) taking ``positionals``,
+    run by ``handler`` (given the domain); its parser, for any options it has besides."""
+    parser = actions.add_parser(name, help=summary)
+    for positional in positionals:
+        parser.add_argument(positional)
+    handles(parser, handler)
+    return parser
+
+
 def existing_extension(domain, number):
     extension = extension_service.find_extension(domain, number)
     if extension is None:

@@ -1,6 +1,6 @@
 """``switchctl conference list|add|remove|set``: conference rooms (manual §2.8)."""
 
-from switchctl.cli.common import handles
+from switchctl.cli.common import command, handles
 from switchctl.services import conferences
 
 
@@ -9,22 +9,17 @@ def add_parser(commands):
         "conference", help="manage conference rooms (number, admin PIN, user PIN)"
     ).add_subparsers(dest="action", required=True)
     handles(actions.add_parser("list", help="list conference rooms"), cmd_conference_list)
-    add = actions.add_parser("add", help="add a conference room")
-    add.add_argument("number")
+    add = command(actions, "add", cmd_conference_add, "add a conference room", "number")
     add.add_argument("--admin-pin", required=True, help="3 to 8 digits: may invite others")
     add.add_argument("--user-pin", default="", help="3 to 8 digits (default: none)")
     add.add_argument("--name", default="")
-    handles(add, cmd_conference_add)
-    remove = actions.add_parser("remove", help="remove a conference room")
-    remove.add_argument("number")
-    handles(remove, cmd_conference_remove)
-    change = actions.add_parser("set", help="change a room's number, name or PINs")
-    change.add_argument("number")
+    command(actions, "remove", cmd_conference_remove, "remove a conference room", "number")
+    change = command(actions, "set", cmd_conference_set, "change a room's number, name or PINs",
+                     "number")
     change.add_argument("--number", dest="new_number")
     change.add_argument("--admin-pin")
     change.add_argument("--user-pin", help="'' for none")
     change.add_argument("--name")
-    handles(change, cmd_conference_set)
 
 
 def cmd_conference_list(domain, args):

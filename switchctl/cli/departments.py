@@ -1,6 +1,6 @@
 """``switchctl department list|add|rename|remove|assign``: departments (pickup groups)."""
 
-from switchctl.cli.common import handles
+from switchctl.cli.common import command, handles
 from switchctl.services import departments as department_service
 
 
@@ -10,17 +10,10 @@ def add_parser(commands):
         dest="action", required=True)
     handles(actions.add_parser("list", help="list departments and their extensions"),
             cmd_department_list)
-    add = actions.add_parser("add", help="add a department")
-    add.add_argument("name")
-    handles(add, cmd_department_add)
-    rename = actions.add_parser("rename", help="rename a department")
-    rename.add_argument("name")
-    rename.add_argument("new_name")
-    handles(rename, cmd_department_rename)
-    remove = actions.add_parser(
-        "remove", help="remove a department (its extensions stay, in no department)")
-    remove.add_argument("name")
-    handles(remove, cmd_department_remove)
+    command(actions, "add", cmd_department_add, "add a department", "name")
+    command(actions, "rename", cmd_department_rename, "rename a department", "name", "new_name")
+    command(actions, "remove", cmd_department_remove,
+            "remove a department (its extensions stay, in no department)", "name")
     assign = actions.add_parser("assign", help="put extensions in a department")
     assign.add_argument("name", help="the department, or '' for none")
     assign.add_argument("numbers", nargs="+", metavar="EXTENSION")

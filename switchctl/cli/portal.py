@@ -1,7 +1,7 @@
 """``switchctl portal enable|disable [EXTENSION...]``, ``switchctl portal logout``,
 ``switchctl portal totp-reset ACCOUNT`` and ``switchctl account add|list|role|passwd|remove``."""
 
-from switchctl.cli.common import handles, print_password
+from switchctl.cli.common import command, handles, print_password
 from switchctl.passwords import generate_password
 from switchctl.services import accounts as account_service
 from switchctl.services import domains as domain_service
@@ -27,11 +27,10 @@ def add_parser(commands):
     handles(reset, cmd_totp_reset)
     account = commands.add_parser("account", help="portal accounts for admins and operators")
     actions = account.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="add an admin or operator account")
-    add.add_argument("username")
+    add = command(actions, "add", cmd_account_add, "add an admin or operator account",
+                  "username")
     add.add_argument("--role", choices=["admin", "operator"], required=True)
     add.add_argument("--password", help="(default: a strong generated one, printed)")
-    handles(add, cmd_account_add)
     _add_account_actions(actions)
 
 
@@ -80,19 +79,13 @@ def cmd_totp_reset(domain, args):
 
 def _add_account_actions(actions):
     handles(actions.add_parser("list", help="list the accounts"), cmd_account_list)
-    role = actions.add_parser("role", help="make an account an admin or an operator "
-                              "(the domain keeps one admin)")
-    role.add_argument("username")
-    role.add_argument("role", choices=["admin", "operator"])
-    handles(role, cmd_account_role)
-    passwd = actions.add_parser("passwd", help="set a new password (printed if generated); "
-                                "the account's sessions end")
-    passwd.add_argument("username")
-    passwd.add_argument("--password")
-    handles(passwd, cmd_account_passwd)
-    remove = actions.add_parser("remove", help="remove an account (not the last admin)")
-    remove.add_argument("username")
-    handles(remove, cmd_account_remove)
+    command(actions, "role", cmd_account_role, "make an account an admin or an operator "
+            "(the domain keeps one admin)", "username").add_argument(
+        "role", choices=["admin", "operator"])
+    command(actions, "passwd", cmd_account_passwd, "set a new password (printed if "
+            "generated); the account's sessions end", "username").add_argument("--password")
+    command(actions, "remove", cmd_account_remove, "remove an account (not the last admin)",
+            "username")
 
 
 def cmd_account_list(domain, args):

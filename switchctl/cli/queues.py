@@ -1,7 +1,7 @@
 """``switchctl queue list|add|remove|set|agent add|agent remove``: call queues
 (mod_callcenter, manual §2.7) and their static agents."""
 
-from switchctl.cli.common import handles
+from switchctl.cli.common import command, handles
 from switchctl.services import queues
 
 
@@ -10,20 +10,15 @@ def add_parser(commands):
         "queue", help="manage call queues and their static agents").add_subparsers(
         dest="action", required=True)
     handles(actions.add_parser("list", help="list queues and their agents"), cmd_queue_list)
-    add = actions.add_parser("add", help="add a queue")
-    add.add_argument("number")
+    add = command(actions, "add", cmd_queue_add, "add a queue", "number")
     add.add_argument("--name", required=True)
     add.add_argument("--strategy", default=queues.DEFAULT_STRATEGY, choices=queues.STRATEGIES)
-    handles(add, cmd_queue_add)
-    remove = actions.add_parser("remove", help="remove a queue (and its agents)")
-    remove.add_argument("number")
-    handles(remove, cmd_queue_remove)
-    change = actions.add_parser("set", help="change a queue's number, name or strategy")
-    change.add_argument("number")
+    command(actions, "remove", cmd_queue_remove, "remove a queue (and its agents)", "number")
+    change = command(actions, "set", cmd_queue_set, "change a queue's number, name or strategy",
+                     "number")
     change.add_argument("--number", dest="new_number")
     change.add_argument("--name")
     change.add_argument("--strategy", choices=queues.STRATEGIES)
-    handles(change, cmd_queue_set)
     _add_agent_parser(actions)
 
 
@@ -32,10 +27,8 @@ def _add_agent_parser(actions):
         dest="agent_action", required=True)
     for action, handler, summary in (("add", cmd_agent_add, "make extensions static agents"),
                                      ("remove", cmd_agent_remove, "take agents off a queue")):
-        parser = agent.add_parser(action, help=summary)
-        parser.add_argument("queue")
-        parser.add_argument("numbers", nargs="+", metavar="EXTENSION")
-        handles(parser, handler)
+        command(agent, action, handler, summary, "queue").add_argument(
+            "numbers", nargs="+", metavar="EXTENSION")
 
 
 def cmd_queue_list(domain, args):

@@ -1,7 +1,7 @@
 """``switchctl route list|add|remove|set`` and ``switchctl gateway list|add|remove``:
 the outbound routes (prefix -> SIP gateway) and the gateway names they may use."""
 
-from switchctl.cli.common import handles
+from switchctl.cli.common import command, handles
 from switchctl.services import outbound_routes as routes
 
 
@@ -10,18 +10,12 @@ def add_parser(commands):
         "route", help="outbound routes: a prefix dialled before outside numbers, a gateway"
     ).add_subparsers(dest="action", required=True)
     handles(actions.add_parser("list", help="list outbound routes"), cmd_route_list)
-    add = actions.add_parser("add", help="add an outbound route")
-    add.add_argument("prefix")
-    add.add_argument("gateway")
-    handles(add, cmd_route_add)
-    remove = actions.add_parser("remove", help="remove an outbound route")
-    remove.add_argument("prefix")
-    handles(remove, cmd_route_remove)
-    change = actions.add_parser("set", help="change a route's prefix or gateway")
-    change.add_argument("prefix")
+    command(actions, "add", cmd_route_add, "add an outbound route", "prefix", "gateway")
+    command(actions, "remove", cmd_route_remove, "remove an outbound route", "prefix")
+    change = command(actions, "set", cmd_route_set, "change a route's prefix or gateway",
+                     "prefix")
     change.add_argument("--prefix", dest="new_prefix")
     change.add_argument("--gateway")
-    handles(change, cmd_route_set)
     _add_gateway_parser(commands)
 
 
@@ -33,9 +27,7 @@ def _add_gateway_parser(commands):
     for action, handler, summary in (
             ("add", cmd_gateway_add, "add a gateway name (as in the switch's gateway file)"),
             ("remove", cmd_gateway_remove, "remove a gateway name no route uses")):
-        parser = actions.add_parser(action, help=summary)
-        parser.add_argument("name")
-        handles(parser, handler)
+        command(actions, action, handler, summary, "name")
 
 
 def cmd_route_list(domain, args):

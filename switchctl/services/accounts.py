@@ -11,7 +11,7 @@ from switchctl.models import PortalAccount, database
 from switchctl.models.logins import ROLE_ADMIN, ROLES
 from switchctl.passwords import hash_account_password
 from switchctl.pool import run_hashing
-from switchctl.services import ValidationError, sessions
+from switchctl.services import ValidationError, one_in_domain, sessions
 from switchctl.services.extensions import check_password
 
 ACCOUNT_ROLES = ROLES[:2]  # admin, operator
@@ -27,16 +27,12 @@ def list_accounts(domain):
 
 def account_in_domain(domain, account_id):
     """Account ``account_id`` if it is one of ``domain``'s, else None."""
-    return PortalAccount.get_or_none(PortalAccount.id == account_id,
-                                     PortalAccount.domain == domain)
+    return one_in_domain(PortalAccount, domain, id=account_id)
 
 
 def find_account(domain, username):
-    found = PortalAccount.get_or_none(PortalAccount.domain == domain,
-                                      PortalAccount.username == username)
-    if found is None:
-        raise ValidationError("there is no account %(name)s", {"name": username})
-    return found
+    return one_in_domain(PortalAccount, domain, ValidationError(
+        "there is no account %(name)s", {"name": username}), username=username)
 
 
 def set_role(account, role, acting_id=None, confirmed=False):

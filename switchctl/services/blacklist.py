@@ -5,7 +5,7 @@ import peewee
 
 from switchctl.models import BlacklistEntry, CallRecord, Extension, database
 from switchctl.models.call_records import DIRECTION_INBOUND
-from switchctl.services import ValidationError
+from switchctl.services import ValidationError, one_in_domain
 from switchctl.services.numbers import EXTERNAL_NUMBER, digits_key
 
 PAGE_SIZE = 50
@@ -66,8 +66,7 @@ def entries(domain, search="", page=1, page_size=PAGE_SIZE):
 
 def find_entry(domain, entry_id):
     """The entry ``entry_id`` of ``domain``, or None (another domain's id finds nothing)."""
-    return BlacklistEntry.get_or_none(BlacklistEntry.id == entry_id,
-                                      BlacklistEntry.domain == domain)
+    return one_in_domain(BlacklistEntry, domain, id=entry_id)
 
 
 def last_external_caller(extension):

@@ -5,7 +5,7 @@ Plain records and their rules; the call flow that answers a room's number reads 
 import re
 
 from switchctl.models import ConferenceRoom, database
-from switchctl.services import ValidationError
+from switchctl.services import ValidationError, one_in_domain
 from switchctl.services.internal_numbers import check_free_number
 
 PIN_PATTERN = re.compile(r"^[0-9]{3,8}\Z")
@@ -41,16 +41,12 @@ def list_rooms(domain):
 
 def find_room(domain, room_id):
     """The room ``room_id`` of ``domain``, or None (another domain's id finds nothing)."""
-    return ConferenceRoom.get_or_none(ConferenceRoom.id == room_id,
-                                      ConferenceRoom.domain == domain)
+    return one_in_domain(ConferenceRoom, domain, id=room_id)
 
 
 def room_by_number(domain, number):
-    room = ConferenceRoom.get_or_none(ConferenceRoom.domain == domain,
-                                      ConferenceRoom.number == number)
-    if room is None:
-        raise ValidationError("there is no conference room %(number)s", {"number": number})
-    return room
+    return one_in_domain(ConferenceRoom, domain, ValidationError(
+        "there is no conference room %(number)s", {"number": number}), number=number)
 
 
 def add_room(domain, number, admin_pin, user_pin="", name=""):

@@ -6,7 +6,7 @@ in no pickup group) until assigned to another one."""
 import peewee
 
 from switchctl.models import Department, Extension, database
-from switchctl.services import ValidationError
+from switchctl.services import ValidationError, one_in_domain
 from switchctl.services.extensions import check_department_name
 
 MAX_ASSIGN = 500
@@ -25,15 +25,14 @@ def list_departments(domain):
 
 def find_department(domain, name):
     """The department called ``name`` of ``domain``; ValidationError when there is none."""
-    found = Department.get_or_none(Department.domain == domain, Department.name == name.strip())
-    if found is None:
-        raise ValidationError("there is no department %(name)s", {"name": name.strip()})
-    return found
+    name = name.strip()
+    return one_in_domain(Department, domain, ValidationError(
+        "there is no department %(name)s", {"name": name}), name=name)
 
 
 def department_in_domain(domain, department_id):
     """Department ``department_id`` if it is one of ``domain``'s, else None."""
-    return Department.get_or_none(Department.id == department_id, Department.domain == domain)
+    return one_in_domain(Department, domain, id=department_id)
 
 
 def _checked_name(domain, name, keep=None):

@@ -10,7 +10,7 @@ lists its name here too. Routing reads the routes on every call (services/domain
 import re
 
 from switchctl.models import ConferenceRoom, Extension, OutboundRoute, Queue, database
-from switchctl.services import ValidationError
+from switchctl.services import ValidationError, one_in_domain
 from switchctl.services.domains import DEFAULT_GATEWAY, get_setting, set_setting
 from switchctl.services.internal_numbers import PARKING_SLOTS
 
@@ -58,17 +58,12 @@ def list_routes(domain):
 
 def find_route(domain, route_id):
     """The route ``route_id`` of ``domain``, or None (another domain's id finds nothing)."""
-    return OutboundRoute.get_or_none(OutboundRoute.id == route_id,
-                                     OutboundRoute.domain == domain)
+    return one_in_domain(OutboundRoute, domain, id=route_id)
 
 
 def route_by_prefix(domain, prefix):
-    route = OutboundRoute.get_or_none(OutboundRoute.domain == domain,
-                                      OutboundRoute.prefix == prefix)
-    if route is None:
-        raise ValidationError("there is no outbound route of prefix %(prefix)s",
-                              {"prefix": prefix})
-    return route
+    return one_in_domain(OutboundRoute, domain, ValidationError(
+        "there is no outbound route of prefix %(prefix)s", {"prefix": prefix}), prefix=prefix)
 
 
 def check_route(domain, prefix, gateway, route_id=None):

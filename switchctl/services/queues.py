@@ -8,7 +8,7 @@ import peewee
 
 from switchctl.models import Extension, Queue, QueueAgent, database
 from switchctl.models.queues import AGENT_STATIC
-from switchctl.services import ValidationError
+from switchctl.services import ValidationError, one_in_domain
 from switchctl.services.conferences import check_name
 from switchctl.services.internal_numbers import check_free_number
 
@@ -37,14 +37,12 @@ def list_queues(domain):
 
 def find_queue(domain, queue_id):
     """The queue ``queue_id`` of ``domain``, or None (another domain's id finds nothing)."""
-    return Queue.get_or_none(Queue.id == queue_id, Queue.domain == domain)
+    return one_in_domain(Queue, domain, id=queue_id)
 
 
 def queue_by_number(domain, number):
-    queue = Queue.get_or_none(Queue.domain == domain, Queue.number == number)
-    if queue is None:
-        raise ValidationError("there is no queue %(number)s", {"number": number})
-    return queue
+    return one_in_domain(Queue, domain, ValidationError(
+        "there is no queue %(number)s", {"number": number}), number=number)
 
 
 def add_queue(domain, number, name, strategy=DEFAULT_STRATEGY):

@@ -12,7 +12,7 @@ the portal then opens a fresh one for the browser that changed it.
 from switchctl.models import Extension, PortalAccount
 from switchctl.passwords import check_hash, check_sip_password
 from switchctl.pool import run_hashing
-from switchctl.services import ValidationError
+from switchctl.services import Refusal, ValidationError
 from switchctl.services.accounts import store_account_password
 from switchctl.services.extensions import (EMAIL_PATTERN, check_password, extension_by_id,
                                            set_password)
@@ -26,12 +26,8 @@ WEAK_PASSWORD = "weak_password"
 SAME_PASSWORD = "same_password"
 
 
-class Refused(ValidationError):
+class Refused(Refusal):
     """A setting that cannot be taken; ``reason`` says why, ``str()`` in English."""
-
-    def __init__(self, reason, message):
-        super().__init__(reason, message)
-        self.reason, self.template, self.params = reason, message, {}
 
 
 def extension_settings(extension_id):

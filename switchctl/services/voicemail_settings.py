@@ -19,7 +19,7 @@ from switchctl.models.base import now
 from switchctl.models.voicemail import GREETING_KINDS
 from switchctl.passwords import check_hash, hash_pin
 from switchctl.pool import run_hashing
-from switchctl.services import ValidationError
+from switchctl.services import Refusal
 from switchctl.services.voicemail import FOLDER_MODE
 
 log = logging.getLogger(__name__)
@@ -39,25 +39,11 @@ NO_RECORDING = "no_recording"
 TOO_SHORT = "too_short"
 
 
-class _Refused(ValidationError):
-    """``args``: (reason, words fit to show a user)."""
-
-    def __init__(self, reason, message):
-        super().__init__(reason, message)
-
-    @property
-    def reason(self):
-        return self.args[0]
-
-    def __str__(self):
-        return self.args[1]
-
-
-class PinRefused(_Refused):
+class PinRefused(Refusal):
     """A new PIN that cannot be taken (reason: a PIN_* constant)."""
 
 
-class GreetingRefused(_Refused):
+class GreetingRefused(Refusal):
     """A recording that cannot become a greeting (reason: NO_RECORDING, TOO_SHORT)."""
 
 
