@@ -340,3 +340,19 @@ def test_domain_of_a_session_is_its_own(app, elsewhere):
     assert Domain.select().count() == 2
     page = text(alice.get("/extensions"))
     assert "Stranger" not in page
+
+
+def test_a_secret_being_enrolled_does_not_pass_to_the_next_login(app, office):
+    """Finding (fixed): the secret being enrolled stayed in the browser's cookie after a
+    log-out, and the next account to log in there was offered it to enrol (one the first
+    person had seen and kept: their codes would then open the second account)."""
+    logins.add_account(office, "chief", "admin", "ChiefPassw0rd")
+    browser = logged_in(app, "admin")
+    browser.post("/settings/totp/start", data={"csrf_token": token_of(browser, "/settings")})
+    secret = session_cookie(browser)["totp_enrolling"]
+    assert secret in text(browser.get("/settings"))
+    browser.post("/logout", data={"csrf_token": token_of(browser, "/settings")})
+    assert "totp_enrolling" not in session_cookie(browser)
+    assert log_in(browser, "chief", "ChiefPassw0rd").status_code == 302
+    page = text(browser.get("/settings"))
+    assert secret not in page and 'id="totp-secret"' not in page

@@ -36,6 +36,7 @@ LOGIN_PAGE = "auth/login.html"
 CODE_PAGE = "auth/code.html"
 PENDING = "pending_login"  # the session key of a login waiting for its code
 PENDING_SECONDS = 300
+ENROLLING = "totp_enrolling"  # settings.views: a TOTP secret being enrolled, in the cookie
 
 
 class LoginForm(FlaskForm):
@@ -125,6 +126,7 @@ def _password_step():
 
 def _logged_in(principal, address, name, next_page):
     portal_context().throttle.succeeded(address, name)
+    session.pop(ENROLLING, None)  # another login's, left in this browser
     login_user(PortalUser(open_session(principal)))
     return redirect(safe_next(next_page) or url_for("extensions.index"))
 
@@ -177,5 +179,6 @@ def _code_refused(form, error, status):
 @roles_required(*ANY_ROLE)
 def logout():
     end_session(current_user.principal.session_id)  # a copy of the cookie opens nothing
+    session.pop(ENROLLING, None)
     logout_user()
     return redirect(url_for("auth.login"))
