@@ -1,12 +1,20 @@
-"""``switchctl extension add|list|remove|import|caller-id|passwd``."""
+"""``switchctl extension add|list|set|remove|import|caller-id|passwd``."""
 
+import dataclasses
 import sys
 from pathlib import Path
 
-from switchctl.cli.common import existing_extension, handles, print_password
+from switchctl.cli.common import command, existing_extension, handles, print_password
 from switchctl.passwords import generate_password
 from switchctl.services import ValidationError
+from switchctl.services import departments as department_service
 from switchctl.services import extensions as extension_service
+
+# ``extension set``'s on/off options: the ExtensionSettings flag each sets.
+SWITCHES = (("--voicemail", "voicemail_enabled", "voicemail for unanswered calls"),
+            ("--outbound", "outbound_allowed", "may call outside numbers"),
+            ("--monitor", "may_monitor", "may listen in on calls (*90, *91, *92)"),
+            ("--portal", "portal_enabled", "may log in to the user portal"))
 
 
 def add_parser(commands):
@@ -20,6 +28,7 @@ def add_parser(commands):
     add.add_argument("--email", default="")
     handles(add, cmd_extension_add)
     handles(actions.add_parser("list", help="list extensions"), cmd_extension_list)
+    _add_set_parser(actions)
     remove = actions.add_parser("remove", help="remove an extension")
     remove.add_argument("number")
     handles(remove, cmd_extension_remove)
@@ -34,6 +43,39 @@ def add_parser(commands):
     passwd.add_argument("number")
     passwd.add_argument("--password")
     handles(passwd, cmd_extension_passwd)
+
+
+def _add_set_parser(actions):
+    change = command(actions, "set", cmd_extension_set, "change an extension's settings, as "
+                     "the admin's extension page does (what is not given stays)", "number")
+    change.add_argument("--name")
+    change.add_argument("--department", help="an existing department's name ('' for none)")
+    change.add_argument("--email", help="'' for none")
+    change.add_argument("--caller-id", help="the outbound caller ID ('' for the trunk's)")
+    enabled = change.add_mutually_exclusive_group()
+    enabled.add_argument("--enabled", dest="enabled", action="store_const", const=True,
+                         help="the extension may register and call")
+    enabled.add_argument("--disabled", dest="enabled", action="store_const", const=False,
+                         help="switched off (its portal sessions end)")
+    for option, flag, summary in SWITCHES:
+        change.add_argument(option, dest=flag, choices=("on", "off"), help=summary)
+
+
+def cmd_extension_set(domain, args):
+    """The admin page's edit (services.extensions.update_extension) from the command line."""
+    extension = existing_extension(domain, args.number)
+    changes = {field: value for field, value in (
+        ("name", args.name), ("email", args.email), ("outbound_caller_id", args.caller_id),
+        ("enabled", args.enabled)) if value is not None}
+    changes.update({flag: getattr(args, flag) == "on" for _, flag, _ in SWITCHES
+                    if getattr(args, flag) is not None})
+    if args.department is not None:
+        changes["department_id"] = department_service.find_department(
+            domain, args.department).id if args.department.strip() else None
+    extension_service.update_extension(
+        extension, dataclasses.replace(extension_service.settings_of(extension), **changes))
+    print(f"extension {extension.number} saved")
+    return 0
 
 
 def cmd_extension_add(domain, args):

@@ -409,6 +409,15 @@ def extension_in_domain(domain, extension_id):
     return Extension.get_or_none(Extension.id == extension_id, Extension.domain == domain)
 
 
+def settings_of(extension):
+    """The ExtensionSettings ``extension`` has now (to change some of them and save:
+    update_extension)."""
+    return ExtensionSettings(
+        name=extension.name, email=extension.email, department_id=extension.department_id,
+        outbound_caller_id=extension.outbound_caller_id,
+        **{flag: getattr(extension, flag) for flag in FLAGS})
+
+
 def create_extension(domain, number, settings, password=None):
     """Create an extension with these settings; ``(extension, password)``, the password
     generated when none is given (shown once: only its HA1 is kept)."""
