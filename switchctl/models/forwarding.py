@@ -13,7 +13,11 @@ FORWARD_KINDS = (FORWARD_ALWAYS, FORWARD_BUSY, FORWARD_NO_ANSWER, FORWARD_UNAVAI
 
 
 class ForwardRule(BaseModel):
-    """One forwarding type of one extension: its number and whether it is active."""
+    """One forwarding type of one extension: its number, and ``active``, the rule's own
+    enable (its checkbox on the forwarding page). An active rule is followed only while
+    its extension's ``forwarding_active`` (the page's activate switch) is on too:
+    services.forwarding.followed() is that one condition, for every query that decides
+    whether a call is forwarded; ``active`` alone says nothing of that."""
 
     extension = peewee.ForeignKeyField(Extension, backref="forwards", on_delete="CASCADE")
     kind = peewee.CharField(max_length=12, choices=[(k, k) for k in FORWARD_KINDS])
