@@ -9,6 +9,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import time
 import zlib
 
@@ -124,6 +125,21 @@ def test_a_page_number_that_is_no_number_is_the_first_page(app, page):
     for browser, path in ((alice, "/contacts"), (alice, "/calls"), (alice, "/voicemail"),
                           (alice, "/recordings"), (admin, "/extensions/manage")):
         assert browser.get(path, query_string={"page": page}).status_code in (200, 400), path
+
+
+@pytest.mark.parametrize("extra", [{"_external": "1", "_scheme": "javascript"},
+                                   {"endpoint": "x"}, {"_anchor": "x"}, {"_method": "x"}])
+def test_the_pager_keeps_the_search_and_nothing_that_steers_url_for(app, office, extra):
+    """Finding (fixed): the pager's links passed the whole query string to ``url_for``, so
+    ``?endpoint=x`` answered 500 on every paged list, and ``_external``, ``_scheme``,
+    ``_anchor`` chose what the links became (an absolute URL, a fragment)."""
+    for number in range(25):
+        add_contact(office, f"Shared {number:02}", f"1380000{number:04}")
+    response = logged_in(app, "101").get("/contacts",
+                                         query_string={"page": "2", "q": "Shared", **extra})
+    assert response.status_code == 200
+    links = re.findall(r'<a rel="(?:prev|next)" href="([^"]*)"', text(response))
+    assert links == ["/contacts?page=1&amp;q=Shared"], links
 
 
 def test_a_form_page_number_that_is_no_number_is_the_first_page(app, office, config):

@@ -27,9 +27,12 @@ def _whole(raw):
 
 def page_url(number, name="page"):
     """This page's URL with the query string's page set to ``number``."""
-    args = request.args.to_dict()
+    view_args = request.view_args or {}
+    # The search's fields only: never url_for's own (endpoint, _external, _anchor, ...).
+    args = {key: value for key, value in request.args.items()
+            if not key.startswith("_") and key != "endpoint" and key not in view_args}
     args[name] = str(number)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **view_args, **args)
 
 
 def init_app(app):
