@@ -12,7 +12,7 @@ from flask_login import current_user, login_user
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.passwords import generate_password
 from switchctl.portal.access import roles_required
-from switchctl.portal.i18n import error_text
+from switchctl.portal.forms import flash_refusal
 from switchctl.portal.lookups import my_domain, or_404
 from switchctl.portal.users import PortalUser
 from switchctl.services import ValidationError
@@ -54,7 +54,7 @@ def add():
         account = logins.add_account(domain, form.get("username", "").strip(),
                                      form.get("role", ""), password)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _list_page(domain, {"username": form.get("username", ""),
                                    "role": form.get("role", "")}, 400)
     if typed:
@@ -73,7 +73,7 @@ def role(account_id):
         account_service.set_role(account, request.form.get("role", ""), acting_id(),
                                  confirmed=request.form.get("confirm") == "1")
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _list_page(domain, status=400)
     flash(_("%(name)s is now %(role)s.", name=account.username, role=role_label(account.role)))
     return redirect(url_for("accounts.index") if account.role == ROLE_ADMIN
@@ -96,7 +96,7 @@ def password(account_id):
     try:
         account_service.set_account_password(account, new)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _list_page(domain, status=400)
     if account.id == acting_id():
         principal = logins.renewed(current_app.config["SECRET_KEY"], current_user.principal,
@@ -120,7 +120,7 @@ def delete(account_id):
         account_service.remove_account(account, acting_id(),
                                        confirmed=request.form.get("confirm") == "1")
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return render_template("accounts/delete.html", account=account, own=own), 400
     flash(_("Account %(name)s removed.", name=account.username))
     return redirect(url_for("accounts.index"))

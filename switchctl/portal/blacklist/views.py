@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal import paging
 from switchctl.portal.access import roles_required
-from switchctl.portal.i18n import error_text
+from switchctl.portal.forms import flash_refusal
 from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError, blacklist
 
@@ -32,7 +32,7 @@ def add():
     try:
         added = blacklist.add(my_domain(), number)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return index(number, 400)
     flash(_("%(number)s is blacklisted.", number=number) if added else
           _("%(number)s was blacklisted already.", number=number))

@@ -1,11 +1,11 @@
 """The admin's conference rooms (manual §2.8): number, name, admin PIN and user PIN."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
-from switchctl.portal.i18n import error_text
+from switchctl.portal.forms import flash_refusal, typed
 from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
 from switchctl.services import conferences
@@ -18,10 +18,6 @@ def _room(room_id):
     return or_404(conferences.find_room(my_domain(), room_id))
 
 
-def _form():
-    return {field: request.form.get(field, "").strip() for field in FIELDS}
-
-
 @blueprint.get("/conferences")
 @roles_required(ROLE_ADMIN)
 def index(form=None, status=200):
@@ -32,12 +28,12 @@ def index(form=None, status=200):
 @blueprint.post("/conferences")
 @roles_required(ROLE_ADMIN)
 def add():
-    form = _form()
+    form = typed(FIELDS)
     try:
         room = conferences.add_room(my_domain(), form["number"], form["admin_pin"],
                                     form["user_pin"], form["name"])
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return index(form, 400)
     flash(_("Conference room %(number)s added.", number=room.number))
     return redirect(url_for(".index"))
@@ -54,11 +50,11 @@ def edit(room_id, form=None, status=200):
 @blueprint.post("/conferences/<int:room_id>")
 @roles_required(ROLE_ADMIN)
 def update(room_id):
-    room, form = _room(room_id), _form()
+    room, form = _room(room_id), typed(FIELDS)
     try:
         conferences.update_room(room, **form)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return edit(room_id, form, 400)
     flash(_("Conference room %(number)s saved.", number=room.number))
     return redirect(url_for(".index"))

@@ -13,6 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from switchctl.portal import paging
 from switchctl.portal.access import ANY_ROLE, require_owner, roles_required
+from switchctl.portal.forms import flash_refusal
 from switchctl.portal.i18n import error_text
 from switchctl.services import ValidationError
 from switchctl.services import contacts as service
@@ -57,7 +58,7 @@ def add():
             contact = service.add_to(book, values["name"], values["phone"], values["email"],
                                      values["company"])
         except ValidationError as error:
-            flash(error_text(error), "error")
+            flash_refusal(error)
             return render_template("contacts/form.html", values=values, contact=None,
                                    book=book), 400
         flash(_("Contact %(name)s added.", name=contact.name))
@@ -88,7 +89,7 @@ def edit(contact_id):
         changed = service.update_contact(book, contact_id, values["name"], values["phone"],
                                          values["email"], values["company"])
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return render_template("contacts/form.html", values=values, contact=contact,
                                book=book), 400
     if not changed:  # deleted meanwhile

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
-from switchctl.portal.i18n import error_text
+from switchctl.portal.forms import flash_refusal
 from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
 from switchctl.services import departments as department_service
@@ -38,7 +38,7 @@ def add():
     try:
         department = department_service.add_department(domain, name)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _list_page(domain, name, 400)
     flash(_("Department %(name)s added.", name=department.name))
     return redirect(url_for("departments.show", department_id=department.id))
@@ -64,7 +64,7 @@ def rename(department_id):
     try:
         department_service.rename_department(department, name)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _department_page(department, {"name": name}, 400)
     flash(_("Department renamed to %(name)s.", name=department.name))
     return redirect(url_for("departments.show", department_id=department.id))
@@ -80,7 +80,7 @@ def assign(department_id):
     try:
         count = department_service.assign(domain, department, typed.replace(",", " ").split())
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _department_page(department, {"numbers": typed}, 400)
     flash(_("%(count)s extension(s) now in %(name)s.", count=count, name=department.name))
     return redirect(url_for("departments.show", department_id=department.id))

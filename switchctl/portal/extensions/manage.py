@@ -14,6 +14,7 @@ from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal import paging
 from switchctl.portal.access import roles_required
 from switchctl.portal.extensions.views import blueprint
+from switchctl.portal.forms import flash_refusal
 from switchctl.portal.i18n import error_text
 from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
@@ -83,7 +84,7 @@ def create():
         settings = settings_from(request.form)
         extension, password = extension_service.create_extension(domain, number, settings)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _form_page(domain, None, _typed(request.form), number, 400)
     return render_template("extensions/manage_password.html", extension=extension,
                            password=password, created=True), 201
@@ -99,7 +100,7 @@ def edit(extension_id):
     try:
         extension_service.update_extension(extension, settings_from(request.form))
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return _form_page(domain, extension, _typed(request.form), extension.number, 400)
     flash(_("Extension %(number)s saved.", number=extension.number))
     return redirect(url_for("extensions.manage"))

@@ -10,10 +10,10 @@ from flask_login import current_user
 from switchctl.models.logins import ROLE_ADMIN, ROLE_EXTENSION
 from switchctl.portal.access import ANY_ROLE, roles_required
 from switchctl.portal.feature_codes.descriptions import DESCRIPTIONS
+from switchctl.portal.forms import flash_refusal
 from switchctl.portal.i18n import error_text
-from switchctl.portal.lookups import my_domain
+from switchctl.portal.lookups import my_domain, my_extension
 from switchctl.services import ValidationError, feature_codes, forwarding
-from switchctl.services.extensions import extension_by_id
 
 blueprint = Blueprint("feature_codes", __name__, template_folder="templates")
 # The forwarding type each "forward ... on" code sets.
@@ -40,7 +40,7 @@ def user_state():
     principal = current_user.principal
     if principal.role != ROLE_EXTENSION:
         return None
-    extension = extension_by_id(principal.record_id)
+    extension = my_extension()
     return {"dnd": extension.dnd, "forwards": forwarding.forwards(extension.id)}
 
 
@@ -90,7 +90,7 @@ def reset_override():
     try:
         feature_codes.reset_override(domain_id(), feature)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return redirect(url_for(".overrides"))
     flash(_("%(feature)s is back to its default code %(code)s.", feature=feature,
             code=feature_codes.BY_KEY[feature].code))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
-from switchctl.portal.i18n import error_text
+from switchctl.portal.forms import flash_refusal, typed
 from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError
 from switchctl.services import outbound_routes as routes
@@ -17,10 +17,6 @@ FIELDS = ("prefix", "gateway")
 
 def _route(route_id):
     return or_404(routes.find_route(my_domain(), route_id))
-
-
-def _form():
-    return {field: request.form.get(field, "").strip() for field in FIELDS}
 
 
 @blueprint.get("/outbound-routes")
@@ -35,11 +31,11 @@ def index(form=None, gateway="", status=200):
 @blueprint.post("/outbound-routes")
 @roles_required(ROLE_ADMIN)
 def add():
-    form = _form()
+    form = typed(FIELDS)
     try:
         route = routes.add_route(my_domain(), form["prefix"], form["gateway"])
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return index(form, status=400)
     flash(_("Numbers dialled with %(prefix)s now leave through %(gateway)s.",
             prefix=route.prefix, gateway=route.gateway))
@@ -58,11 +54,11 @@ def edit(route_id, form=None, status=200):
 @blueprint.post("/outbound-routes/<int:route_id>")
 @roles_required(ROLE_ADMIN)
 def update(route_id):
-    route, form = _route(route_id), _form()
+    route, form = _route(route_id), typed(FIELDS)
     try:
         routes.update_route(route, **form)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return edit(route_id, form, 400)
     flash(_("Numbers dialled with %(prefix)s now leave through %(gateway)s.",
             prefix=route.prefix, gateway=route.gateway))
@@ -85,7 +81,7 @@ def add_gateway():
     try:
         routes.add_gateway(my_domain(), name)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return index(gateway=name, status=400)
     flash(_("Gateway %(name)s added to the list.", name=name))
     return redirect(url_for(".index"))
@@ -98,7 +94,7 @@ def remove_gateway():
     try:
         routes.remove_gateway(my_domain(), name)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return index(status=400)
     flash(_("Gateway %(name)s removed from the list.", name=name))
     return redirect(url_for(".index"))

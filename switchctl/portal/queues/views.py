@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from switchctl.models.logins import ROLE_ADMIN
 from switchctl.portal.access import roles_required
-from switchctl.portal.i18n import error_text
+from switchctl.portal.forms import flash_refusal, typed
 from switchctl.portal.lookups import my_domain, or_404
 from switchctl.services import ValidationError, queues
 from switchctl.services.extensions import roster
@@ -32,10 +32,6 @@ def _queue(queue_id):
     return or_404(queues.find_queue(my_domain(), queue_id))
 
 
-def _form():
-    return {field: request.form.get(field, "").strip() for field in FIELDS}
-
-
 @blueprint.get("/queues")
 @roles_required(ROLE_ADMIN)
 def index(form=None, status=200):
@@ -47,11 +43,11 @@ def index(form=None, status=200):
 @blueprint.post("/queues")
 @roles_required(ROLE_ADMIN)
 def add():
-    form = _form()
+    form = typed(FIELDS)
     try:
         queue = queues.add_queue(my_domain(), form["number"], form["name"], form["strategy"])
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return index(form, 400)
     flash(_("Queue %(number)s added: now add its agents.", number=queue.number))
     return redirect(url_for(".edit", queue_id=queue.id))
@@ -70,11 +66,11 @@ def edit(queue_id, form=None, status=200):
 @blueprint.post("/queues/<int:queue_id>")
 @roles_required(ROLE_ADMIN)
 def update(queue_id):
-    queue, form = _queue(queue_id), _form()
+    queue, form = _queue(queue_id), typed(FIELDS)
     try:
         queues.update_queue(queue, **form)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return edit(queue_id, form, 400)
     flash(_("Queue %(number)s saved.", number=queue.number))
     return redirect(url_for(".index"))
@@ -108,7 +104,7 @@ def _agent_change(queue_id, change, done):
     try:
         change(queue, number)
     except ValidationError as error:
-        flash(error_text(error), "error")
+        flash_refusal(error)
         return edit(queue_id, status=400)
     flash(done % {"number": number})
     return redirect(url_for(".edit", queue_id=queue.id))
