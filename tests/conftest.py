@@ -128,6 +128,26 @@ def admin(app):
     return signed_in(app, *ADMIN)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's tests (tests/clients/browser.chromium)."""
+    from tests.clients.browser import chromium
+
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """One ``switchctl serve`` of the demo office for the module's tests
+    (tests/servers/live_office: a fake switch, the contact ACME Sales, the admin boss)."""
+    from tests.servers.live_office import live_office
+
+    with live_office(tmp_path_factory.mktemp("office")) as running:
+        yield running
+
+
 @pytest.fixture
 def live_view(tmp_path, db):
     """A LiveView following a fake switch (no registrations, no channels); yields both."""

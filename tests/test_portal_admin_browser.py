@@ -2,37 +2,10 @@
 ``switchctl serve``: an admin adds a room with its PINs and a queue with a static agent,
 and a room number that is an extension is refused with the reason."""
 
-import os
-from pathlib import Path
-
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from switchctl import config as config_module
-from switchctl.db import open_database
-from switchctl.services.domains import find_domain
-from switchctl.services.logins import add_account
-from tests.clients.browser import chromium, log_in, until
-from tests.servers.live_office import live_office
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("office")
-    with live_office(folder) as running:
-        db = open_database(config_module.load({"SWITCHCTL_DATA": str(folder)}).database)
-        with db.connection_context():
-            add_account(find_domain("pbx.local"), "boss", "admin", "AdminPassw0rd")
-        db.close()
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
+from tests.clients.browser import log_in, screenshot, until
 
 
 def fill(browser, form_id, **fields):
@@ -57,16 +30,8 @@ def error(browser):
     return found[0].text if found else None
 
 
-def screenshot(browser, name):
-    """Saved under $SWITCHCTL_SCREENSHOTS when set (the README's pictures)."""
-    folder = os.environ.get("SWITCHCTL_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert browser.save_screenshot(str(Path(folder) / f"{name}.png"))
-
-
-def test_an_admin_adds_a_room_and_a_queue_with_an_agent(office, browser):
-    log_in(browser, office.base, "boss", "AdminPassw0rd")
+def test_an_admin_adds_a_room_and_a_queue_with_an_agent(live, browser):
+    log_in(browser, live.base, "boss", live.passwords["boss"])
     browser.find_element(By.LINK_TEXT, "Conference rooms").click()
     until(lambda: browser.title == "Conference rooms · switchctl", what="the rooms page")
     fill(browser, "add-conference", number="800", name="Board room", admin_pin="4321",

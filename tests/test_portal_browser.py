@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.clients.browser import chromium, log_in, until
+from tests.clients.browser import log_in, until
 from tests.servers.live_office import live_office
 from tests.builders.esl import registered
 from tests.builders.esl import ringing
@@ -21,16 +21,13 @@ window.reloadMarker = "still here";
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(tmp_path, browser):
+    """A fresh office each test (their states differ); the module's one Chromium leaves
+    the page, and its log, before the server stops: the next test starts clean."""
     with live_office(tmp_path) as running:
         yield running
-
-
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
+        browser.get("about:blank")
+    browser.get_log("browser")
 
 
 def state_of(browser, number):

@@ -16,24 +16,15 @@ from switchctl.db import open_database
 from switchctl.models import CallRecord
 from switchctl.services.domains import find_domain
 from switchctl.services.extensions import add_extension, find_extension
-from tests.clients.browser import chromium, log_in, until
-from tests.servers.live_office import live_office
+from tests.clients.browser import log_in, until
 
 DAY = datetime.date(2018, 3, 14)
 
 
 @pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def office(tmp_path):
-    with live_office(tmp_path) as running:
-        store_calls(tmp_path)
-        yield running
+def office(live):
+    store_calls(live.folder)
+    return live
 
 
 def store_calls(data):

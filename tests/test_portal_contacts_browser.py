@@ -2,29 +2,11 @@
 contact through the page, finds it by searching, and the next incoming call from that
 number is named by it on the extension list's incoming-call line and notification."""
 
-import os
-from pathlib import Path
-
-import pytest
 from selenium.webdriver.common.by import By
 
 from tests.builders.esl import ringing
-from tests.clients.browser import chromium, log_in, until
-from tests.servers.live_office import live_office
+from tests.clients.browser import log_in, screenshot, until
 from tests.test_portal_browser import NOTIFICATION_SPY
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    with live_office(tmp_path_factory.mktemp("office")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
 
 
 def names(browser):
@@ -41,8 +23,8 @@ def search(browser, text):
 
 
 def test_a_contact_added_and_found_names_the_next_incoming_call(
-        office, browser, tmp_path_factory):
-    log_in(browser, office.base, "102", office.passwords["102"])
+        live, browser, tmp_path_factory):
+    log_in(browser, live.base, "102", live.passwords["102"])
     browser.find_element(By.CSS_SELECTOR, 'header nav a[href="/contacts"]').click()
     until(lambda: browser.find_elements(By.ID, "contacts"), what="the contacts page")
     assert names(browser) == ["ACME Sales"]  # the shared one
@@ -56,7 +38,7 @@ def test_a_contact_added_and_found_names_the_next_incoming_call(
     until(lambda: browser.find_elements(By.CSS_SELECTOR, "p.flash"), what="the saved note")
     assert browser.find_element(By.CSS_SELECTOR, "p.flash").text == "Contact Dr. Wu added."
     assert names(browser) == ["ACME Sales", "Dr. Wu"]
-    save_screenshot(browser, tmp_path_factory, "contacts-en-desktop")
+    screenshot(browser, "contacts-en-desktop", tmp_path_factory.mktemp("screenshots"))
 
     search(browser, "wu")
     assert names(browser) == ["Dr. Wu"]
@@ -71,7 +53,7 @@ def test_a_contact_added_and_found_names_the_next_incoming_call(
     table = until(lambda: browser.find_elements(By.ID, "extensions"), what="the list")[0]
     until(lambda: table.get_attribute("data-live") == "on", what="the event stream")
     browser.execute_script(NOTIFICATION_SPY)
-    office.switch.emit(ringing("102@pbx.local", "13912345678", uuid="c-1"))
+    live.switch.emit(ringing("102@pbx.local", "13912345678", uuid="c-1"))
     incoming = browser.find_element(By.ID, "incoming")
     until(incoming.is_displayed, what="the incoming-call line")
     assert incoming.text == "Incoming call from 13912345678 (Dr. Wu)"
@@ -79,11 +61,3 @@ def test_a_contact_added_and_found_names_the_next_incoming_call(
         ["Incoming call", "Incoming call from 13912345678 (Dr. Wu)"]]
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
-
-
-def save_screenshot(browser, tmp_path_factory, name):
-    """Into $SWITCHCTL_SCREENSHOTS when set (the README's pictures), else a temporary folder."""
-    chosen = os.environ.get("SWITCHCTL_SCREENSHOTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(folder / f"{name}.png"))

@@ -2,9 +2,6 @@
 forward-always number, activates it, and the dialplan FreeSWITCH fetches next changes;
 deactivated, the extension rings again; a forward set from the phone activates it again."""
 
-import contextlib
-
-import pytest
 import requests
 from lxml import etree
 from selenium.common.exceptions import StaleElementReferenceException
@@ -12,42 +9,7 @@ from selenium.webdriver.common.by import By
 
 from switchctl.freeswitch import prompts
 from tests.builders.dialplan import actions, bridges, call
-from tests.builders.esl import NO_ROWS
-from tests.clients.browser import chromium, log_in, until
-from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
-from tests.fakes.fake_switch import FakeSwitch
-
-
-@contextlib.contextmanager
-def served_office(folder):
-    """The demo office under ``switchctl serve``: (portal URL, xml_curl URL, passwords)."""
-    init = switchctl(folder, "init", "--demo")
-    assert init.returncode == 0, init.stderr
-    switch = FakeSwitch(answers={"show registrations as json": NO_ROWS,
-                                 "show channels as json": NO_ROWS}).start()
-    portal, switch_http = free_tcp_port(), free_tcp_port()
-    process = start_serve(folder, f"127.0.0.1:{portal}", SWITCHCTL_ESL=f"127.0.0.1:{switch.port}",
-                          SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{switch_http}")
-    try:
-        yield (f"http://127.0.0.1:{portal}", f"http://127.0.0.1:{switch_http}/xml_curl",
-               demo_passwords(init.stdout))
-    finally:
-        process.kill()
-        process.wait()
-        switch.stop()
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    with served_office(tmp_path_factory.mktemp("office")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
+from tests.clients.browser import log_in, until
 
 
 def dialplan_steps(xml_curl, caller, callee):
@@ -85,8 +47,8 @@ def submit_forwards(browser, answer="p.flash"):
     until(lambda: browser.find_elements(By.CSS_SELECTOR, answer), what=answer)
 
 
-def test_a_forward_activated_on_the_page_changes_the_next_calls_route(office, browser):
-    base, xml_curl, passwords = office
+def test_a_forward_activated_on_the_page_changes_the_next_calls_route(live, browser):
+    base, xml_curl, passwords = live.base, live.xml_curl, live.passwords
     assert dialplan_bridges(xml_curl, "101", "102") == ["user/102@pbx.local"]
     log_in(browser, base, "102", passwords["102"])
     browser.find_element(By.CSS_SELECTOR, 'header nav a[data-endpoint="forwarding.index"]').click()

@@ -13,17 +13,13 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from switchctl import config as config_module
-from switchctl.db import open_database
 from switchctl.models import CallRecord
 from switchctl.portal import nav
 from switchctl.services import voicemail
 from switchctl.services.contacts import add_contact
-from switchctl.services.domains import find_domain
 from switchctl.services.extensions import find_extension
-from switchctl.services.logins import add_account
 from tests.builders.audio import wav
-from tests.clients.browser import chromium, log_in, until
-from tests.servers.live_office import live_office
+from tests.clients.browser import log_in, log_in_as_admin, until
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 LANGUAGES = {"en": "en", "zh_Hans": "zh-Hans"}
@@ -32,19 +28,13 @@ MAIN = {"extensions.index": "extensions", "contacts.index": "contacts",
         "call_records.index": "call-records", "voicemail.index": "voicemail",
         "forwarding.index": "forwarding", "settings.index": "settings",
         "extensions.manage": "manage-extensions"}
-ADMIN_LOGIN = ("boss", "AdminPassw0rd")
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("office")
-    with live_office(folder) as running:
-        db = open_database(config_module.load({"SWITCHCTL_DATA": str(folder)}).database)
-        with db.connection_context():
-            add_account(find_domain("pbx.local"), ADMIN_LOGIN[0], "admin", ADMIN_LOGIN[1])
-            a_day_of_calls(find_domain("pbx.local"), folder)
-        db.close()
-        yield running
+def office(live):
+    with live.database() as domain:
+        a_day_of_calls(domain, live.folder)
+    return live
 
 
 def a_day_of_calls(domain, folder):
@@ -69,13 +59,6 @@ def a_day_of_calls(domain, folder):
     message_file = voicemail.new_message_file(media, box)
     (media / message_file.relative).write_bytes(wav(4))
     voicemail.store_message(media, box, message_file, "13800000000")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
 
 
 def shots_folder(tmp_path_factory):
@@ -121,15 +104,6 @@ def visit_every_page(browser, links, folder, role):
                     browser.save_screenshot(str(folder / name))
                 seen.append((role, endpoint, code, width_name))
     return seen
-
-
-def log_in_as_admin(browser, base):
-    browser.delete_all_cookies()
-    browser.get(f"{base}/login")
-    browser.find_element(By.NAME, "username").send_keys(ADMIN_LOGIN[0])
-    browser.find_element(By.NAME, "password").send_keys(ADMIN_LOGIN[1])
-    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-    until(lambda: browser.current_url.endswith("/extensions"), what="the admin's first page")
 
 
 def expected(role):

@@ -1,28 +1,10 @@
 """The settings page in real headless Chromium: the language chosen there is kept with
 the login, and the pages follow it on a fresh browser that asks for English."""
 
-import os
-from pathlib import Path
-
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 
-from tests.clients.browser import chromium, log_in, until
-from tests.servers.live_office import live_office
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    with live_office(tmp_path_factory.mktemp("office")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
+from tests.clients.browser import log_in, screenshot, until
 
 
 def fresh_english_profile(browser, base):
@@ -46,16 +28,9 @@ def heading(browser):
     return browser.find_element(By.TAG_NAME, "h1").text
 
 
-def screenshot(browser, name):
-    folder = os.environ.get("SWITCHCTL_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(Path(folder) / f"{name}.png"))
-
-
-def test_the_language_chosen_on_the_settings_page_follows_the_login(office, browser):
-    fresh_english_profile(browser, office.base)
-    log_in(browser, office.base, "102", office.passwords["102"])
+def test_the_language_chosen_on_the_settings_page_follows_the_login(live, browser):
+    fresh_english_profile(browser, live.base)
+    log_in(browser, live.base, "102", live.passwords["102"])
     assert browser.title == "Extensions · switchctl"
     browser.find_element(By.CSS_SELECTOR, "nav a[href='/settings']").click()
     until(lambda: browser.title == "Settings · switchctl", what="the settings page")
@@ -72,11 +47,11 @@ def test_the_language_chosen_on_the_settings_page_follows_the_login(office, brow
 
     browser.find_element(By.CSS_SELECTOR, "form.logout button").click()
     until(lambda: browser.current_url.endswith("/login"), what="the login page")
-    fresh_english_profile(browser, office.base)
+    fresh_english_profile(browser, live.base)
     assert browser.title == "Log in · switchctl"  # logged out: the browser's language
-    log_in(browser, office.base, "102", office.passwords["102"])
+    log_in(browser, live.base, "102", live.passwords["102"])
     assert browser.title == "分机 · switchctl"  # logged in: the login's
-    browser.get(f"{office.base}/settings")
+    browser.get(f"{live.base}/settings")
     chooser = Select(browser.find_element(By.CSS_SELECTOR, "#language select"))
     selected = chooser.first_selected_option
     assert selected.get_attribute("value") == "zh_Hans"

@@ -11,8 +11,7 @@ from switchctl import config as config_module
 from switchctl.db import open_database
 from switchctl.services import voicemail
 from tests.builders.audio import wav
-from tests.clients.browser import chromium, log_in, until
-from tests.servers.live_office import live_office
+from tests.clients.browser import log_in, until
 
 # What the page's own cookies fetch from the audio route.
 FETCH = """
@@ -39,18 +38,9 @@ def leave_message(folder, caller):
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("office")
-    with live_office(folder) as running:
-        running.uid = leave_message(folder, "13800000000")  # ACME Sales, a shared contact
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
+def office(live):
+    live.uid = leave_message(live.folder, "13800000000")  # ACME Sales, a shared contact
+    return live
 
 
 def in_thread(action, *args):

@@ -4,7 +4,9 @@ WebDriver calls block this process briefly; waiting is done with ``until`` (geve
 sleeps), so a fake switch living in this process keeps serving meanwhile.
 """
 
+import os
 import shutil
+from pathlib import Path
 
 import gevent
 import pytest
@@ -50,3 +52,21 @@ def log_in(driver, base, number, password):
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form.login button").click()
     until(lambda: driver.current_url.endswith("/extensions"), what="the extension list")
+
+
+def log_in_as_admin(driver, base):
+    """Log in as the admin boss (tests/clients/portal.ADMIN) with no earlier cookie."""
+    from tests.clients.portal import ADMIN
+
+    driver.get(f"{base}/login")
+    driver.delete_all_cookies()
+    log_in(driver, base, *ADMIN)
+
+
+def screenshot(driver, name, folder=None):
+    """The page saved as ``name``.png into $SWITCHCTL_SCREENSHOTS when set (the README's
+    pictures), else into ``folder``; not at all when neither is given."""
+    chosen = os.environ.get("SWITCHCTL_SCREENSHOTS") or folder
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(Path(chosen) / f"{name}.png"))
