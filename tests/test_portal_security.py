@@ -372,3 +372,24 @@ def test_a_secret_being_enrolled_does_not_pass_to_the_next_login(app, office):
     assert log_in(browser, "chief", "ChiefPassw0rd").status_code == 302
     page = text(browser.get("/settings"))
     assert secret not in page and 'id="totp-secret"' not in page
+
+
+@pytest.mark.both_databases
+def test_a_nul_in_a_search_or_a_number_is_no_server_error(app, office):
+    """Finding (fixed): PostgreSQL refuses a NUL in a text parameter (psycopg2 raises
+    ValueError, not a database error), and the contacts search, the extension list's search
+    and a queue's agent number passed one on: 500 there, on PostgreSQL only."""
+    from switchctl.services import queues
+
+    queue = queues.add_queue(office, "600", "Sales line")
+    alice, admin = logged_in(app, "101"), logged_in(app, "admin")
+    for browser, path, field in ((alice, "/contacts", "q"), (admin, "/contacts", "q"),
+                                 (admin, "/extensions/manage", "q"), (alice, "/calls", "number")):
+        response = browser.get(path, query_string={field: "10\x00"})
+        assert response.status_code in (200, 400), path
+    token = token_of(admin, "/contacts")
+    for action in ("agents", "agents/delete"):
+        response = admin.post(f"/queues/{queue.id}/{action}",
+                              data={"extension": "101\x00", "csrf_token": token})
+        assert response.status_code == 400, action
+    assert not list(queues.agents(queue))

@@ -145,7 +145,7 @@ def _listing(book):
 def search_condition(query):
     """What a search matches: a number (digits and + - ( ) . spaces) anywhere in the
     contact's digits or name; other text anywhere in the name, whatever its case."""
-    text = query.strip()[:MAX_QUERY]
+    text = query.strip()[:MAX_QUERY].replace("\0", "")  # PostgreSQL refuses a NUL
     by_name = Contact.name.contains(text)
     digits = digits_key(text)
     if digits and all(c.isdigit() or c in NUMBER_PUNCTUATION for c in text):

@@ -396,7 +396,7 @@ def page_of_extensions(domain, search="", page=1, per_page=PAGE_SIZE):
     """One page of the domain's extensions by number, with their departments: those whose
     number starts with ``search`` or whose name holds it. ``(rows, has_next)``."""
     query = list_extensions(domain)
-    text = search.strip()
+    text = search.strip().replace("\0", "")  # no name holds one; PostgreSQL refuses it
     if text:
         query = query.where(Extension.number.startswith(text) | Extension.name.contains(text))
     rows = list(query.limit(per_page + 1).offset((page - 1) * per_page))

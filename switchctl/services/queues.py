@@ -84,7 +84,7 @@ def agents(queue):
 
 def add_agent(queue, number):
     """Make extension ``number`` of the queue's domain a static agent of ``queue``."""
-    number = number.strip()
+    number = number.strip().replace("\0", " ")  # no number's (PostgreSQL refuses a NUL)
     with database.atomic():
         extension = Extension.get_or_none(Extension.domain == queue.domain_id,
                                           Extension.number == number)
@@ -99,8 +99,9 @@ def add_agent(queue, number):
 
 def remove_agent(queue, number):
     """Extension ``number`` no longer answers ``queue``."""
+    wanted = number.strip().replace("\0", " ")  # no number's (PostgreSQL refuses a NUL)
     extension = Extension.select(Extension.id).where(Extension.domain == queue.domain_id,
-                                                     Extension.number == number.strip())
+                                                     Extension.number == wanted)
     removed = QueueAgent.delete().where(QueueAgent.queue == queue,
                                         QueueAgent.extension.in_(extension)).execute()
     if not removed:
