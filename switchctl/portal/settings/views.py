@@ -200,26 +200,27 @@ def _password_form():
 @blueprint.post("/settings/sip-password")
 @roles_required(ROLE_EXTENSION)
 def sip_password():
-    changed = []
-    refused = _guarded(lambda: changed.append(settings.change_sip_password(
-        current_user.principal.record_id, *_password_form())))
-    if refused is not None:
-        return refused
-    _renew(changed[0])
-    return _done(_("Password changed. Set the new password on your desk phone too: until "
-                   "then it cannot register."))
+    return _change_password(settings.change_sip_password,
+                            _("Password changed. Set the new password on your desk phone too: "
+                              "until then it cannot register."))
 
 
 @blueprint.post("/settings/password")
 @roles_required(*STAFF)
 def password():
+    return _change_password(settings.change_account_password, _("Password changed."))
+
+
+def _change_password(change, done):
+    """The login's own password changed with ``change`` (its record id, current, new,
+    again): refused as _guarded says, else the session renewed and ``done`` said."""
     changed = []
-    refused = _guarded(lambda: changed.append(settings.change_account_password(
-        current_user.principal.record_id, *_password_form())))
+    refused = _guarded(lambda: changed.append(change(current_user.principal.record_id,
+                                                     *_password_form())))
     if refused is not None:
         return refused
     _renew(changed[0])
-    return _done(_("Password changed."))
+    return _done(done)
 
 
 # The TOTP second factor of accounts.
