@@ -128,6 +128,29 @@ def admin(app):
     return signed_in(app, *ADMIN)
 
 
+@pytest.fixture
+def command(config, office, monkeypatch, capsys):
+    """``switchctl ARGS`` in this process on the office: ARGS -> (code, stdout, stderr)."""
+    from tests.clients.cli import in_process
+
+    return in_process(config, monkeypatch, capsys)
+
+
+@pytest.fixture
+def run(command):
+    """``switchctl ARGS`` in this process on the office, expected to exit ``code`` (0
+    unless told): its standard output; failing, its one error line without the prefix."""
+    def switchctl(*argv, code=0):
+        exit_code, out, err = command(*argv)
+        assert exit_code == code, (out, err)
+        if code:
+            (line,) = err.strip().splitlines()
+            assert line.startswith("switchctl: error: ")
+            return line.removeprefix("switchctl: error: ")
+        return out
+    return switchctl
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module's tests (tests/clients/browser.chromium)."""

@@ -2,29 +2,10 @@
 (``cli.main`` as the command runs it, on the conftest office): the same service functions
 as the admin pages, bad input one line with exit 1."""
 
-import pytest
-
-from switchctl import cli
 from switchctl.models import BlacklistEntry, ConferenceRoom, Queue
 from switchctl.services import blacklist, queues
 from switchctl.services import outbound_routes as routes
 from tests.builders.dialplan import bridges, call, steps_of
-
-
-@pytest.fixture
-def run(config, office, monkeypatch, capsys):
-    monkeypatch.setenv("SWITCHCTL_DATA", str(config.data))
-    monkeypatch.setenv("SWITCHCTL_SECRET_KEY", "test-secret")
-
-    def switchctl(*argv, code=0):
-        assert cli.main(list(argv)) == code, capsys.readouterr()
-        out, err = capsys.readouterr()
-        if code:
-            (line,) = err.strip().splitlines()
-            assert line.startswith("switchctl: error: ")
-            return line.removeprefix("switchctl: error: ")
-        return out
-    return switchctl
 
 
 def test_conference_rooms(run):

@@ -3,26 +3,6 @@ per command cost a second each) through the service the portal's pages use: the 
 (shared by default, an extension's own with --extension) and the same all-or-nothing
 import."""
 
-import pytest
-
-from switchctl import logs
-from switchctl.cli import main
-
-
-@pytest.fixture
-def command(tmp_path, office, monkeypatch, capsysbinary):
-    """Runs ``switchctl ARGS`` on the office's database; returns (code, stdout, stderr)."""
-    monkeypatch.setenv("SWITCHCTL_DATA", str(tmp_path / "data"))  # conftest's config
-    monkeypatch.delenv("SWITCHCTL_DATABASE", raising=False)
-    # The command's own logging set-up would replace pytest's handlers for the session.
-    monkeypatch.setattr(logs, "configure", lambda level_name: None)
-
-    def run(*args):
-        code = main(list(args))
-        out, err = capsysbinary.readouterr()
-        return code, out.decode(), err.decode()
-    return run
-
 
 def test_import_then_export_shared_and_private_contacts(command, tmp_path):
     shared = tmp_path / "shared.csv"

@@ -2,27 +2,8 @@
 on the conftest office): the admin's extension page's edit
 (services.extensions.update_extension) from the command line."""
 
-import pytest
-
-from switchctl import cli
 from switchctl.models import Extension, PortalSession
 from switchctl.services import sessions
-
-
-@pytest.fixture
-def run(config, office, monkeypatch, capsys):
-    monkeypatch.setenv("SWITCHCTL_DATA", str(config.data))
-    monkeypatch.setenv("SWITCHCTL_SECRET_KEY", "test-secret")
-
-    def switchctl(*argv, code=0):
-        assert cli.main(list(argv)) == code, capsys.readouterr()
-        out, err = capsys.readouterr()
-        if code:
-            (line,) = err.strip().splitlines()
-            assert line.startswith("switchctl: error: ")
-            return line.removeprefix("switchctl: error: ")
-        return out
-    return switchctl
 
 
 def settings(number):

@@ -7,7 +7,6 @@ import logging
 import re
 
 import pytest
-from switchctl.cli import main
 from switchctl.models import PortalAccount, PortalSession
 from switchctl.models.logins import ROLE_ADMIN, ROLE_OPERATOR
 from switchctl.passwords import check_hash
@@ -187,13 +186,9 @@ def test_the_service_keeps_an_admin_for_the_cli_too(office, app):
         [("boss", ROLE_OPERATOR), ("desk", ROLE_ADMIN)]
 
 
-def test_the_cli_runs_the_same_service(app, office, config, monkeypatch, capsys):
-    monkeypatch.setenv("SWITCHCTL_DATA", str(config.data))
-    monkeypatch.setenv("SWITCHCTL_SECRET_KEY", "test-secret")
-
+def test_the_cli_runs_the_same_service(app, office, command):
     def run(*args):
-        code = main(["account", *args])
-        out, err = capsys.readouterr()
+        code, out, err = command("account", *args)
         return code, out + err
 
     assert run("list") == (0, "boss\tadmin\t-\ndesk\toperator\t-\n")

@@ -5,7 +5,6 @@ department keeps its extensions, in no department."""
 
 import pytest
 
-from switchctl.cli import main
 from switchctl.models import Department, Extension
 from switchctl.services import departments as department_service
 from switchctl.services.extensions import find_extension
@@ -122,13 +121,9 @@ def test_csrf_and_chinese(admin, office):
     assert page_error(text(response)) == "部门 Sales 已存在"
 
 
-def test_the_cli_uses_the_same_service(office, config, monkeypatch, capsys):
-    monkeypatch.setenv("SWITCHCTL_DATA", str(config.data))
-    monkeypatch.setenv("SWITCHCTL_SECRET_KEY", "test-secret")
-
+def test_the_cli_uses_the_same_service(office, command):
     def run(*args):
-        code = main(["department", *args])
-        out, err = capsys.readouterr()
+        code, out, err = command("department", *args)
         return code, out + err
 
     assert run("add", "Support") == (0, "added department Support\n")

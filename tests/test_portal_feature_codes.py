@@ -4,7 +4,6 @@ set and reset from the page and from ``switchctl codes``."""
 
 import pytest
 
-from switchctl import cli
 from switchctl.models import Extension, FeatureCodeOverride
 from switchctl.portal.feature_codes.descriptions import DESCRIPTIONS
 from switchctl.services import feature_codes, forwarding
@@ -166,14 +165,10 @@ def test_the_chinese_pages(logged_in):
     assert page_error(response.get_data(as_text=True)) == "*74# 与 *74#（“开启免打扰”的功能码）冲突"
 
 
-def test_the_cli_lists_sets_and_resets_through_the_same_checks(
-        office, monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("SWITCHCTL_DATA", str(tmp_path / "data"))  # the config fixture's
-
+def test_the_cli_lists_sets_and_resets_through_the_same_checks(office, command):
     def run(*args):
-        code = cli.main(["codes", *args])
-        out, err = capsys.readouterr()
-        return code, out, err
+        return command("codes", *args)
+
     assert run("set", "dnd_on", "*78") == (0, "dnd_on is now dialled *78\n", "")
     assert run("set", "announce_extension", "**101") == (1, "", (
         "switchctl: error: **101 clashes with **<extension>#, the code of pickup_directed\n"))

@@ -55,3 +55,20 @@ DEMO_LINE = re.compile(r"^demo extension (\d+) \(.*\) password (\S+)$", re.M)
 def demo_passwords(init_output):
     """``{number: password}`` from what ``switchctl init --demo`` printed."""
     return dict(DEMO_LINE.findall(init_output))
+
+
+def in_process(config, monkeypatch, capture):
+    """``switchctl ARGS`` run in this process (``cli.main`` as the command runs it) on the
+    database and data of ``config`` (the conftest fixture's): a function of ARGS returning
+    (exit code, standard output, standard error). ``capture``: pytest's capsys."""
+    from switchctl import cli
+
+    monkeypatch.setenv("SWITCHCTL_DATA", str(config.data))
+    monkeypatch.setenv("SWITCHCTL_DATABASE", config.database)
+    monkeypatch.setenv("SWITCHCTL_SECRET_KEY", "test-secret")
+
+    def run(*argv):
+        code = cli.main(list(argv))
+        out, err = capture.readouterr()
+        return code, out, err
+    return run
