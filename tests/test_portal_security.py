@@ -393,3 +393,23 @@ def test_a_nul_in_a_search_or_a_number_is_no_server_error(app, office):
                               data={"extension": "101\x00", "csrf_token": token})
         assert response.status_code == 400, action
     assert not list(queues.agents(queue))
+
+
+@pytest.mark.both_databases
+def test_an_email_address_with_a_control_character_is_refused(app, office):
+    """Finding (fixed): an email address was any text around an @ without spaces, so a NUL
+    or another control character passed: stored as it was on SQLite (and on to the
+    voicemail emails' To:), a 500 on PostgreSQL."""
+    alice, admin = logged_in(app, "101"), logged_in(app, "admin")
+    response = alice.post("/settings/voicemail", data={
+        "voicemail": "on", "email": "a\x00@b.cn", "csrf_token": token_of(alice, "/settings")})
+    assert response.status_code == 400
+    assert page_error(text(response)) == "That is not an email address."
+    bob = find_extension(office, "102")
+    token = token_of(admin, "/extensions/manage")
+    for path, number in (("/extensions/manage/new", "150"), (f"/extensions/manage/{bob.id}", "")):
+        response = admin.post(path, data={"number": number, "name": "X", "email": "b\x01@x.cn",
+                                          "csrf_token": token})
+        assert response.status_code == 400, path
+    assert find_extension(office, "101").email == "" and find_extension(office, "102").email == ""
+    assert find_extension(office, "150") is None

@@ -29,7 +29,8 @@ from switchctl.services.prepared import Prepared
 DEFAULT_VOICEMAIL_PIN = "1234"
 NUMBER_PATTERN = re.compile(r"^[0-9]{2,8}\Z")
 CALLER_ID_PATTERN = re.compile(r"^\+?[0-9]{3,20}\Z")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+# No control character either (a NUL: PostgreSQL refuses it, an answer of 500).
+EMAIL_PATTERN = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+\Z")
 # FreeSWITCH expands ${...} in channel variables: names never carry its syntax.
 FORBIDDEN_TEXT = frozenset("${}\\")
 REQUIRED_COLUMNS = ("number", "name", "password")
