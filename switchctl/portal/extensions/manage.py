@@ -96,7 +96,8 @@ def edit(extension_id):
     domain = my_domain()
     extension = domain_extension(domain, extension_id)
     if request.method == "GET":
-        return _form_page(domain, extension, _settings_of(extension), extension.number)
+        return _form_page(domain, extension, extension_service.settings_of(extension),
+                          extension.number)
     try:
         extension_service.update_extension(extension, settings_from(request.form))
     except ValidationError as error:
@@ -194,13 +195,6 @@ def _settings(form, department_id):
         name=form.get("name", ""), email=form.get("email", ""), department_id=department_id,
         outbound_caller_id=form.get("outbound_caller_id", ""),
         **{flag: form.get(flag) == "1" for flag in extension_service.FLAGS})
-
-
-def _settings_of(extension):
-    return extension_service.ExtensionSettings(
-        name=extension.name, email=extension.email, department_id=extension.department_id,
-        outbound_caller_id=extension.outbound_caller_id,
-        **{flag: getattr(extension, flag) for flag in extension_service.FLAGS})
 
 
 def _form_page(domain, extension, settings, number, status=200):
