@@ -16,6 +16,8 @@ from switchctl.portal.dial.views import KEY
 from tests.builders.esl import registered, unregistered
 from tests.clients.portal import csrf_token, log_in, open_portal, page_error
 
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
+
 FLASH = re.compile(r'class="flash" role="status">([^<]*)<')
 UUID = "0b1e7c0e-5d1a-4c55-9c2d-6d8f0a3c1d01"
 ORIGINATE = ("originate {origination_uuid=%s,switchctl_click_to_dial=true,"

@@ -14,6 +14,8 @@ from switchctl.services.logins import add_account
 from tests.builders.dialplan import bridges, call, steps_of
 from tests.clients.portal import csrf_token, log_in, page_error
 
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
+
 FORWARDS = {f"{kind}_number": "" for kind in FORWARD_KINDS}
 
 

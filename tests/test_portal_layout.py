@@ -9,6 +9,8 @@ from switchctl import portal
 from switchctl.portal.context import PortalContext, portal_context
 from switchctl.portal.throttle import LoginThrottle
 
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
+
 
 @pytest.fixture
 def app(config, db):

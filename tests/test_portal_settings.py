@@ -18,6 +18,8 @@ from switchctl.services.logins import load_principal
 from tests.clients.portal import csrf_token, log_in, page_error
 from tests.test_portal_sessions import load_token
 
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
+
 LOGINS = {"101": "Passw0rd101", "102": "Passw0rd102", "boss": "AdminPassw0rd",
           "desk": "OperPassw0rd"}
 EXTENSION_FORMS = ("dnd", "voicemail", "voicemail-pin", "language", "sip-password")

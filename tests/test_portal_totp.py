@@ -17,6 +17,8 @@ from switchctl.services import ValidationError, totp
 from switchctl.services.logins import add_account
 from tests.clients.portal import csrf_token, log_in, page_error
 
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
+
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 T = 1_800_000_000  # a fixed moment (the start of a 30-second step)
 STEP = T // 30
