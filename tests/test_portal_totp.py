@@ -3,6 +3,9 @@
 second step, counted by the throttle; enrolling and turning it off on the settings page;
 ``switchctl portal totp-reset``."""
 
+import base64
+import hashlib
+import hmac
 import re
 import time
 
@@ -63,6 +66,19 @@ def test_a_new_secret_is_random_base32_and_its_uri_names_the_account():
     uri = totp.provisioning_uri(first, "boss", "pbx.local")
     assert uri.startswith("otpauth://totp/switchctl:boss%40pbx.local?")
     assert f"secret={first}" in uri and "issuer=switchctl" in uri
+
+
+def test_the_secret_being_enrolled_is_derived_from_the_key_the_account_and_the_nonce():
+    nonce = totp.new_nonce()
+    assert nonce != totp.new_nonce() and len(nonce) >= 20
+    secret = totp.enrolment_secret("key", 7, nonce)
+    assert len(secret) == 32 and re.fullmatch(r"[A-Z2-7]+", secret)
+    assert totp.enrolment_secret(b"key", 7, nonce) == secret  # the same on every request
+    digest = hmac.new(b"key", f"totp-enrol:7:{nonce}".encode(), hashlib.sha256).digest()
+    assert secret == base64.b32encode(digest).decode()[:32]
+    assert secret not in {totp.enrolment_secret("other key", 7, nonce),
+                          totp.enrolment_secret("key", 8, nonce),
+                          totp.enrolment_secret("key", 7, totp.new_nonce())}
 
 
 @pytest.mark.both_databases
@@ -180,13 +196,21 @@ def test_enrolling_shows_the_secret_and_a_right_code_turns_it_on(app):
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
     uri = re.search(r'id="totp-uri">([^<]+)<', page).group(1)
     assert "otpauth://totp/switchctl:boss%40pbx.local?" in uri and secret in uri
-    response = settings_post(browser, "/settings/totp/confirm", code=code_now(+90, secret))
+    response = settings_post(browser, "/settings/totp/confirm", code=code_now(+90, secret),
+                             password="AdminPassw0rd")
     assert response.status_code == 400
     assert page_error(response.get_data(as_text=True)).startswith("That code is not right")
     assert not boss().totp_secret
     enrolling_code = code_now(secret=secret)
-    assert settings_post(browser, "/settings/totp/confirm", code=enrolling_code).status_code \
-        == 302
+    for typed, message in (("", "Enter your current password too."),
+                           ("wrong", "The current password is wrong.")):
+        response = settings_post(browser, "/settings/totp/confirm", code=enrolling_code,
+                                 password=typed)
+        assert response.status_code == 400
+        assert page_error(response.get_data(as_text=True)) == message
+    assert not boss().totp_secret and other.get("/settings").status_code == 200
+    assert settings_post(browser, "/settings/totp/confirm", code=enrolling_code,
+                         password="AdminPassw0rd").status_code == 302
     assert boss().totp_secret == secret
     page = browser.get("/settings").get_data(as_text=True)  # this browser: a new session
     assert 'id="totp-disable"' in page and secret not in page
@@ -204,11 +228,28 @@ def test_enrolling_can_be_cancelled_and_is_not_started_twice(app):
     settings_post(browser, "/settings/totp/cancel")
     page = browser.get("/settings").get_data(as_text=True)
     assert 'id="totp-start"' in page and 'id="totp-secret"' not in page
-    response = settings_post(browser, "/settings/totp/confirm", code="123456")
+    response = settings_post(browser, "/settings/totp/confirm", code="123456",
+                             password="AdminPassw0rd")
     assert response.status_code == 400 and not boss().totp_secret
     with_secret()
     assert settings_post(browser, "/settings/totp/start").status_code == 400
     assert boss().totp_secret == SECRET
+
+
+def test_guessing_the_password_to_turn_it_on_is_throttled_as_logging_in_is(app):
+    browser = logged_in_boss(app)
+    settings_post(browser, "/settings/totp/start")
+    page = browser.get("/settings").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    for _ in range(NAME_LIMIT):
+        response = settings_post(browser, "/settings/totp/confirm", code=code_now(secret=secret),
+                                 password="guess")
+        assert response.status_code == 400
+    response = settings_post(browser, "/settings/totp/confirm", code=code_now(secret=secret),
+                             password="AdminPassw0rd")
+    assert response.status_code == 429
+    assert page_error(response.get_data(as_text=True)).startswith("Too many failed logins.")
+    assert not boss().totp_secret
 
 
 def test_it_turns_off_with_a_code_or_the_password_and_not_with_a_wrong_one(app):

@@ -8,10 +8,16 @@ is kept (``totp_last_step``) and a code of that step or an earlier one is refuse
 one code.
 
 Enrolling: ``new_secret`` makes a secret, the person adds it to the app (as text or as the
-``otpauth://`` URI), and ``enable`` stores it once a code made from it is right.
+``otpauth://`` URI), and ``enable`` stores it once a code made from it is right. The portal
+keeps only a random ``new_nonce`` in its (signed, not encrypted) session cookie while the
+person enrols, and derives the secret from it on the server (``enrolment_secret``): the
+cookie never holds the secret.
 """
 
+import base64
+import hashlib
 import hmac
+import secrets
 import time
 
 import pyotp
@@ -35,6 +41,22 @@ class CodeRefused(ValidationError):
 def new_secret():
     """A fresh random base32 secret (160 bits, as RFC 4226 recommends)."""
     return pyotp.random_base32(32)
+
+
+def new_nonce():
+    """A fresh random nonce naming one enrolment (what the portal's session keeps)."""
+    return secrets.token_urlsafe(16)
+
+
+def enrolment_secret(key, account_id, nonce):
+    """The secret an account is enrolling, derived from the server's ``key`` (the portal's
+    SECRET_KEY) and the enrolment's ``nonce``: base32 of HMAC-SHA256(key, "totp-enrol:" +
+    account id + ":" + nonce), its first 32 characters (160 bits). Another account, another
+    nonce or another key gives another secret."""
+    key = key.encode() if isinstance(key, str) else bytes(key)
+    message = f"totp-enrol:{account_id}:{nonce}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii")[:32]
 
 
 def provisioning_uri(secret, account_name, domain_name):

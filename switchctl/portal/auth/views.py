@@ -36,7 +36,7 @@ LOGIN_PAGE = "auth/login.html"
 CODE_PAGE = "auth/code.html"
 PENDING = "pending_login"  # the session key of a login waiting for its code
 PENDING_SECONDS = 300
-ENROLLING = "totp_enrolling"  # settings.views: a TOTP secret being enrolled, in the cookie
+ENROLLING = "totp_nonce"  # settings.views: the nonce of a TOTP secret being enrolled
 
 
 class LoginForm(FlaskForm):

@@ -9,7 +9,11 @@ travels in a form: a forged one is simply not read). A form that types a secret 
 current password, a TOTP code) passes the login throttle, as a login would: a stolen
 cookie gives no more guesses than the login page. A password changed here ends every
 session of the login, this one too, and this browser gets a new session at once (a new
-token: a copy of the old cookie opens nothing); turning TOTP on does the same.
+token: a copy of the old cookie opens nothing); turning TOTP on does the same, and asks for
+the current password too (a stolen cookie cannot enrol its own secret and lock the owner
+out). The secret being enrolled is never in the (signed, not encrypted) session cookie:
+the session keeps a random nonce, and the secret is derived from it on the server
+(services.totp.enrolment_secret).
 """
 
 import logging
@@ -38,7 +42,7 @@ from switchctl.services.voicemail_settings import (PIN_MAX_LENGTH, PIN_MIN_LENGT
 log = logging.getLogger(__name__)
 blueprint = Blueprint("settings", __name__, template_folder="templates")
 PAGE = "settings/index.html"
-ENROLLING = "totp_enrolling"  # the session key of the secret being enrolled
+ENROLLING = "totp_nonce"  # the session key of the nonce of the secret being enrolled
 BROWSERS = ""  # the language choice "as the browser asks"
 REFUSALS = {
     settings.BAD_EMAIL: _l("That is not an email address."),
@@ -84,11 +88,20 @@ def _page(status=200, error=None, **values):
 
 def _enrolment(account, domain_name):
     """The secret being enrolled and its otpauth:// URI, or None."""
-    secret = session.get(ENROLLING)
+    secret = _pending_secret(account.id)
     if not secret or account.totp_secret:
         return None
     return {"secret": secret,
             "uri": totp.provisioning_uri(secret, account.username, domain_name)}
+
+
+def _pending_secret(account_id):
+    """The secret this browser is enrolling for the account (from its session's nonce), or
+    None."""
+    nonce = session.get(ENROLLING)
+    if not isinstance(nonce, str) or not nonce:
+        return None
+    return totp.enrolment_secret(current_app.config["SECRET_KEY"], account_id, nonce)
 
 
 def _done(message):
@@ -230,7 +243,7 @@ def _change_password(change, done):
 def totp_start():
     if totp.has_secret(current_user.principal.record_id):
         return _page(400, _("Two-step login is on already."))
-    session[ENROLLING] = totp.new_secret()
+    session[ENROLLING] = totp.new_nonce()
     return redirect(url_for("settings.index", _anchor="totp"))
 
 
@@ -244,11 +257,18 @@ def totp_cancel():
 @blueprint.post("/settings/totp/confirm")
 @roles_required(*STAFF)
 def totp_confirm():
-    secret = session.get(ENROLLING)
+    account_id = current_user.principal.record_id
+    secret = _pending_secret(account_id)
     if not secret:
         return _page(400, _("Start the set-up again: no secret is waiting for its code."))
+    typed = request.form.get("password", "")
+    if not typed:
+        return _page(400, _("Enter your current password too."))
+    refused = _guarded(lambda: _check_password(account_id, typed))  # a wrong one: counted
+    if refused is not None:
+        return refused
     try:  # a wrong code here guesses nothing: the secret is this browser's own
-        totp.enable(current_user.principal.record_id, secret, request.form.get("code", ""))
+        totp.enable(account_id, secret, request.form.get("code", ""))
     except totp.CodeRefused as refused:
         return _refused(refused, None, None)
     session.pop(ENROLLING, None)
@@ -275,5 +295,12 @@ def _prove(account_id, code, typed):
     if code:
         if not totp.accept_code(account_id, code):
             raise totp.CodeRefused()
-    elif not settings.check_account_password(account_id, typed):
+    else:
+        _check_password(account_id, typed)
+
+
+def _check_password(account_id, typed):
+    """Nothing when ``typed`` is the account's password (checked off the event loop), else
+    the refusal."""
+    if not settings.check_account_password(account_id, typed):
         raise settings.Refused(settings.WRONG_PASSWORD, "the password is wrong")
