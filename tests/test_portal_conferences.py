@@ -9,9 +9,8 @@ from switchctl.services import ValidationError, conferences, queues
 from switchctl.services.domains import ensure_domain
 from switchctl.services.feature_codes import FEATURES
 from switchctl.services.internal_numbers import check_free_number, feature_code_of
-from switchctl.services.logins import add_account
 from tests.clients import portal as portal_client
-from tests.clients.portal import csrf_token, page_error, signed_in
+from tests.clients.portal import only_admins, page_error
 
 ROOM = {"number": "800", "name": "Board room", "admin_pin": "4321", "user_pin": "1111"}
 BAD_INPUT = [
@@ -90,16 +89,9 @@ def test_others_are_refused_and_other_domains_rooms_not_found(app, admin, office
     assert "9999" not in admin.get("/conferences").get_data(as_text=True)
     assert admin.post("/conferences", data={**ROOM, "number": "808"}).status_code == 400
     assert admin.post(f"/conferences/{room.id}/delete").status_code == 400  # no CSRF token
-    add_account(office, "desk", "operator", "DeskPassw0rd1")
-    for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
-        browser = signed_in(app, *login)
-        assert browser.get("/conferences").status_code == 403
-        assert browser.get(f"/conferences/{room.id}").status_code == 403
-        token = csrf_token(browser.get("/extensions").get_data(as_text=True))
-        for url, form in (("/conferences", {**ROOM, "number": "808"}),
-                          (f"/conferences/{room.id}/delete", {}),
-                          (f"/conferences/{room.id}", {**ROOM, "number": "808"})):
-            assert browser.post(url, data={**form, "csrf_token": token}).status_code == 403
+    only_admins(app, office, ["/conferences", f"/conferences/{room.id}"], [
+        ("/conferences", {**ROOM, "number": "808"}), (f"/conferences/{room.id}/delete", {}),
+        (f"/conferences/{room.id}", {**ROOM, "number": "808"})])
     response = app.test_client().get("/conferences")
     assert response.status_code == 302 and response.location.startswith("/login")
     assert [(r.number, r.admin_pin) for r in ConferenceRoom.select().order_by(

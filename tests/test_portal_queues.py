@@ -11,9 +11,8 @@ from switchctl.portal.queues.views import STRATEGY_LABELS
 from switchctl.services import ValidationError, conferences, queues
 from switchctl.services.domains import ensure_domain
 from switchctl.services.extensions import add_extension, find_extension
-from switchctl.services.logins import add_account
 from tests.clients import portal as portal_client
-from tests.clients.portal import csrf_token, page_error, signed_in
+from tests.clients.portal import only_admins, page_error
 
 QUEUE = {"number": "600", "name": "Sales line", "strategy": "ring-all"}
 
@@ -108,16 +107,9 @@ def test_others_are_refused_and_other_domains_queues_not_found(app, admin, offic
                       (f"/queues/{theirs.id}/agents/delete", {"extension": "101"})):
         assert post_form(admin, url, form).status_code == 404
     assert admin.post("/queues", data={**QUEUE, "number": "601"}).status_code == 400  # CSRF
-    add_account(office, "desk", "operator", "DeskPassw0rd1")
-    for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
-        browser = signed_in(app, *login)
-        assert browser.get("/queues").status_code == 403
-        assert browser.get(f"/queues/{queue.id}").status_code == 403
-        token = csrf_token(browser.get("/extensions").get_data(as_text=True))
-        for url, form in (("/queues", {**QUEUE, "number": "601"}),
-                          (f"/queues/{queue.id}", QUEUE), (f"/queues/{queue.id}/delete", {}),
-                          (f"/queues/{queue.id}/agents", {"extension": "101"})):
-            assert browser.post(url, data={**form, "csrf_token": token}).status_code == 403
+    only_admins(app, office, ["/queues", f"/queues/{queue.id}"], [
+        ("/queues", {**QUEUE, "number": "601"}), (f"/queues/{queue.id}", QUEUE),
+        (f"/queues/{queue.id}/delete", {}), (f"/queues/{queue.id}/agents", {"extension": "101"})])
     assert [q.name for q in Queue.select().order_by(Queue.id)] == ["Sales", "Theirs"]
     assert not QueueAgent.select().exists()
 

@@ -76,3 +76,18 @@ def open_portal(office):
     set_portal_enabled(office, True)
     set_portal_access(office, ["101", "102"], True)
     add_account(office, "boss", "admin", "AdminPassw0rd")
+
+
+def only_admins(app, office, pages, posts):
+    """An operator (desk, made here) and the extension user 101 are refused (403) each of
+    ``pages`` and each ``(url, form)`` of ``posts`` sent with a good CSRF token: only the
+    role refuses them."""
+    add_account(office, "desk", "operator", "DeskPassw0rd1")
+    for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
+        browser = signed_in(app, *login)
+        for url in pages:
+            assert browser.get(url).status_code == 403, (login[0], url)
+        token = csrf_token(browser.get("/extensions").get_data(as_text=True))
+        for url, form in posts:
+            response = browser.post(url, data={**form, "csrf_token": token})
+            assert response.status_code == 403, (login[0], url)
