@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from tests.builders.captures import payload
-from tests.clients.cli import free_tcp_port, start_serve, switchctl
+from tests.clients.cli import free_tcp_port, start_serve
+from tests.clients.cli import switchctl_here as switchctl
 
 CDR = "xml_cdr/2f_unregistered_encode_textxml_a_leg.cdr.xml"
 CAPTURED_UUID = "c5c16f78-8d86-4888-bc96-2741a25d47ff"

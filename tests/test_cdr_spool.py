@@ -13,7 +13,7 @@ from switchctl import config as config_module
 from switchctl.models import CallRecord
 from switchctl.xml_cdr import spool
 from tests.builders.captures import payload
-from tests.clients.cli import switchctl
+from tests.clients.cli import switchctl_here as switchctl
 from tests.builders.database import drop_table
 
 pytestmark = pytest.mark.both_databases

@@ -10,7 +10,8 @@ import pytest
 from switchctl.db import open_database
 from switchctl.models import CallRecord, Domain, Extension
 from switchctl.passwords import sip_ha1
-from tests.clients.cli import free_tcp_port, switchctl
+from tests.clients.cli import free_tcp_port
+from tests.clients.cli import switchctl_here as switchctl
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from switchctl.services import voicemail
 from switchctl.services.domains import find_domain, get_setting
 from switchctl.services.extensions import add_extension
 from tests.builders.audio import wav
-from tests.clients.cli import cli_env, free_tcp_port, switchctl
+from tests.clients.cli import cli_env, free_tcp_port
+from tests.clients.cli import switchctl_here as switchctl
 from tests.fakes.fake_switch import FakeSwitch
 
 

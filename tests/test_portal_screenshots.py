@@ -22,7 +22,7 @@ from tests.builders.audio import wav
 from tests.builders.esl import registered
 from tests.clients.browser import log_in, log_in_as_admin, until
 
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 LANGUAGES = {"en": "en", "zh_Hans": "zh-Hans"}
 # The pages the README shows (endpoint: file name).
 MAIN = {"extensions.index": "extensions", "contacts.index": "contacts",
@@ -86,7 +86,8 @@ def page_language(browser):
 
 
 def visit_every_page(browser, links, folder, role, saved):
-    """Each linked page of the header, in each language and width; returns what was seen."""
+    """Each linked page of the header in each language at phone width (where a page can
+    outgrow the screen), and the main ones at desktop width too; returns what was seen."""
     seen = []
     targets = [(link.get_attribute("data-endpoint"), link.get_attribute("href"))
                for link in links]
@@ -94,6 +95,8 @@ def visit_every_page(browser, links, folder, role, saved):
         browser.set_window_size(*size)
         for code in LANGUAGES:
             for endpoint, href in targets:
+                if width_name != "phone" and endpoint not in MAIN:
+                    continue
                 browser.get(href)
                 choose_language(browser, code)
                 page = browser.find_element(By.TAG_NAME, "main")
@@ -124,10 +127,10 @@ def test_every_page_loads_in_both_languages_and_fits_a_phone(office, browser, tm
     links = browser.find_elements(By.CSS_SELECTOR, "header.top nav a")
     seen += visit_every_page(browser, links, folder, "admin", saved)
 
-    for role in ("extension", "admin"):  # every page of nav.py exists, in every variant
-        assert {endpoint for who, endpoint, _, _ in seen if who == role} == expected(role)
-    variants = len(LANGUAGES) * len(WIDTHS)
-    assert len(seen) == variants * (len(expected("extension")) + len(expected("admin")))
+    for role in ("extension", "admin"):  # every page of nav.py exists, in both languages
+        for code in LANGUAGES:
+            assert {endpoint for who, endpoint, language, width in seen
+                    if who == role and language == code and width == "phone"} == expected(role)
     shots = {path.name for path in folder.glob("*.png")}
     assert {f"{name}-{lang}-{width}.png" for name in MAIN.values() for lang in ("en", "zh")
             for width in WIDTHS} <= shots

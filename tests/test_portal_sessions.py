@@ -17,7 +17,8 @@ from switchctl.services import sessions
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
 from switchctl.services.logins import authenticate, load_principal, open_session
-from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
+from tests.clients.cli import demo_passwords, free_tcp_port, start_serve
+from tests.clients.cli import switchctl_here as switchctl
 from tests.clients.portal import csrf_token, log_in, log_in_http
 
 pytestmark = pytest.mark.both_databases

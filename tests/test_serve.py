@@ -12,7 +12,8 @@ import requests
 from lxml import etree
 
 from tests.builders.captures import xml_curl_body
-from tests.clients.cli import cli_env, demo_passwords, start_serve, switchctl
+from tests.clients.cli import cli_env, demo_passwords, start_serve
+from tests.clients.cli import switchctl_here as switchctl
 from tests.clients.cli import free_tcp_port as free_port
 
 

@@ -28,7 +28,8 @@ from switchctl.services.extensions import add_extension
 from switchctl.voicemail_mailer import Mailer
 from tests.builders.database import outage
 from tests.fakes.smtp import FakeSmtp
-from tests.clients.cli import cli_env, free_tcp_port, start_serve, switchctl
+from tests.clients.cli import cli_env, free_tcp_port, start_serve
+from tests.clients.cli import switchctl_here as switchctl
 from tests.servers.smtp import SmtpServer
 
 START = datetime.datetime(2026, 3, 6, 14, 56, 0)

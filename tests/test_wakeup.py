@@ -22,7 +22,8 @@ from switchctl.services import ValidationError, domains, wakeup
 from tests.builders.database import outage
 from tests.builders.dialplan import call, steps_of
 from tests.builders.wakeup import Clock, Link, channel_of, inbound_switch, originates
-from tests.clients.cli import free_tcp_port, start_serve, switchctl
+from tests.clients.cli import free_tcp_port, start_serve
+from tests.clients.cli import switchctl_here as switchctl
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 T0 = datetime.datetime(2026, 1, 10, 9, 0)  # UTC: 10:00 in Paris

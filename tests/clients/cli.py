@@ -1,5 +1,8 @@
 """Running the real ``switchctl`` command in a subprocess."""
 
+import contextlib
+import io
+import logging
 import os
 import re
 import resource
@@ -18,6 +21,39 @@ def switchctl(data_dir, *args, **extra):
     return subprocess.run([sys.executable, "-m", "switchctl", *args],
                           env=cli_env(data_dir, **extra), capture_output=True, text=True,
                           timeout=60, check=False)
+
+
+def switchctl_here(data_dir, *args, **extra):
+    """``switchctl ARGS`` as ``switchctl()`` runs it (the same environment, a
+    CompletedProcess with its exit code and output), but in this process: ``cli.main``
+    without a Python start-up and imports (half a second a command). For commands that
+    neither serve nor wait on another process; the models' database and the root logger
+    are put back afterwards."""
+    from switchctl import cli
+    from switchctl.models import database
+
+    environ = dict(os.environ)
+    bound, root = database.obj, logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(cli_env(data_dir, **extra))
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as done:  # --help
+                code = done.code or 0
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        if database.obj is not bound:
+            database.obj.close()
+            database.initialize(bound)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return subprocess.CompletedProcess(["switchctl", *args], code, out.getvalue(),
+                                       err.getvalue())
 
 
 def free_tcp_port():
@@ -46,7 +82,8 @@ def start_serve(data_dir, http, files=None, **extra):
         process.start_log.append(line)
         if "serving http://" in line:
             return process
-    raise RuntimeError(f"switchctl serve exited with {process.wait()} before listening")
+    raise RuntimeError(f"switchctl serve exited with {process.wait()} before listening: "
+                       + "".join(process.start_log)[-2000:])
 
 
 DEMO_LINE = re.compile(r"^demo extension (\d+) \(.*\) password (\S+)$", re.M)

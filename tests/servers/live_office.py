@@ -13,7 +13,8 @@ from switchctl.db import open_database
 from switchctl.services.contacts import add_contact
 from switchctl.services.domains import find_domain
 from tests.builders.esl import NO_ROWS
-from tests.clients.cli import demo_passwords, free_tcp_port, start_serve, switchctl
+from tests.clients.cli import demo_passwords, free_tcp_port, start_serve
+from tests.clients.cli import switchctl_here as switchctl
 from tests.clients.portal import ADMIN, log_in_http, quick_account
 from tests.fakes.fake_switch import FakeSwitch
 
