@@ -13,12 +13,11 @@ from switchctl.services.contacts import add_contact
 from switchctl.services.domains import ensure_domain, set_portal_enabled
 from switchctl.services.extensions import add_extension, find_extension, set_portal_access
 from switchctl.services.logins import add_account
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients.portal import ROLE_LOGINS, csrf_token, log_in, page_error
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
 
-LOGINS = {ROLE_ADMIN: ("boss", "AdminPassw0rd"), ROLE_OPERATOR: ("desk", "DeskPassw0rd1"),
-          ROLE_EXTENSION: ("101", "Passw0rd101")}
+LOGINS = ROLE_LOGINS
 
 # Pages that exist only in these tests, to show what a refusal looks like.
 probe = Blueprint("probe", __name__)

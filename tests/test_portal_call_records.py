@@ -18,13 +18,13 @@ from switchctl.services.contacts import add_contact
 from switchctl.services.domains import TIME_ZONE, machine_zone, set_setting
 from switchctl.services.extensions import add_extension, set_portal_access
 from switchctl.services.logins import add_account
-from tests.clients.portal import log_in, page_error
+from tests.clients.portal import ADMIN, EXTENSION, OPERATOR, log_in, page_error
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
 
 DAY = datetime.date(2018, 3, 14)
-LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd1"),
-          "104": ("104", "Passw0rd104"), "101": ("101", "Passw0rd101")}
+LOGINS = {"admin": ADMIN, "operator": OPERATOR, "104": ("104", "Passw0rd104"),
+          "101": EXTENSION}
 
 
 def at(day, hour, minute=0):

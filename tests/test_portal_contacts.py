@@ -17,10 +17,10 @@ from switchctl.services import logins
 from switchctl.services.contacts import MAX_IMPORT_BYTES, add_contact
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_portal_access
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients.portal import ADMIN, EXTENSION, OPERATOR, csrf_token, log_in, page_error
 
-LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd1"),
-          "alice": ("101", "Passw0rd101"), "bob": ("102", "Passw0rd102")}
+LOGINS = {"admin": ADMIN, "operator": OPERATOR, "alice": EXTENSION,
+          "bob": ("102", "Passw0rd102")}
 STAFF = ("admin", "operator")
 
 

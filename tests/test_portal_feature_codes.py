@@ -10,12 +10,11 @@ from switchctl.services import feature_codes, forwarding
 from switchctl.services.extensions import add_extension
 from switchctl.services.logins import add_account
 from tests.builders.dialplan import call, steps_of
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients.portal import ROLE_LOGINS, csrf_token, log_in, page_error
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
 
-LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd1"),
-          "extension": ("101", "Passw0rd101")}
+LOGINS = ROLE_LOGINS
 
 
 def ext(number):

@@ -17,10 +17,10 @@ from switchctl.passwords import sip_ha1
 from switchctl.services.departments import add_department
 from switchctl.services.domains import ensure_domain, portal_enabled, set_portal_enabled
 from switchctl.services.extensions import add_extension, find_extension, set_portal_access
-from tests.clients.portal import csrf_token, log_in, page_error, quick_account, signed_in
+from tests.clients.portal import (ROLE_LOGINS, csrf_token, log_in, page_error, quick_account,
+                                  signed_in)
 
-LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd1"),
-          "extension": ("101", "Passw0rd101")}
+LOGINS = ROLE_LOGINS
 PASSWORD = re.compile(r'<code class="once" id="sip-password">([^<]+)</code>')
 
 

@@ -10,13 +10,13 @@ import pytest
 from switchctl.models import CallRecord, Extension, Recording
 from switchctl.services.logins import add_account
 from tests.builders.audio import wav
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients.portal import ADMIN, EXTENSION, OPERATOR, csrf_token, log_in, page_error
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
 
 START = datetime.datetime(2026, 11, 30, 9)
-LOGINS = {"admin": ("boss", "AdminPassw0rd"), "operator": ("desk", "DeskPassw0rd1"),
-          "101": ("101", "Passw0rd101"), "102": ("102", "Passw0rd102")}
+LOGINS = {"admin": ADMIN, "operator": OPERATOR, "101": EXTENSION,
+          "102": ("102", "Passw0rd102")}
 SOUND = wav(0.5)
 
 

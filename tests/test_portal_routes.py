@@ -6,15 +6,14 @@ in Chinese. The page families' own tests try forged record ids."""
 import pytest
 
 from switchctl import portal
-from switchctl.models.logins import ROLE_ADMIN, ROLE_EXTENSION, ROLE_OPERATOR, ROLES
+from switchctl.models.logins import ROLE_OPERATOR, ROLES
 from switchctl.portal.access import PAGE_REFUSED, PUBLIC, access_of
 from switchctl.services.logins import add_account
-from tests.clients.portal import log_in, open_portal, page_error
+from tests.clients.portal import ROLE_LOGINS, log_in, open_portal, page_error
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
 
-LOGINS = {ROLE_ADMIN: ("boss", "AdminPassw0rd"), ROLE_OPERATOR: ("desk", "DeskPassw0rd1"),
-          ROLE_EXTENSION: ("101", "Passw0rd101")}
+LOGINS = ROLE_LOGINS
 # Not pages: the event stream (tests/test_portal_events.py) and the header's forms.
 NOT_PAGES = {"extensions.events", "static"}
 

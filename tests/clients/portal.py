@@ -12,6 +12,10 @@ from switchctl.services.logins import add_account
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ERROR = re.compile(r'class="error" role="alert">([^<]*)<')
 ADMIN = ("boss", "AdminPassw0rd")  # the admin account open_portal makes
+OPERATOR = ("desk", "DeskPassw0rd1")  # the operator account tests add
+EXTENSION = ("101", "Passw0rd101")  # a demo extension open_portal opens the portal to
+# A login of each role (the keys are the role names of models.logins).
+ROLE_LOGINS = {"admin": ADMIN, "operator": OPERATOR, "extension": EXTENSION}
 # An account hash quick to make and check (the real one costs ~0.3 s each): for the tests
 # that are not about logging in.
 QUICK_HASH = "pbkdf2:sha256:1000"
@@ -82,8 +86,8 @@ def only_admins(app, office, pages, posts):
     """An operator (desk, made here) and the extension user 101 are refused (403) each of
     ``pages`` and each ``(url, form)`` of ``posts`` sent with a good CSRF token: only the
     role refuses them."""
-    add_account(office, "desk", "operator", "DeskPassw0rd1")
-    for login in (("desk", "DeskPassw0rd1"), ("101", "Passw0rd101")):
+    add_account(office, *OPERATOR[:1], "operator", OPERATOR[1])
+    for login in (OPERATOR, EXTENSION):
         browser = signed_in(app, *login)
         for url in pages:
             assert browser.get(url).status_code == 403, (login[0], url)
