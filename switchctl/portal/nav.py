@@ -5,10 +5,9 @@ A link shows once its endpoint exists, so a page family adds its views, not a li
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from switchctl.models.logins import ROLE_ADMIN, ROLE_EXTENSION, ROLE_OPERATOR, ROLES
+from switchctl.models.logins import ROLE_ADMIN, ROLE_EXTENSION, ROLES
 
 OWN = (ROLE_EXTENSION,)
-STAFF = (ROLE_ADMIN, ROLE_OPERATOR)
 ADMIN = (ROLE_ADMIN,)
 
 # (endpoint, label, roles): the everyday pages ...
