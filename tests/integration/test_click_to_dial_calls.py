@@ -86,7 +86,8 @@ def test_click_to_dial_rings_the_users_phone_then_the_number(
     until(lambda: states(served)[CALLER] == states(served)[TARGET] == "idle", 10,
           "both phones idle in switchctl's live view")
     events = SwitchEvents(fs_address.host, fs_address.port, fs_password(),
-                          ("CHANNEL_ANSWER", "CHANNEL_EXECUTE", "CHANNEL_HANGUP_COMPLETE"))
+                          ("CHANNEL_ANSWER", "CHANNEL_EXECUTE", "CHANNEL_BRIDGE",
+                           "CHANNEL_HANGUP_COMPLETE"))
     # Each answers (G.711 A-law, as the other: the switch bridges without transcoding),
     # speaks, and waits for the switch's BYE.
     desk = answering_phone(port=caller_port)
@@ -113,6 +114,10 @@ def test_click_to_dial_rings_the_users_phone_then_the_number(
         # 102 saw the call come from 101 (its directory caller id), not from itself.
         assert rung["Caller-Caller-ID-Number"] == CALLER
         assert rung["Caller-Caller-ID-Name"] == "Reception"  # 101's name in the demo office
+        # 102's answer comes just before the bridge: hanging up in between would be a
+        # call ended while 102 was still being connected (recorded as cancelled).
+        events.next(lambda e: e["Event-Name"] == "CHANNEL_BRIDGE" and e["Unique-ID"] == uuid,
+                    timeout=10, what="the bridge of 101 and 102")
         api(esl, f"uuid_kill {uuid}")
         events.next(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
                     and e["Unique-ID"] == uuid, timeout=10, what="the call's end")
