@@ -9,6 +9,9 @@ from switchctl.esl.extension_state import ExtensionStates
 from switchctl.esl.listener import Listener
 from switchctl.esl.live import LiveView
 from switchctl.esl.outbound import OutboundServer
+from switchctl.esl.parking import ParkedCalls
+from switchctl.esl.queues import QueueSync
+from switchctl.esl.recordings import RecordingStops
 from switchctl.esl.wakeup_ringer import WakeupRinger
 from switchctl.ivr import FlowContext, flows
 from switchctl.voicemail_mailer import Mailer
@@ -29,7 +32,10 @@ def build_live(config):
     """The event listener for ``config.esl`` and the LiveView it feeds."""
     listener = Listener(config.esl, config.esl_password, ExtensionStates(),
                         on_message_query=mwi.answer)
-    return LiveView(listener)
+    # Each attaches itself to the listener (its events, its resynchronisation).
+    QueueSync(listener)
+    RecordingStops(listener)
+    return LiveView(listener, parked_calls=ParkedCalls(listener))
 
 
 def build(config):

@@ -20,8 +20,11 @@ from switchctl.esl import events
 from switchctl.esl.connection import Connection, ConnectionLost
 
 log = logging.getLogger(__name__)
-SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE MESSAGE_QUERY "
-                "CUSTOM sofia::register sofia::unregister sofia::expire")
+# The call features' own events (parked calls, queue agents, recordings ending) reach the
+# header_observers: each feature's module reads its own.
+SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE MESSAGE_QUERY RECORD_STOP "
+                "CUSTOM sofia::register sofia::unregister sofia::expire valet_parking::info "
+                "callcenter::info conference::maintenance")
 
 
 class Listener:
@@ -33,6 +36,13 @@ class Listener:
         self.on_message_query = on_message_query  # MessageQuery -> command text, or None
         self.observers = []  # called with every typed event, after the state took it
         self.link_observers = []  # called with True when in step, False when the link is lost
+        # Called with every event's headers (a dict), typed or not: the call features
+        # (esl/parking.py, esl/queues.py, esl/recordings.py) pick their own events.
+        self.header_observers = []
+        # Called with the connection after every (re)connect, once the extension states
+        # are in step and before the link is told: each resynchronises its own state
+        # (api commands on the connection). One that fails is logged and skipped.
+        self.connect_hooks = []
         self.retry = retry
         self.max_retry = max_retry
         self.online = Event()  # set while connected and in step
@@ -74,6 +84,13 @@ class Listener:
         client.command(SUBSCRIPTION)
         self.states.resync(events.registrations_from_json(client.api("show registrations as json")),
                            events.channels_from_json(client.api("show channels as json")))
+        for hook in list(self.connect_hooks):
+            try:
+                hook(client)
+            except (ConnectionLost, NotConnectedError, OSError):
+                raise
+            except Exception:  # a feature's resync bug must not keep the link down
+                log.exception("event socket: a resynchronisation hook failed")
         self.resyncs += 1
         away = (_now() - self.offline_since).total_seconds()
         self.offline_since = None
@@ -104,7 +121,24 @@ class Listener:
             return False
         return True
 
+    def api(self, command):
+        """The body of ``api <command>`` on the live connection; None when the switch is
+        away or the link fails meanwhile."""
+        client = self._client
+        if client is None or not self.online.is_set():
+            return None
+        try:
+            return client.api(command)
+        except ConnectionLost as exc:
+            log.warning("event socket: api %s failed (%s)", command.split()[0], exc)
+            return None
+
     def _on_event(self, event):
+        for observer in list(self.header_observers):
+            try:
+                observer(event.headers)
+            except Exception:  # one feature's bug must not stop the others' events
+                log.exception("event socket: an event observer failed")
         try:
             typed = events.from_headers(event.headers)
         except (KeyError, ValueError, AttributeError) as exc:

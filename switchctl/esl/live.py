@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 
 class LiveView:
-    def __init__(self, listener):
+    def __init__(self, listener, parked_calls=None):
         self.listener = listener
+        self.parked_calls = parked_calls  # esl/parking.ParkedCalls (None in some tests)
         self.states = listener.states
         self.hub = Hub()
         self.states.observers.append(

@@ -64,7 +64,7 @@ def click_to_dial_originate(uuid, number, domain, destination, ring_seconds):
     The ringing leg shows ``destination`` as its caller, so the phone's screen says whom
     it is about to call. The dialplan knows the leg as the user's own call from what
     ``user/`` sets on it (``dialed_user``/``dialed_domain``, read by
-    xml_curl.dialplan.caller_identity); the user's directory variables
+    xml_curl.identity.caller_identity); the user's directory variables
     (``effective_caller_id_*``) are on it too, so the called party sees the user.
     ``switchctl_click_to_dial=true`` marks the leg, so that its call record is read as the
     user's call to ``destination`` (xml_cdr.parse), not as one from ``destination``.

@@ -1,4 +1,4 @@
-"""Phone call flows (voicemail, wake-up calls; later parking and conferences), one module
+"""Phone call flows (voicemail, wake-up calls, conference rooms, queue agents), one module
 per flow, each a class taking the call (a switchctl.esl.session.CallSession) and the
 FlowContext, offering run().
 
@@ -12,6 +12,8 @@ import datetime
 import functools
 import typing
 
+from switchctl.ivr.conference_room import ConferenceRoomFlow
+from switchctl.ivr.queue_agent import QueueAgentFlow
 from switchctl.ivr.voicemail_leave import LeaveMessageFlow
 from switchctl.ivr.voicemail_menu import VoicemailMenu
 from switchctl.ivr.wakeup_call import WakeupCallFlow
@@ -23,6 +25,8 @@ FLOWS = {
     "voicemail_menu": VoicemailMenu,
     "wakeup_call": WakeupCallFlow,
     "wakeup_menu": WakeupMenuFlow,
+    "conference_room": ConferenceRoomFlow,
+    "queue_agent": QueueAgentFlow,
 }
 
 

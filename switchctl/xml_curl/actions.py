@@ -30,6 +30,14 @@ def refuse(name, prompt, cause):
     ))
 
 
+def stay(name, *steps):
+    """Play ``steps`` (prompt names, or (application, data) pairs) and let the call go on:
+    an in-call code's answer (xml_curl/in_call.py) that changes nothing, or its prompts
+    before it returns to the call."""
+    return Route(name, tuple(("playback", step) if isinstance(step, str) else step
+                             for step in steps))
+
+
 def confirm(name, *steps):
     """Answer, play ``steps`` (prompt names, or (application, data) pairs), hang up."""
     played = tuple(("playback", step) if isinstance(step, str) else step for step in steps)

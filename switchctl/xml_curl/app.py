@@ -18,7 +18,7 @@ from flask import Flask, Response, abort, request
 from switchctl.db import database_guard
 from switchctl.xml_cdr.intake import MAX_BODY as MAX_CDR_BODY
 from switchctl.xml_cdr.intake import REFUSED, UNAVAILABLE, take
-from switchctl.xml_curl import dialplan, directory
+from switchctl.xml_curl import configuration, dialplan, directory
 from switchctl.xml_curl.documents import NOT_FOUND
 from switchctl.xml_curl.request import parse_body
 
@@ -35,6 +35,7 @@ def create_app(config, live=None):
     sections = {
         "directory": directory.answer,
         "dialplan": lambda req: dialplan.answer(req, config.domain),
+        "configuration": configuration.answer,
     }
     guard = SwitchGuard(config.xml_curl_allow, config.http_credentials)
 

@@ -17,9 +17,11 @@ from switchctl.freeswitch import contexts, prompts
 from switchctl.services import blacklist
 from switchctl.services.contacts import caller_name
 from switchctl.services.extensions import extension_record, extension_records
-from switchctl.xml_curl import features, routing
+from switchctl.xml_curl import (conferences, features, in_call, parking, queues, routing,
+                                transfers)
 from switchctl.xml_curl.actions import refuse
 from switchctl.xml_curl.dialled import Dialled
+from switchctl.xml_curl.identity import caller_identity
 from switchctl.xml_curl.documents import NOT_FOUND, attr, document
 
 DIALLABLE = re.compile(r"^[0-9*#+]{1,32}\Z")
@@ -37,6 +39,8 @@ def answer(request, default_domain):
     if not DOMAIN_NAME.match(domain):
         domain = default_domain
     route = handler(request, domain)
+    if route is None:
+        return NOT_FOUND
     return route_document(request.context, request.destination, route)
 
 
@@ -55,35 +59,15 @@ def route_document(context, destination, route):
                                 "</condition></extension></context>")
 
 
-def caller_identity(request):
-    """``(extension number, domain)`` of the calling user, from fields the user cannot set.
-
-    SIP phones cannot set channel variables (only sip_h_* ones), so sofia's
-    ``user_name``/``domain_name`` are believed. A Verto (browser) client may set
-    any channel variable at login (mod_verto copies its userVariables onto the
-    channel after the real identity), so for Verto the caller profile's username,
-    ``<id>@<domain>`` from the login, is used instead."""
-    if request.trusted("Caller-Source") == "mod_verto":
-        number, _, domain = request.trusted("Caller-Username").partition("@")
-        return number, domain.lower()
-    if request.trusted_variable("user_name"):
-        return (request.trusted_variable("user_name"),
-                request.trusted_variable("domain_name").lower())
-    # A leg that switchctl rang (user/<ext>) has no user_name, only dialed_user: that is
-    # the extension it belongs to, e.g. when its phone transfers the other party.
-    return (request.trusted_variable("dialed_user"),
-            request.trusted_variable("dialed_domain").lower())
-
-
 def _dialled(request):
     number = request.destination
     return number if DIALLABLE.match(number) else ""
 
 
 # What a number our users dial may be, tried in order: each kind gives its Route, or None
-# when the number is not of its kind. A new kind (a conference room, a queue) is a
-# function here.
-INTERNAL_DESTINATIONS = (features.route, routing.ring_dialled, routing.call_out)
+# when the number is not of its kind. A new kind of number is a function here.
+INTERNAL_DESTINATIONS = (features.route, routing.ring_dialled, parking.retrieve,
+                         conferences.dial_room, queues.dial_queue, routing.call_out)
 
 
 def route_internal(request, domain):
@@ -121,4 +105,9 @@ CONTEXTS = {
     contexts.INTERNAL: route_internal,
     contexts.PUBLIC: route_public,
     contexts.OUTCOME: routing.route_outcome,
+    contexts.IN_CALL: in_call.route_in_call,
+    contexts.TRANSFER: transfers.route_transfer,
+    contexts.ORBIT: parking.route_orbit,
+    contexts.CONFERENCE: conferences.route_conference,
+    contexts.QUEUE_EXIT: queues.route_queue_exit,
 }

@@ -20,7 +20,7 @@ from switchctl.services.domains import outbound_routes
 from switchctl.services.extensions import NUMBER_PATTERN, extension_record, extension_records
 from switchctl.services.forwarding import active_forwards, follow_me_steps
 from switchctl.services.numbers import split_outbound
-from switchctl.xml_curl import presence
+from switchctl.xml_curl import bindings, presence
 from switchctl.xml_curl.actions import Route, multiset, refuse, to_flow
 
 MAX_HOPS = 5
@@ -105,6 +105,7 @@ def bridge_extension(domain, target, path, prelude=()):
     return Route(f"extension-{number}", (
         *prelude,
         *presence.callee_marks(domain, target),
+        *bindings.bindings(target.domain_id, peer_side=True),
         ("export", f"dialed_extension={number}"),
         multiset(call_timeout=target.ring_seconds, hangup_after_bridge="true",
                  continue_on_fail="true", ringback=prompts.RINGBACK,
@@ -126,6 +127,7 @@ def follow_me(domain, target, path, prelude=()):
     return Route(f"follow-me-{target.number}", (
         *prelude,
         *presence.callee_marks(domain, target),
+        *bindings.bindings(target.domain_id, peer_side=True),
         ("export", f"dialed_extension={target.number}"),
         # call_timeout caps every |-step (switch_ivr_originate): make room for the longest.
         multiset(call_timeout=longest, hangup_after_bridge="true", continue_on_fail="true",
@@ -170,8 +172,10 @@ def call_out(call):
 def _dialled_marks(call):
     # A transfer the phone asks for (SIP REFER) re-routes the other leg in its current
     # context, which is "outcome" after a forward: keep transfers in the original one.
+    # The caller is one of our users: its in-call codes are bound (xml_curl/bindings.py).
     return (("set", f"force_transfer_context={contexts.INTERNAL}"),
-            *presence.caller_marks(call.domain, call.caller))
+            *presence.caller_marks(call.domain, call.caller),
+            *bindings.bindings(call.caller.domain_id, self_side=True))
 
 
 def trunk(domain, number):

@@ -12,10 +12,10 @@ import re
 
 from switchctl.services.feature_codes import dial_order, domain_codes
 from switchctl.xml_curl.features import (announce, blacklist, dnd, forwarding, intercom,
-                                         monitoring, pickup, voicemail, wakeup)
+                                         monitoring, pickup, queue_agents, voicemail, wakeup)
 
 MODULES = (forwarding, dnd, blacklist, announce, pickup, monitoring, intercom, wakeup,
-           voicemail)
+           voicemail, queue_agents)
 HANDLERS = {key: handler for module in MODULES for key, handler in module.HANDLERS.items()}
 # Features that ask for a number and come back with it after the code and a star.
 ENTRY = {key: handler for module in MODULES

@@ -1,0 +1,21 @@
+"""Who is calling: the extension a dialplan request comes from."""
+
+
+def caller_identity(request):
+    """``(extension number, domain)`` of the calling user, from fields the user cannot set.
+
+    SIP phones cannot set channel variables (only sip_h_* ones), so sofia's
+    ``user_name``/``domain_name`` are believed. A Verto (browser) client may set
+    any channel variable at login (mod_verto copies its userVariables onto the
+    channel after the real identity), so for Verto the caller profile's username,
+    ``<id>@<domain>`` from the login, is used instead."""
+    if request.trusted("Caller-Source") == "mod_verto":
+        number, _, domain = request.trusted("Caller-Username").partition("@")
+        return number, domain.lower()
+    if request.trusted_variable("user_name"):
+        return (request.trusted_variable("user_name"),
+                request.trusted_variable("domain_name").lower())
+    # A leg that switchctl rang (user/<ext>) has no user_name, only dialed_user: that is
+    # the extension it belongs to, e.g. when its phone transfers the other party.
+    return (request.trusted_variable("dialed_user"),
+            request.trusted_variable("dialed_domain").lower())
