@@ -199,7 +199,12 @@ def test_a_leg_switchctl_rang_routes_as_its_extension(client, office):
     """102's phone transfers its caller: the leg has dialed_user=102, no user_name."""
     body = call("", "105", dialed_user="102", dialed_domain="pbx.local")
     body = body.replace(b"&variable_user_name=&", b"&")
-    assert ("bridge", "user/105@pbx.local") in actions(parsed(post(client, body)))
+    outbound = body.replace(b"&Call-Direction=inbound&", b"&Call-Direction=outbound&")
+    assert ("bridge", "user/105@pbx.local") in actions(parsed(post(client, outbound)))
+    # The calling leg has dialed_user too once it rang 102: without user_name it is a
+    # trunk caller, nobody's.
+    assert actions(parsed(post(client, body)))[-1] == ("hangup", "CALL_REJECTED")
     barred = call("", "985337106", dialed_user="103", dialed_domain="pbx.local")
     barred = barred.replace(b"&variable_user_name=&", b"&")
+    barred = barred.replace(b"&Call-Direction=inbound&", b"&Call-Direction=outbound&")
     assert actions(parsed(post(client, barred)))[-1] == ("hangup", "OUTGOING_CALL_BARRED")

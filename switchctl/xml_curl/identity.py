@@ -12,10 +12,15 @@ def caller_identity(request):
     if request.trusted("Caller-Source") == "mod_verto":
         number, _, domain = request.trusted("Caller-Username").partition("@")
         return number, domain.lower()
-    if request.trusted_variable("user_name"):
+    if request.get("variable_user_name", None) is not None:  # present, maybe planted twice
         return (request.trusted_variable("user_name"),
                 request.trusted_variable("domain_name").lower())
-    # A leg that switchctl rang (user/<ext>) has no user_name, only dialed_user: that is
-    # the extension it belongs to, e.g. when its phone transfers the other party.
+    # A leg that switchctl rang (user/<ext>: an outbound leg) has no user_name, only
+    # dialed_user: that is the extension it belongs to, e.g. when its phone presses an
+    # in-call code or transfers the other party. The calling leg carries dialed_user too
+    # once it rang one of ours (the real switch's in_call requests show it), so an
+    # inbound leg without user_name (a trunk caller) is nobody's.
+    if request.trusted("Call-Direction") != "outbound":
+        return "", ""
     return (request.trusted_variable("dialed_user"),
             request.trusted_variable("dialed_domain").lower())

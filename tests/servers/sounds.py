@@ -62,4 +62,10 @@ def write_sounds(sounds_dir):
         path = voice / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    # local_stream://moh (local_stream.conf.xml) plays $${sounds_dir}/music/8000: without a
+    # file there the stream does not exist, a hold-bleg broadcast's music ends at once
+    # and the presser's in-call code waits twice 5 s for it (switch_ivr.c).
+    music = Path(sounds_dir) / "music" / "8000"
+    music.mkdir(parents=True, exist_ok=True)
+    (music / "silence.wav").write_bytes(silence(1000))
     return len(written)
