@@ -6,7 +6,7 @@ from switchctl.models import Extension
 from switchctl.services.extensions import set_outbound_caller_id
 from switchctl.xml_curl import dialplan
 from switchctl.xml_curl.request import parse_body
-from tests.builders.dialplan import actions, call
+from tests.builders.dialplan import actions, bound, call
 from tests.clients.xml_curl import is_not_found, parsed, post
 
 pytestmark = pytest.mark.both_databases
@@ -20,10 +20,12 @@ def test_call_from_101_to_102_bridges_to_102_with_a_ring_timeout(client, office)
         ("set", "force_transfer_context=default"),
         ("hash", "insert/pbx.local-spymap/101/${uuid}"),
         ("hash", "insert/pbx.local-spyside/101/b"),
+        *bound("self"),  # 101's own in-call codes
         ("hash", "insert/pbx.local-ringing/102/${uuid}"),
         ("hash", "insert/pbx.local-spymap/102/${uuid}"),
         ("hash", "insert/pbx.local-spyside/102/a"),
         ("hash", f"insert/pbx.local-ringgroup/dept{sales}/${{uuid}}"),
+        *bound("peer"),  # 102's, pressed on the leg the bridge rings
         ("export", "dialed_extension=102"),
         ("multiset", "call_timeout=30 hangup_after_bridge=true continue_on_fail=true "
                      f"ringback={prompts.RINGBACK} switchctl_path=102"),
@@ -39,12 +41,14 @@ def test_ring_time_follows_the_extension(client, office, db):
     with db.connection_context():
         Extension.update(ring_seconds=15).where(Extension.number == "102").execute()
     (variables,) = [data for app, data in actions(parsed(post(client, call("101", "102"))))
-                    if app == "multiset"]
+                    if app == "multiset" and "call_timeout" in data]
     assert "call_timeout=15" in variables.split()
 
 
 def test_prefix_9_goes_out_through_the_trunk_gateway(client, office):
-    assert actions(parsed(post(client, call("101", "985337106"))))[3:] == [
+    steps = actions(parsed(post(client, call("101", "985337106"))))
+    assert steps[3:11] == bound("self")  # an outside party has no codes: no peer side
+    assert steps[11:] == [
         ("multiset", "call_timeout=60 hangup_after_bridge=true continue_on_fail=true"),
         ("bridge", "sofia/gateway/trunk/85337106"),
         ("transfer", "985337106 XML outcome"),
@@ -55,7 +59,7 @@ def test_outbound_caller_id_of_the_extension_is_presented(client, office, db):
     with db.connection_context():
         set_outbound_caller_id(Extension.get(Extension.number == "101"), "+861088886666")
     steps = actions(parsed(post(client, call("101", "90123456789"))))
-    (variables,) = [data for app, data in steps if app == "multiset"]
+    (variables,) = [data for app, data in steps if app == "multiset" and "call_timeout" in data]
     assert "effective_caller_id_number=+861088886666" in variables.split()
     assert ("bridge", "sofia/gateway/trunk/0123456789") in steps
 
@@ -136,9 +140,12 @@ def test_every_prompt_in_the_dialplan_is_known(client, office):
     assert played and all(prompts.is_known(p) for p in played)
 
 
-@pytest.mark.parametrize(("destination", "queries"), [("102", 1), ("985337106", 2), ("555", 2)])
-def test_routing_takes_one_query_for_an_extension_and_two_otherwise(config, office, db,
-                                                                    destination, queries):
+@pytest.mark.parametrize(("destination", "queries"), [("102", 2), ("985337106", 3), ("555", 2)])
+def test_routing_takes_one_query_for_the_extensions_and_one_for_the_codes(
+        config, office, db, destination, queries):
+    """The extensions (caller and dialled) in one query; a bridge adds one for the domain's
+    in-call codes, read once for both sides (bindings.one_request); an outside number
+    one for the routes."""
     request = parse_body(call("101", destination))
     with db.connection_context(), count_queries() as counter:
         dialplan.answer(request, config.domain)

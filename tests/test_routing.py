@@ -91,12 +91,13 @@ def test_enabled_forwards_are_not_followed_while_forwarding_is_deactivated(clien
 
 @pytest.mark.parametrize("activated", [True, False])
 def test_the_activate_switch_is_read_with_the_extension_row(config, db, activated):
-    """No query of its own: a call costs what it did before the switch existed."""
+    """No query of its own: a call costs what it did before the switch existed (the
+    extensions, the in-call codes bound before the bridge, the forward's target)."""
     forwarding.save_forwards(ext("102"), {"always": ("105", True), "busy": ("105", True)},
                              activated)
     busy = call("101", "102", context="outcome", originate_disposition="USER_BUSY")
     # (activated: the forward's extension is fetched too, as it rings; deactivated: not)
-    for body, queries in ((call("101", "102"), (2, 1)), (busy, (3, 2))):
+    for body, queries in ((call("101", "102"), (3, 2)), (busy, (4, 2))):
         request = parse_body(body)
         with db.connection_context(), count_queries() as counter:
             dialplan.answer(request, config.domain)

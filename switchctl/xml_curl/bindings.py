@@ -18,6 +18,8 @@ act at their last key. The cost: while a regular expression is bound, a key that
 no code reaches the other party only after that timeout.
 """
 
+import contextlib
+import contextvars
 import re
 
 from switchctl.freeswitch import contexts
@@ -27,6 +29,29 @@ from switchctl.xml_curl.actions import multiset
 REALM = "switchctl"
 DIGIT_TIMEOUT_MS = 2000
 IN_CALL_FEATURES = tuple(feature for feature in FEATURES if feature.in_call)
+_REQUEST_CODES = contextvars.ContextVar("switchctl_request_codes", default=None)
+
+
+@contextlib.contextmanager
+def one_request():
+    """Within it, each domain's codes are read once: an answer binding both sides of a
+    call (and a forward ringing on) costs one query, not one per side."""
+    token = _REQUEST_CODES.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_CODES.reset(token)
+
+
+def codes_of(domain_id):
+    """``{key: code}`` of the domain (services.feature_codes.domain_codes), read once per
+    ``one_request``."""
+    memo = _REQUEST_CODES.get()
+    if memo is None:
+        return domain_codes(domain_id)
+    if domain_id not in memo:
+        memo[domain_id] = domain_codes(domain_id)
+    return memo[domain_id]
 
 
 def binding_pattern(feature, code):
@@ -42,7 +67,7 @@ def bindings(domain_id, self_side=False, peer_side=False):
     """The actions binding the domain's in-call codes before a bridge: ``self_side`` for
     the keys of the leg running the dialplan, ``peer_side`` for those of the leg it rings.
     Each side's bindings are cleared first, so a call forwarded on binds them once."""
-    codes = domain_codes(domain_id)
+    codes = codes_of(domain_id)
     actions = [multiset(bind_digit_digit_timeout=DIGIT_TIMEOUT_MS)]
     for side, wanted in (("self", self_side), ("peer", peer_side)):
         if not wanted:

@@ -17,8 +17,8 @@ from switchctl.freeswitch import contexts, prompts
 from switchctl.services import blacklist
 from switchctl.services.contacts import caller_name
 from switchctl.services.extensions import extension_record, extension_records
-from switchctl.xml_curl import (conferences, features, in_call, parking, queues, routing,
-                                transfers)
+from switchctl.xml_curl import (bindings, conferences, features, in_call, parking, queues,
+                                routing, transfers)
 from switchctl.xml_curl.actions import refuse
 from switchctl.xml_curl.dialled import Dialled
 from switchctl.xml_curl.identity import caller_identity
@@ -38,7 +38,8 @@ def answer(request, default_domain):
     domain = caller_identity(request)[1]
     if not DOMAIN_NAME.match(domain):
         domain = default_domain
-    route = handler(request, domain)
+    with bindings.one_request():
+        route = handler(request, domain)
     if route is None:
         return NOT_FOUND
     return route_document(request.context, request.destination, route)

@@ -15,9 +15,9 @@ import re
 
 from switchctl.freeswitch import prompts
 from switchctl.services.extensions import extension_records
-from switchctl.services.feature_codes import domain_codes
 from switchctl.xml_curl import conferences, parking, recordings, transfers
 from switchctl.xml_curl.actions import stay
+from switchctl.xml_curl.bindings import codes_of
 from switchctl.xml_curl.identity import caller_identity
 
 # Handlers by the destination the binding dials: the in-call feature keys of the registry
@@ -68,7 +68,7 @@ def route_in_call(request, domain):
     uuid = request.get("Unique-ID")
     other = request.variable("bridge_uuid") or request.variable("signal_bond") or \
         request.get("Other-Leg-Unique-ID")
-    codes = domain_codes(presser.domain_id) if presser is not None else {}
+    codes = codes_of(presser.domain_id) if presser is not None else {}
     call = InCall(domain=domain, presser=presser, key=key, digits=digits,
                   argument=argument_of(key, digits, codes),
                   uuid=uuid if UUID_PATTERN.match(uuid) else "",

@@ -32,3 +32,28 @@ def steps_of(client, body):
 
 def bridges(steps):
     return [data for app, data in steps if app == "bridge"]
+
+
+def bound(side):
+    """The actions binding the default in-call codes on ``side`` ("self": the keys of the
+    leg running the dialplan, "peer": those of the leg it rings), as xml_curl/bindings.py
+    writes them before a bridge."""
+    def code(pattern, action):
+        return ("bind_digit_action", f"switchctl,{pattern},{action},{side},{side}")
+    return [
+        ("multiset", "bind_digit_digit_timeout=2000"),
+        ("clear_digit_action", f"switchctl,{side}"),
+        code("*4#", "exec[P]:execute_extension,park XML in_call"),
+        code(r"~^\#\+?\d\d+#?$", "exec:execute_extension,transfer_blind XML in_call"),
+        code(r"~^\*2\+?\d\d+#?$", "exec:execute_extension,transfer_attended XML in_call"),
+        code("*0", "exec[P]:execute_extension,conference_adhoc XML in_call"),
+        code("*1", "exec[P]:execute_extension,record_call XML in_call"),
+        ("digit_action_set_realm", f"switchctl,{side}"),
+    ]
+
+
+def without_bindings(steps):
+    """``steps`` less the in-call bindings (see ``bound``)."""
+    kinds = ("clear_digit_action", "bind_digit_action", "digit_action_set_realm")
+    return [(app, data) for app, data in steps if app not in kinds
+            and (app, data) != ("multiset", "bind_digit_digit_timeout=2000")]
