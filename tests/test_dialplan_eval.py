@@ -4,7 +4,8 @@ import pytest
 from lxml import etree
 
 from tests.builders.captures import FS_DOMAIN, fields, payload
-from tests.fakes.dialplan_eval import ContextNotFound, Hunt, Unsupported, expand, hunt
+from tests.fakes.dialplan_eval import (ContextNotFound, DigitMatch, Hunt, Unsupported,
+                                       digit_machines, expand, hunt)
 
 
 def document(*extensions, context="default"):
@@ -384,3 +385,84 @@ def test_globals_answer_what_the_channel_does_not_hold():
     assert list(found.actions)[1:] == [("socket", "127.0.0.1:8084 async full"),
                                        ("log", "channel.example 1")]
     assert "switchctl_socket" not in found.variables  # not the channel's own
+
+
+# --- the digit machine (bind_digit_action) ----------------------------------------------------
+
+def bda(digits, value, flags="", side="self", realm="r"):
+    return ("bind_digit_action",
+            f"{realm},{digits},exec{f'[{flags}]' if flags else ''}:execute_extension,{value},"
+            f"{side},{side}")
+
+
+def pressed(machine, keys):
+    return [(r.binding.value, r.digits, r.at_timeout) if isinstance(r, DigitMatch) else
+            ("passed", r.digits) for r in machine.press(keys)]
+
+
+def test_a_priority_code_acts_at_its_last_key_even_beside_a_regex():
+    machine = digit_machines([bda("*4#", "park", "P"), bda(r"~^\#\d\d+$", "blind")])["self"]
+    assert pressed(machine, "*4#") == [("park", "*4#", False)]
+    assert pressed(machine, "#103") == [("blind", "#103", True)]  # at the digit timeout
+    assert pressed(machine, "5") == [("passed", "5")]  # after the timeout, to the other party
+
+
+def test_a_plain_code_waits_for_the_timeout_while_a_regex_is_bound():
+    plain = [bda("*4#", "park"), bda(r"~^\#\d\d+$", "blind")]
+    assert pressed(digit_machines(plain)["self"], "*4#") == [("park", "*4#", True)]
+    alone = digit_machines([bda("*4#", "park"), bda("*1", "record")])["self"]
+    assert pressed(alone, "*4#5") == [("park", "*4#", False), ("passed", "5")]
+    # "*1" is also the start of "*12": taken only at the timeout
+    longer = digit_machines([bda("*1", "record"), bda("*12", "other")])["self"]
+    assert pressed(longer, "*1") == [("record", "*1", True)]
+    assert pressed(longer, "*12") == [("other", "*12", False)]
+
+
+def test_digits_no_binding_can_start_pass_at_once_without_a_regex():
+    machine = digit_machines([bda("*1", "record")])["self"]
+    assert pressed(machine, "5*1") == [("passed", "5"), ("record", "*1", False)]
+
+
+def test_sides_realms_clearing_and_the_timeout_read_when_the_machine_is_made():
+    machines = digit_machines([
+        ("multiset", "bind_digit_digit_timeout=2000"),
+        bda("*1", "mine", "P"), bda("*1", "theirs", "P", side="peer"),
+        ("set", "bind_digit_digit_timeout=900"),
+        bda("*2", "old", "P", realm="other"),
+        ("clear_digit_action", "other,self"), ("digit_action_set_realm", "r,self"),
+    ])
+    assert machines["self"].digit_timeout_ms == machines["peer"].digit_timeout_ms == 2000
+    assert pressed(machines["self"], "*1") == [("mine", "*1", False)]
+    assert pressed(machines["self"], "*2") == [("passed", "*2")]
+    (match,) = machines["peer"].press("*1")
+    assert (match.binding.value, match.runs_on) == ("theirs", "partner")
+    assert digit_machines([bda("*1", "x"), ("clear_digit_action", "all")])["self"] is None
+    assert digit_machines([("bind_digit_action", "r,*1")])["self"] is None  # syntax error
+
+
+def test_a_binding_of_the_same_digits_again_replaces_the_action():
+    machine = digit_machines([bda("*1", "first", "P"), bda("*1", "second", "P")])["self"]
+    assert len(machine.bindings) == 1 and pressed(machine, "*1") == [("second", "*1", False)]
+
+
+def test_exec_flags_say_how_the_action_runs():
+    (a,) = digit_machines([bda("*1", "park XML in_call", "P")])["self"].press("*1")
+    assert a.binding.application == ("execute_extension", "park XML in_call", False, True)
+    (b,) = digit_machines([bda("*1", "x", "iH")])["self"].press("*1")
+    assert b.binding.application == ("execute_extension", "x", True, False)
+
+
+def test_the_real_switch_ran_what_the_model_says_for_our_bindings():
+    """in_call/default_102: our answer to 101 -> 102; the switch then ran record_call on
+    101's leg for ~*1 at once, transfer_blind for ~#103 after the digit timeout (2 s), and
+    transfer_attended on 102's leg for ~*2103 pressed there (in_call/*.body.txt)."""
+    document = payload("in_call/default_102.answer.xml")
+    found = hunt(document, "default", {"destination_number": "102", "user_name": "101",
+                                       "domain_name": "pbx.local"})
+    machines = digit_machines(found.actions)
+    assert machines["self"].digit_timeout_ms == 2000
+    assert pressed(machines["self"], "*1") == [("record_call XML in_call", "*1", False)]
+    assert pressed(machines["self"], "#103") == [("transfer_blind XML in_call", "#103", True)]
+    (attended,) = machines["peer"].press("*2103")
+    assert (attended.binding.value, attended.digits, attended.runs_on) == \
+        ("transfer_attended XML in_call", "*2103", "partner")

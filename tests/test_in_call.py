@@ -4,13 +4,16 @@ pressed, which digits, which legs; and refusals that leave the call as it was.""
 import pytest
 
 from switchctl.freeswitch import prompts
-from switchctl.services.feature_codes import FEATURES
+from switchctl.models import Extension
+from switchctl.services import forwarding
+from switchctl.services.feature_codes import FEATURES, set_override
 from switchctl.xml_curl import in_call
 from switchctl.xml_curl.actions import stay
-from tests.builders.dialplan import actions
+from tests.builders.dialplan import actions, call
 from tests.builders.in_call import (CALLEE_UUID, CALLER_UUID, PEER_ATTENDED, SELF_BLIND,
                                     SELF_RECORD, pressed)
 from tests.clients.xml_curl import parsed, post
+from tests.fakes.dialplan_eval import DigitMatch, digit_machines, hunt
 
 pytestmark = pytest.mark.both_databases
 
@@ -90,3 +93,80 @@ def test_a_presser_that_is_not_ours_is_refused_without_hanging_up(client, office
     planted = pressed(SELF_RECORD) + b"&variable_user_name=102"  # a second one: not believed
     assert actions(parsed(post(client, planted))) == [("playback", prompts.NOT_PERMITTED)]
     assert seen == []
+
+
+# --- the bindings, as the switch's digit machine takes them (tests/fakes/dialplan_eval) --------
+
+def machines_of(client, body, context="default", **variables):
+    """The digit machines our answer to ``body`` leaves on the calling leg."""
+    answer = post(client, body).data
+    found = hunt(answer, context, {"destination_number": variables.pop("destination"),
+                                   **variables})
+    return digit_machines(found.actions)
+
+
+def took(machine, keys):
+    """(feature key dialled in in_call, last_matching_digits, at the timeout?, runs on)."""
+    results = []
+    for result in machine.press(keys):
+        if not isinstance(result, DigitMatch):
+            results.append(("passed", result.digits))
+            continue
+        app, value, inline, held = result.binding.application
+        assert (app, inline, held) == ("execute_extension", False, True)
+        key, xml, context = value.split(" ")
+        assert (xml, context) == ("XML", "in_call")
+        results.append((key, result.digits, result.at_timeout, result.runs_on))
+    return results
+
+
+EVERY_CODE = [("*4#", "park", False), ("#103", "transfer_blind", True),
+              ("*2985337106", "transfer_attended", True), ("*0", "conference_adhoc", False),
+              ("*1", "record_call", False), ("#103#", "transfer_blind", True)]
+
+
+def test_both_parties_of_an_internal_call_have_every_code(client, office):
+    machines = machines_of(client, call("101", "102"), destination="102", user_name="101")
+    for side, runs_on in (("self", "presser"), ("peer", "partner")):
+        for keys, key, at_timeout in EVERY_CODE:
+            assert took(machines[side], keys) == [(key, keys, at_timeout, runs_on)], (side, keys)
+    # Keys that start no code reach the other party, after the digit timeout (2 s).
+    assert machines["self"].digit_timeout_ms == 2000
+    assert took(machines["self"], "5") == [("passed", "5")]
+    assert took(machines["self"], "#1") == [("passed", "#1")]  # too short a number
+
+
+def test_an_outside_party_has_no_codes(client, office):
+    out = machines_of(client, call("101", "985337106"), destination="985337106",
+                      user_name="101")
+    assert out["peer"] is None
+    assert took(out["self"], "*1") == [("record_call", "*1", False, "presser")]
+    public = machines_of(client, call("", "102", context="public"), context="public",
+                         destination="102")
+    assert public["self"] is None
+    assert took(public["peer"], "*4#") == [("park", "*4#", False, "partner")]
+
+
+def test_the_domains_own_codes_are_bound(client, office, db):
+    with db.connection_context():
+        domain_id = Extension.get(Extension.number == "101").domain_id
+        set_override(domain_id, "park", "*7#")
+        set_override(domain_id, "transfer_blind", "*3")
+    machines = machines_of(client, call("101", "102"), destination="102", user_name="101")
+    assert took(machines["self"], "*7#") == [("park", "*7#", False, "presser")]
+    assert took(machines["peer"], "*3103") == [("transfer_blind", "*3103", True, "partner")]
+    assert took(machines["self"], "*4#") == [("passed", "*4#")]
+
+
+def test_a_forward_binds_the_new_target_once(client, office, db):
+    """Busy at 102, forwarded to 105: the outcome request binds 105's side again (cleared
+    first), the caller's side stays as bound."""
+    body = call("101", "102", context="outcome", originate_disposition="USER_BUSY")
+    with db.connection_context():
+        forwarding.save_forwards(Extension.get(Extension.number == "102"),
+                                 {"busy": ("105", True)}, True)
+    answer = actions(parsed(post(client, body)))
+    assert [a for a, _ in answer].count("clear_digit_action") == 1
+    machines = digit_machines(answer)
+    assert machines["self"] is None
+    assert took(machines["peer"], "*1") == [("record_call", "*1", False, "partner")]

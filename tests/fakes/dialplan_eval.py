@@ -42,7 +42,7 @@ set/unset/export/multiset changed variables.
 import re
 import warnings
 from collections import ChainMap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lxml import etree
@@ -353,3 +353,226 @@ def hunt(document, context, variables, globals=None):  # noqa: A002 (FreeSWITCH'
     after_hunt = dict(hunter.channel.maps[0])
     actions = tuple((app, hunter.run(app, data)) for app, data in hunter.queue)
     return Hunt(actions=actions, variables=after_hunt, queued=tuple(hunter.queue))
+
+
+# --- the digit machine: what bind_digit_action binds, and what a key pressed then runs ------
+#
+# mod_dptools.c (1.10.12) ``bind_digit_action_function``: data split on "," into at most 6
+# fields ``<realm>,<digits|~regex>,<string>[,<value>][,<dtmf target>][,<event target>]``
+# (targets self|peer|both, anything else self); ``bind_to_session`` binds on the session's
+# dmachine of the dtmf target (``peer``: the keys of the leg it is bridged to), created at
+# the first binding with ``bind_digit_digit_timeout`` (default 1500 ms) as it is then;
+# ``exec[<flags>]:`` with ``P`` binds with priority; ``clear_digit_action <realm>|all[,target]``
+# and ``digit_action_set_realm <realm>[,target]``. ``digit_action_callback``: the event
+# target ``peer``/``both`` runs it on the partner; ``exec`` runs ``<app>::<value>`` in a
+# broadcast thread (``i``: inline, blocking) holding the other party (SMF_HOLD_BLEG) unless
+# ``H`` or target ``both``. switch_ivr_async.c ``switch_ivr_dmachine_bind`` (a later binding
+# of the same digits replaces the callback: "Reuse Existing") and
+# ``switch_ivr_dmachine_check_match`` / ``_ping``: a regex always counts as a partial match;
+# it is taken at the digit timeout, or at once when it has priority and no plain binding
+# matches exactly, or when it is the realm's only binding; a plain binding is taken at its
+# last key if it has priority, else only when no regex is bound and no longer binding
+# starts with the digits (or at the timeout); digits no binding can start are passed on
+# (nonmatch: queued to the channel past the machine). Not modelled: ``=`` first-match,
+# ``~re~~repl`` substitution, ``bda_terminators``, input timeouts, api: actions.
+
+DMACHINE_MAX_DIGIT_LEN = 512  # switch_ivr_async.c
+
+
+@dataclass(frozen=True)
+class DigitBinding:
+    realm: str
+    digits: str  # as bound (a regex without its "~")
+    regex: bool
+    priority: bool
+    string: str  # e.g. "exec[P]:execute_extension"
+    value: str  # e.g. "park XML in_call"
+    event_target: str  # self | peer | both
+
+    @property
+    def application(self):
+        """``(application, arguments, inline?, other party held?)`` for an ``exec``."""
+        found = re.match(r"(?i)exec(?:\[([^\]]*)\])?:(.*)\Z", self.string)
+        if not found:
+            return None
+        flags = found.group(1) or ""
+        held = self.event_target != "both" and "H" not in flags
+        return found.group(2), self.value, "i" in flags, held
+
+
+@dataclass(frozen=True)
+class DigitMatch:
+    binding: DigitBinding
+    digits: str  # last_matching_digits
+    at_timeout: bool  # taken only after the digit timeout (False: at the last key)
+
+    @property
+    def runs_on(self):
+        """Where the action runs, seen from the leg whose keys were pressed: "presser"
+        (event target self) or "partner" (peer; "both": each in turn)."""
+        return {"self": "presser", "peer": "partner", "both": "both"}.get(
+            self.binding.event_target, "presser")
+
+
+@dataclass(frozen=True)
+class DigitsPassed:
+    digits: str  # no binding took them: they reach the other party
+
+
+def _target(text):
+    text = (text or "").lower()
+    return text if text in ("peer", "both") else "self"
+
+
+class DigitMachine:
+    """One dmachine: the realms bound on it, the current realm, its digit timeout."""
+
+    def __init__(self, digit_timeout_ms):
+        self.digit_timeout_ms = digit_timeout_ms
+        self.realms = {}
+        self.realm = None
+
+    def bind(self, binding):
+        bound = self.realms.setdefault(binding.realm, [])
+        for n, old in enumerate(bound):
+            if old.digits == binding.digits:
+                bound[n] = replace(old, string=binding.string, value=binding.value,
+                                   event_target=binding.event_target)
+                break
+        else:
+            bound.append(binding)
+        self.realm = binding.realm
+
+    @property
+    def bindings(self):
+        return tuple(self.realms.get(self.realm, ())) if self.realm else ()
+
+    def press(self, keys):
+        """What pressing ``keys`` one after the other, then nothing for the digit
+        timeout, does: a DigitMatch, or DigitsPassed for the digits no binding took (a
+        match in the middle ends the list: the rest starts a new round)."""
+        results, digits = [], ""
+        for key in keys:
+            digits += key
+            outcome = self._check(digits, timeout=False)
+            if outcome is not None:
+                results.append(outcome)
+                digits = ""
+        if digits:
+            results.append(self._check(digits, timeout=True))
+        return results
+
+    def _check(self, digits, timeout):
+        """``switch_ivr_dmachine_check_match`` then ``_ping``'s decision: a DigitMatch,
+        DigitsPassed, or None (more keys awaited)."""
+        bindings = self.bindings
+        if not bindings:
+            return DigitsPassed(digits) if timeout else None
+        scan = _Scan(bindings, digits, timeout)
+        best, exact, both = scan.run()
+        if (timeout and both is not None) or (best == "exact" and exact is not None):
+            return DigitMatch(exact, digits, at_timeout=timeout)
+        if timeout or not scan.partials or (best == "none" and len(digits) == scan.longest):
+            return DigitsPassed(digits)
+        return None
+
+
+class _Scan:
+    """One pass of ``switch_ivr_dmachine_check_match`` over a realm's bindings."""
+
+    def __init__(self, bindings, digits, timeout):
+        self.bindings, self.digits, self.timeout = bindings, digits, timeout
+        self.regexes = sum(b.regex for b in bindings)
+        self.partials = sum(1 for b in bindings if b.regex or b.digits.startswith(digits))
+        self.exacts = sum(1 for b in bindings if not b.regex and b.digits == digits)
+        self.longest = (DMACHINE_MAX_DIGIT_LEN - 1 if self.regexes
+                        else max(len(b.digits) for b in bindings))
+        self.best, self.exact, self.partial, self.both = "none", None, None, None
+
+    def run(self):
+        for binding in self.bindings:
+            done = self.regex(binding) if binding.regex else self.plain(binding)
+            if done:
+                break
+        return self.best, self.exact, self.both
+
+    def regex(self, b):
+        if not _compile(b.digits).search(self.digits):
+            return False
+        if (b.priority and not self.exacts) or self.timeout or len(self.bindings) == 1:
+            self.best, self.exact = "exact", b
+            return True
+        self.best = "partial"
+        return False
+
+    def plain(self, b):
+        starts = b.digits.startswith(self.digits)
+        if self.exact is None and starts and b.digits == self.digits and \
+                (not self.regexes or b.priority or self.timeout):
+            self.best, self.exact = "exact", b
+            if b.priority or len(self.digits) == self.longest:
+                return True
+        if not (self.both and self.partial) and len(b.digits) != len(self.digits) and starts:
+            if self.exact is not None:
+                self.best, self.both = "both", b
+            else:
+                self.best, self.partial = "partial", b
+        return bool(self.both and self.exact and self.partial)
+
+
+def digit_machines(actions, variables=None):
+    """The dmachines the dialplan's ``actions`` (a Hunt's, in order, data expanded) leave
+    on the channel: ``{"self": DigitMachine or None, "peer": ...}``: "self" for the keys of
+    the leg that ran them, "peer" for those of the leg it is bridged to."""
+    channel = ChainMap({}, dict(variables or {}))
+    machines = {"self": None, "peer": None}
+    for app, data in actions:
+        if app in APPS:
+            APPS[app](channel, data)
+        elif app == "bind_digit_action":
+            _bind_digit_action(machines, channel, data)
+        elif app == "clear_digit_action":
+            _clear_digit_action(machines, data)
+        elif app == "digit_action_set_realm" and data:
+            realm, _, target = data.partition(",")
+            machine = machines["self" if _target(target) == "both" else _target(target)]
+            if machine is not None and realm in machine.realms:
+                machine.realm = realm
+    return machines
+
+
+def _sides(target):
+    return ("peer", "self") if target == "both" else (target,)
+
+
+def _clear_digit_action(machines, data):
+    realm, _, target = data.partition(",")
+    for side in _sides(_target(target)):
+        machine = machines[side]
+        if machine is None:
+            continue
+        if realm in ("", "all"):
+            machines[side] = None
+            continue
+        machine.realms.pop(realm, None)
+        if machine.realm == realm:
+            machine.realm = None
+
+
+def _bind_digit_action(machines, channel, data):
+    fields = data.split(",", 5)
+    fields += [""] * (6 - len(fields))
+    realm, digits, string, value, dtmf_target, event_target = fields
+    if not (realm and digits and string):
+        return  # "Syntax Error": nothing bound
+    flags = re.match(r"(?i)exec\[([^\]]*)\]:", string)
+    priority = bool(flags) and "P" in flags.group(1)
+    binding = DigitBinding(realm=realm, digits=digits[1:] if digits.startswith("~") else digits,
+                           regex=digits.startswith("~"), priority=priority, string=string,
+                           value=value, event_target=_target(event_target))
+    for side in _sides(_target(dtmf_target)):
+        if machines[side] is None:
+            machines[side] = DigitMachine(_atoi(channel.get("bind_digit_digit_timeout"))
+                                          if channel.get("bind_digit_digit_timeout")
+                                          else 1500)
+        machines[side].bind(binding)
