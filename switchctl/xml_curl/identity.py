@@ -19,8 +19,9 @@ def caller_identity(request):
     # dialed_user: that is the extension it belongs to, e.g. when its phone presses an
     # in-call code or transfers the other party. The calling leg carries dialed_user too
     # once it rang one of ours (the real switch's in_call requests show it), so an
-    # inbound leg without user_name (a trunk caller) is nobody's.
+    # inbound leg without user_name (a trunk caller) is nobody's, though in the domain
+    # of the extension it rang (its outcome after a failed bridge is decided there).
+    domain = request.trusted_variable("dialed_domain").lower()
     if request.trusted("Call-Direction") != "outbound":
-        return "", ""
-    return (request.trusted_variable("dialed_user"),
-            request.trusted_variable("dialed_domain").lower())
+        return "", domain
+    return request.trusted_variable("dialed_user"), domain
