@@ -34,7 +34,7 @@ def build_live(config):
                         on_message_query=mwi.answer)
     # Each attaches itself to the listener (its events, its resynchronisation).
     QueueSync(listener)
-    RecordingStops(listener)
+    RecordingStops(listener, config)
     return LiveView(listener, parked_calls=ParkedCalls(listener))
 
 

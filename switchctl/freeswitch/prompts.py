@@ -207,3 +207,11 @@ def default_greeting(number, busy=False):
 
 def is_known(prompt):
     return prompt in STANDARD_SOUNDS or prompt in TONES
+
+
+# One-touch recording (manual §2.12, ``*1`` in a call): both parties hear one beep when
+# recording starts, two when it stops.
+RECORDING_STARTED = "tone_stream://%(400,0,1400)"
+RECORDING_STOPPED = "tone_stream://%(200,150,1400);%(200,0,1400)"
+TONES.update({RECORDING_STARTED: "one beep: this call is being recorded",
+              RECORDING_STOPPED: "two beeps: the recording of this call stopped"})

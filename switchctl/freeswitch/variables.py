@@ -35,3 +35,5 @@ WAKEUP_CALL = "switchctl_wakeup_call"
 # why the call reached it (switchctl.freeswitch.outcome: busy, no_answer, unavailable).
 MAILBOX = "switchctl_mailbox"
 VOICEMAIL_REASON = "switchctl_voicemail_reason"
+# One-touch recording: on the leg that pressed *1, the id of the Recording it runs.
+RECORDING = "switchctl_recording"

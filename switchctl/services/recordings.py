@@ -6,18 +6,29 @@ naming the extension that recorded it and the call (``call_uuid``: the CallRecor
 (the other end of a recorded call finds it through the call record); only the extension
 that recorded it deletes it. Every read here filters by the extension in the query, so an
 id of someone else's recording finds nothing.
+
+Making one: ``start_recording`` gives the row and its file's place (folders made) before
+the switch writes it; when the switch says the recording ended (RECORD_STOP),
+``recording_ended`` stores its length, or drops the row when the switch wrote nothing.
 """
 
 import dataclasses
+import datetime
 import logging
+import re
+import wave
 from pathlib import Path
 
 from peewee import SQL, fn
 
 from switchctl.models import CallRecord, Domain, Extension, Recording, database
+from switchctl.pool import run_in_pool
+from switchctl.services.voicemail import make_folders
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
+FOLDER = "recordings"  # under the media folder: recordings/<domain>/<yyyy-mm-dd>/<file>.wav
+TOKEN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")  # a FreeSWITCH uuid, as it may name a file
 
 
 @dataclasses.dataclass
@@ -147,3 +158,56 @@ def _inside(media_folder, recording):
                     recording.id, recording.path)
         raise RecordingUnavailable(f"recording {recording.id} is not in the media folder")
     return path
+
+
+def start_recording(media_folder, extension, call_uuid, channel_uuid, now=None):
+    """The Recording row of a recording ``extension`` starts now on its leg
+    ``channel_uuid`` of the call ``call_uuid`` (the call record's uuid), its folder made.
+    ValueError for a uuid that is not a plain token (it names the file); OSError when the
+    folder cannot be made (then there is no row)."""
+    if not TOKEN.match(call_uuid or "") or not TOKEN.match(channel_uuid or ""):
+        raise ValueError("a recording needs the call's and the leg's uuids")
+    now = now or datetime.datetime.now().replace(microsecond=0)
+    domain_name = Domain.get_by_id(extension.domain_id).name
+    folder = Path(FOLDER, domain_name, now.strftime("%Y-%m-%d"))
+    make_folders(Path(media_folder), folder)
+    name = f"{call_uuid}-{channel_uuid[:8]}-{now.strftime('%H%M%S')}.wav"
+    return Recording.create(domain=extension.domain_id, extension=extension.id,
+                            call_uuid=call_uuid, path=(folder / name).as_posix(), started=now)
+
+
+def running_recording(extension, recording_id, call_uuid):
+    """The recording ``recording_id`` (as the channel names it) if it is ``extension``'s,
+    of the call ``call_uuid``; else None (a name planted on the channel finds nothing)."""
+    if not str(recording_id).isdigit() or not 0 < int(recording_id) < 2 ** 63:
+        return None
+    return Recording.get_or_none(Recording.id == int(recording_id),
+                                 Recording.extension == extension.id,
+                                 Recording.call_uuid == call_uuid)
+
+
+def recording_ended(media_folder, relative):
+    """The switch stopped writing the recording at ``relative`` (under the media folder):
+    store each of its rows' length in whole seconds, or, when there is no readable WAV
+    with sound frames, delete the rows (nothing was recorded). Returns how many rows were
+    changed."""
+    rows = list(Recording.select().where(Recording.path == relative))
+    if not rows:
+        return 0
+    try:
+        seconds = run_in_pool(_wav_seconds, Path(media_folder) / relative)
+    except (OSError, EOFError, wave.Error) as exc:
+        log.warning("recording %s: no readable WAV (%s): its row is dropped", relative, exc)
+        seconds = None
+    ids = [row.id for row in rows]
+    if not seconds:
+        return Recording.delete().where(Recording.id.in_(ids)).execute()
+    return Recording.update(duration=max(1, round(seconds))).where(Recording.id.in_(ids)).execute()
+
+
+def _wav_seconds(path):
+    with wave.open(str(path), "rb") as audio:
+        rate = audio.getframerate()
+        if rate <= 0:
+            raise wave.Error("no sample rate")
+        return audio.getnframes() / rate

@@ -163,7 +163,7 @@ def new_message_file(media_folder, box):
     """A fresh id and path for a message to ``box``; its folder is made (FOLDER_MODE)."""
     uid = str(uuid.uuid4())
     folder = Path(FOLDER, box.domain_name, box.number)
-    _make_folders(Path(media_folder), folder)
+    make_folders(Path(media_folder), folder)
     return MessageFile(uid=uid, relative=(folder / f"{uid}.wav").as_posix())
 
 
@@ -207,7 +207,9 @@ def _group_name(gid):
         return str(gid)
 
 
-def _make_folders(root, relative):
+def make_folders(root, relative):
+    """Make ``relative``'s folders under the media folder ``root`` (and ``root``), each
+    FOLDER_MODE, so that the switch (of the folder's group) may write into them."""
     if not root.is_dir():
         root.mkdir(parents=True)
         os.chmod(root, FOLDER_MODE)

@@ -26,12 +26,14 @@ log = logging.getLogger(__name__)
 XML_PATH = "/xml_curl"
 CDR_PATH = "/cdr"
 STATUS_PATH = "/status"
+SETTINGS_KEY = "SWITCHCTL_SETTINGS"
 
 
 def create_app(config, live=None):
     """The switch-facing app; ``live`` (a switchctl.esl.live.LiveView) serves /status."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CDR_BODY
+    app.config[SETTINGS_KEY] = config  # for answers that need a setting (media.py)
     sections = {
         "directory": directory.answer,
         "dialplan": lambda req: dialplan.answer(req, config.domain),
