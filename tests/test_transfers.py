@@ -8,6 +8,7 @@ from switchctl.freeswitch import prompts
 from switchctl.models import Extension
 from switchctl.services import blacklist
 from switchctl.services.extensions import set_outbound_caller_id
+from tests.builders.captures import payload
 from tests.builders.dialplan import actions, bound
 from tests.builders.in_call import PEER_ATTENDED, SELF_BLIND, in_call_body, pressed
 from tests.clients.xml_curl import is_not_found, parsed, post
@@ -116,8 +117,9 @@ def transferred(client, destination, capture=PEER_ATTENDED, **variables):
 
 
 def test_the_party_rings_the_number_with_its_own_codes(client, office):
-    """102's leg (switchctl rang it), sent on by 101: 105 rings; 102 keeps its codes."""
-    root = transferred(client, "101*105")
+    """102's leg (switchctl rang it), sent on by 101 (the real request): 105 rings; 102
+    keeps its codes."""
+    root = parsed(post(client, payload("in_call/transfer_context_102.body.txt")))
     assert root.xpath("//context/@name") == ["transfer"]
     steps = actions(root)
     assert steps[:8] == bound("self")  # 102's own in-call codes, on its leg
@@ -147,3 +149,12 @@ def test_a_transferor_gone_meanwhile_or_a_malformed_destination(client, office, 
     assert actions(transferred(client, "101*105"))[-1] == ("hangup", "UNALLOCATED_NUMBER")
     for destination in ("105", "102*", "*105", "102*10${x}", "102**105"):
         assert is_not_found(transferred(client, destination)), destination
+
+
+def test_a_phones_refer_routes_the_other_leg_as_its_own_call(client, office):
+    """The real request after 101's phone sent REFER to 105: 102's leg, in default."""
+    steps = actions(parsed(post(client, payload("in_call/refer_default_102.body.txt"))))
+    assert ("hash", "insert/pbx.local-spymap/102/${uuid}") in steps  # 102's call now
+    assert steps[-2:] == [("bridge", "user/105@pbx.local"), ("transfer", "105 XML outcome")]
+    machines = digit_machines(steps)
+    assert machines["self"] is not None and machines["peer"] is not None
