@@ -1,0 +1,116 @@
+"""Transfers on the real switch: 101 calls 102 (both answer, sending RTP all along, as a
+phone does: the switch runs an in-call code between the frames it reads), then
+
+- 102 presses ``#105`` (a blind transfer by DTMF, uuid_recv_dtmf with ``~``, as the keys of
+  a phone): our in_call answer on 102's leg sends 101 on to 105 through the transfer
+  context; 105 rings showing 101, answers, 101 and 105 talk, 102's leg has ended;
+- 101's phone presses its transfer key: a blind SIP REFER to 105 (sipp refer_caller.xml):
+  sofia sends 102 on to 105 as 102's own call; 105 rings showing 102, 101's phone is let go.
+"""
+
+import struct
+
+import pytest
+
+from tests.integration.conftest import api, fs_password
+from tests.integration.media_phones import (Phone, SwitchEvents, _caller, _ethernet_udp,
+                                            answering_phone, executing)
+from tests.integration.sip_phones import free_udp_port, register
+from tests.integration.test_voicemail_calls import no_channel_left
+
+pytestmark = pytest.mark.integration
+
+EVENTS = ("CHANNEL_ANSWER", "CHANNEL_EXECUTE", "CHANNEL_BRIDGE", "CHANNEL_HANGUP_COMPLETE")
+WAIT = 10  # seconds for any one step (a blind code acts after the 2 s digit timeout)
+
+
+def silence_pcap(path, seconds=30):
+    """RTP of silent A-law (payload 8, 20 ms packets) for ``seconds``: a phone's steady
+    media, as sipp plays it."""
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for n in range(seconds * 50):
+            when = n * 0.02
+            rtp = struct.pack("!BBHII", 0x80, 8, n & 0xFFFF, n * 160, 0x51AE17) + b"\xd5" * 160
+            frame = _ethernet_udp(rtp)
+            out.write(struct.pack("<IIII", int(when), int(round(when % 1, 6) * 1e6),
+                                  len(frame), len(frame)))
+            out.write(frame)
+    return path
+
+
+@pytest.fixture
+def office_call(served, sip_address, fs_address, esl, tmp_path):
+    """102 and 105 registered at phones that answer and send silence; yields a function
+    placing 101's call to 102 with a scenario, returning (caller phone, 101's uuid,
+    102's uuid) once bridged, and the event watcher."""
+    pcap = silence_pcap(tmp_path / "silence.pcap")
+    for number in ("101", "102", "105"):
+        api(esl, f"sofia profile internal flush_inbound_reg {number}@pbx.local")
+    phones, ports = [], {}
+    for number in ("102", "105"):
+        ports[number] = free_udp_port()
+        assert register(sip_address, number, served[number], ports[number])
+        phones.append(answering_phone(pcap=pcap, port=ports[number]))
+    events = SwitchEvents(fs_address.host, fs_address.port, fs_password(), EVENTS)
+
+    def place(scenario, *extra):
+        caller = Phone(_caller(scenario, sip_address, "101", served["101"], "102",
+                               "-key", "pcap", str(pcap), *extra))
+        phones.append(caller)
+        bridged = events.next(lambda e: e["Event-Name"] == "CHANNEL_BRIDGE"
+                              and e["Caller-Destination-Number"] == "102", timeout=WAIT,
+                              what="101 and 102 bridged")
+        return caller, bridged["Bridge-A-Unique-ID"], bridged["Bridge-B-Unique-ID"]
+    try:
+        yield place, events
+    finally:
+        api(esl, "hupall NORMAL_CLEARING")
+        for phone in phones:
+            phone.stop()
+        events.close()
+        for number, port in ports.items():
+            register(sip_address, number, served[number], port, expires=0)
+    assert not no_channel_left(fs_address)
+
+
+def answered_by_105(events):
+    return events.next(lambda e: e["Event-Name"] == "CHANNEL_ANSWER"
+                       and e["Caller-Destination-Number"] == "105"
+                       and e["Call-Direction"] == "outbound", timeout=WAIT, what="105 answering")
+
+
+def bridged_with(events, uuid, other):
+    return events.next(lambda e: e["Event-Name"] == "CHANNEL_BRIDGE"
+                       and {e["Bridge-A-Unique-ID"], e["Bridge-B-Unique-ID"]} == {uuid, other},
+                       timeout=WAIT, what="the transferred party bridged with 105",
+                       earlier=True)
+
+
+def test_blind_transfer_by_dtmf_sends_the_caller_on(office_call, esl):
+    place, events = office_call
+    _, caller, callee = place("stay_talking.xml")
+    assert api(esl, f"uuid_recv_dtmf {callee} ~#105").startswith("+OK")
+    events.next(executing("transfer", callee, "-bleg 102*105 XML transfer"), timeout=WAIT,
+                what="our in_call answer on 102's leg")
+    rung = answered_by_105(events)
+    assert rung["Caller-Caller-ID-Number"] == "101"  # the caller's own caller ID
+    bridged_with(events, caller, rung["Unique-ID"])
+    events.next(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
+                and e["Unique-ID"] == callee, timeout=WAIT, what="102's leg ending",
+                earlier=True)
+    assert api(esl, f"uuid_exists {caller}") == "true"  # 101 talks to 105 now
+
+
+def test_blind_transfer_by_sip_refer_sends_the_other_party_on(office_call, esl):
+    place, events = office_call
+    phone, caller, callee = place("refer_caller.xml", "-d", "1000", "-key", "target", "105",
+                                  "-aa")
+    rung = answered_by_105(events)
+    assert rung["Caller-Caller-ID-Number"] == "102"  # 102's leg, as 102's own call
+    bridged_with(events, callee, rung["Unique-ID"])
+    assert phone.wait(timeout=WAIT) == 0  # 202 Accepted, NOTIFYs, the switch's BYE
+    events.next(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
+                and e["Unique-ID"] == caller, timeout=WAIT, what="101's leg ending",
+                earlier=True)
+    assert api(esl, f"uuid_exists {callee}") == "true"
