@@ -3,17 +3,25 @@ in-call request, the row, the toggle, and the end of a recording (RECORD_STOP)."
 
 import wave
 
+import gevent
 import pytest
 
+from switchctl import config as config_module
+from switchctl.config import HostPort
+from switchctl.esl.extension_state import ExtensionStates
+from switchctl.esl.listener import Listener
+from switchctl.esl.recordings import RecordingStops
 from switchctl.freeswitch import prompts
 from switchctl.models import Extension, Recording
 from switchctl.services import recordings
 from switchctl.services.feature_codes import set_override
 from switchctl.xml_curl import in_call
+from tests.builders.captures import payload
 from tests.builders.dialplan import actions
 from tests.builders.in_call import (CALLEE_UUID, CALLER_UUID, PEER_ATTENDED, SELF_RECORD,
                                     in_call_body, pressed)
 from tests.clients.xml_curl import parsed, post
+from tests.fakes.fake_switch import FakeSwitch, event_frame
 
 pytestmark = pytest.mark.both_databases
 
@@ -158,3 +166,62 @@ def test_a_uuid_that_cannot_name_a_file_is_refused(config, office, uuid):
     with pytest.raises(ValueError):
         recordings.start_recording(config.media_folder, extension, uuid, CALLEE_UUID)
     assert not Recording.select().exists()
+
+
+# The real RECORD_STOP of a one-touch recording (the integration tier's call), and the
+# media folder as that switch was told it.
+RECORD_STOP = "esl_inbound/events_plain/RECORD_STOP.txt"
+CAPTURED_SWITCH_MEDIA = "/tmp/switchctl-fs-nr9wklyw/switch-media"
+CAPTURED_FILE = ("recordings/pbx.local/2026-12-02/94f6b05d-c0ec-4baf-a7e1-229356185742-"
+                 "94f6b05d-141318.wav")
+
+
+@pytest.fixture
+def stops(tmp_path, db, office):
+    """A listener following a fake switch, with RecordingStops for a switch that sees the
+    media folder as the captured one did; yields (switch, settings)."""
+    switch = FakeSwitch(answers={"show registrations as json": '{"row_count":0}',
+                                 "show channels as json": '{"row_count":0}'}).start()
+    settings = config_module.load({"SWITCHCTL_DATA": str(tmp_path / "stops"),
+                                   "SWITCHCTL_SWITCH_MEDIA": CAPTURED_SWITCH_MEDIA})
+    listener = Listener(HostPort("127.0.0.1", switch.port), "ClueCon",
+                        ExtensionStates(), retry=0.05)
+    RecordingStops(listener, settings)
+    runner = gevent.spawn(listener.run)
+    assert listener.online.wait(timeout=5)
+    yield switch, settings
+    listener.stop()
+    switch.stop()
+    runner.join(timeout=5)
+
+
+def until(probe, seconds=5):
+    for _ in range(int(seconds / 0.02)):
+        if probe():
+            return True
+        gevent.sleep(0.02)
+    return False
+
+
+def test_the_switchs_record_stop_stores_the_length(stops):
+    switch, settings = stops
+    extension = Extension.get(Extension.number == "101")
+    row = Recording.create(domain=extension.domain_id, extension=extension, call_uuid="c",
+                           path=CAPTURED_FILE)
+    write_wav(settings.media_folder / CAPTURED_FILE, 2.52)
+    switch.emit(payload(RECORD_STOP))
+    assert until(lambda: Recording.get_by_id(row.id).duration == 3)
+
+
+def test_a_record_stop_outside_our_recordings_changes_nothing(stops):
+    switch, settings = stops
+    extension = Extension.get(Extension.number == "101")
+    kept = Recording.create(domain=extension.domain_id, extension=extension, call_uuid="c",
+                            path="voicemail/pbx.local/101/x.wav")
+    for path in (f"{CAPTURED_SWITCH_MEDIA}/voicemail/pbx.local/101/x.wav",
+                 f"{CAPTURED_SWITCH_MEDIA}/recordings/../voicemail/pbx.local/101/x.wav",
+                 "/elsewhere/recordings/x.wav", ""):
+        switch.emit(event_frame({"Event-Name": "RECORD_STOP", "Record-File-Path": path}))
+    switch.emit(event_frame({"Event-Name": "RECORD_STOP"}))
+    gevent.sleep(0.3)
+    assert Recording.get_by_id(kept.id).duration == 0  # not dropped, not changed
