@@ -4,11 +4,16 @@ phone does: the switch runs an in-call code between the frames it reads), then
 - 102 presses ``#105`` (a blind transfer by DTMF, uuid_recv_dtmf with ``~``, as the keys of
   a phone): our in_call answer on 102's leg sends 101 on to 105 through the transfer
   context; 105 rings showing 101, answers, 101 and 105 talk, 102's leg has ended;
+- 101 presses ``*2105`` (attended): 105 rings while 102 waits, 105 answers, 101 hangs up:
+  102 and 105 talk;
 - 101's phone presses its transfer key: a blind SIP REFER to 105 (sipp refer_caller.xml):
-  sofia sends 102 on to 105 as 102's own call; 105 rings showing 102, 101's phone is let go.
+  sofia sends 102 on to 105 as 102's own call; 105 rings showing 102, 101's phone is let go;
+- and the attended form: 101 has called 105 first; its REFER of 102 with Replaces (that
+  consultation call's dialog) joins 102 and 105, both of 101's calls end.
 """
 
 import struct
+from urllib.parse import quote
 
 import pytest
 
@@ -54,13 +59,13 @@ def office_call(served, sip_address, fs_address, esl, tmp_path):
         phones.append(answering_phone(pcap=pcap, port=ports[number]))
     events = SwitchEvents(fs_address.host, fs_address.port, fs_password(), EVENTS)
 
-    def place(scenario, *extra):
-        caller = Phone(_caller(scenario, sip_address, "101", served["101"], "102",
+    def place(scenario, *extra, to="102"):
+        caller = Phone(_caller(scenario, sip_address, "101", served["101"], to,
                                "-key", "pcap", str(pcap), *extra))
         phones.append(caller)
         bridged = events.next(lambda e: e["Event-Name"] == "CHANNEL_BRIDGE"
-                              and e["Caller-Destination-Number"] == "102", timeout=WAIT,
-                              what="101 and 102 bridged")
+                              and e["Caller-Destination-Number"] == to, timeout=WAIT,
+                              what=f"101 and {to} bridged")
         return caller, bridged["Bridge-A-Unique-ID"], bridged["Bridge-B-Unique-ID"]
     try:
         yield place, events
@@ -102,10 +107,23 @@ def test_blind_transfer_by_dtmf_sends_the_caller_on(office_call, esl):
     assert api(esl, f"uuid_exists {caller}") == "true"  # 101 talks to 105 now
 
 
-def test_blind_transfer_by_sip_refer_sends_the_other_party_on(office_call, esl):
+def test_attended_transfer_by_dtmf_completes_when_the_transferor_hangs_up(office_call, esl):
     place, events = office_call
-    phone, caller, callee = place("refer_caller.xml", "-d", "1000", "-key", "target", "105",
-                                  "-aa")
+    _, caller, callee = place("stay_talking.xml")
+    assert api(esl, f"uuid_recv_dtmf {caller} ~*2105").startswith("+OK")
+    events.next(executing("att_xfer", caller, "user/105@pbx.local"), timeout=WAIT,
+                what="our in_call answer on 101's leg")
+    rung = answered_by_105(events)
+    assert rung["Caller-Caller-ID-Number"] == "101"  # 105 is asked by 101
+    api(esl, f"uuid_kill {caller}")  # 101 hangs up: 102 and 105 are joined
+    bridged_with(events, callee, rung["Unique-ID"])
+    assert api(esl, f"uuid_exists {callee}") == "true"
+
+
+def test_blind_transfer_by_sip_refer_sends_the_other_party_on(office_call, esl, sip_address):
+    place, events = office_call
+    phone, caller, callee = place("refer_caller.xml", "-d", "1000", "-key", "target",
+                                  f"105@{sip_address}", "-aa")
     rung = answered_by_105(events)
     assert rung["Caller-Caller-ID-Number"] == "102"  # 102's leg, as 102's own call
     bridged_with(events, callee, rung["Unique-ID"])
@@ -114,3 +132,20 @@ def test_blind_transfer_by_sip_refer_sends_the_other_party_on(office_call, esl):
                 and e["Unique-ID"] == caller, timeout=WAIT, what="101's leg ending",
                 earlier=True)
     assert api(esl, f"uuid_exists {callee}") == "true"
+
+
+def test_attended_transfer_by_sip_refer_with_replaces_joins_the_two_others(
+        office_call, esl, sip_address):
+    place, events = office_call
+    _, consulting, consulted = place("stay_talking.xml", to="105")
+    dialog = [api(esl, f"uuid_getvar {consulting} {name}")
+              for name in ("sip_call_id", "sip_to_tag", "sip_from_tag")]
+    replaces = quote("{};to-tag={};from-tag={}".format(*dialog), safe="")
+    phone, caller, callee = place("refer_caller.xml", "-d", "1000", "-key", "target",
+                                  f"105@{sip_address}?Replaces={replaces}", "-aa")
+    bridged_with(events, callee, consulted)
+    assert phone.wait(timeout=WAIT) == 0
+    for uuid in (caller, consulting):
+        events.next(lambda e, uuid=uuid: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
+                    and e["Unique-ID"] == uuid, timeout=WAIT, what="101's calls ending",
+                    earlier=True)
