@@ -16,6 +16,9 @@ from tests.fakes.dialplan_eval import digit_machines
 
 pytestmark = pytest.mark.both_databases
 
+# A leg routed in the transfer context, and the legs it rings, leave it for good.
+KEPT_OUT_OURS = [("set", "force_transfer_context=default"),
+                 ("export", "nolocal:force_transfer_context=default")]
 ATTENDED_KEYS = ("multiset", "attxfer_cancel_key=* attxfer_hangup_key=# attxfer_conf_key=0")
 
 
@@ -122,7 +125,8 @@ def test_the_party_rings_the_number_with_its_own_codes(client, office):
     root = parsed(post(client, payload("in_call/transfer_context_102.body.txt")))
     assert root.xpath("//context/@name") == ["transfer"]
     steps = actions(root)
-    assert steps[:8] == bound("self")  # 102's own in-call codes, on its leg
+    assert steps[:2] == KEPT_OUT_OURS  # a REFER later: 102's own call, never this context
+    assert steps[2:10] == bound("self")  # 102's own in-call codes, on its leg
     assert steps[-2:] == [("bridge", "user/105@pbx.local"), ("transfer", "105 XML outcome")]
     assert bound("peer")[2] in steps  # 105's, as any call ringing it
     assert ("hash", "insert/pbx.local-ringing/105/${uuid}") in steps
@@ -139,6 +143,8 @@ def test_an_outside_party_rings_with_no_codes_and_goes_out_with_the_transferors_
     out = actions(transferred(client, "102*985337106", **outside))
     assert out[-2:] == [("bridge", "sofia/gateway/trunk/85337106"),
                         ("transfer", "985337106 XML outcome")]
+    assert steps[:2] == out[:2] == [("set", "force_transfer_context=public"),
+                                    KEPT_OUT_OURS[1]]
     barred = actions(transferred(client, "103*985337106", **outside))
     assert barred[-2:] == [("playback", prompts.NOT_PERMITTED), ("hangup", "CALL_REJECTED")]
 
@@ -158,3 +164,18 @@ def test_a_phones_refer_routes_the_other_leg_as_its_own_call(client, office):
     assert steps[-2:] == [("bridge", "user/105@pbx.local"), ("transfer", "105 XML outcome")]
     machines = digit_machines(steps)
     assert machines["self"] is not None and machines["peer"] is not None
+
+
+def test_a_refer_naming_a_transferor_borrows_no_rights(client, office):
+    """The real request, before the fix: 105's phone referred the party 101 had sent it
+    (102's leg, whose last context was transfer) to ``101*985337106``. Since then such a
+    leg has force_transfer_context (above), so a REFER routes it as its own call; and a
+    request that is a REFER's (sip_refer_to naming this destination) is refused here."""
+    body = payload("in_call/refer_into_transfer_102.body.txt")
+    steps = actions(parsed(post(client, body)))
+    assert steps == [("pre_answer", ""), ("sleep", "500"),
+                     ("playback", prompts.NOT_PERMITTED), ("hangup", "CALL_REJECTED")]
+    # The party's own #-transfer later on, after an earlier REFER of it: still routed.
+    again = in_call_body("transfer_context_102",
+                         variable_sip_refer_to="<sip:105@127.0.0.1>")
+    assert actions(parsed(post(client, again)))[-2] == ("bridge", "user/105@pbx.local")

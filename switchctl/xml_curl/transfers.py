@@ -17,8 +17,9 @@ refused with a prompt the presser hears, and the call goes on as it was.
   a three-way call.
 
 A phone's own transfer key (SIP REFER) does not come here: sofia transfers the other
-leg to the Refer-To number in its ``force_transfer_context`` (routing._dialled_marks),
-where it is routed as that leg's own call.
+leg to the Refer-To number in its ``force_transfer_context`` (routing._dialled_marks;
+a leg routed here gets one too, as do the legs it rings: ``_kept_out``), where it is
+routed as that leg's own call.
 """
 
 import re
@@ -35,6 +36,7 @@ from switchctl.xml_curl.identity import caller_identity
 TRANSFER_DESTINATION = re.compile(r"^([0-9]{1,10})\*(\+?[0-9]{2,20})\Z")
 # What may be dialled besides extensions and outside numbers (a Dialled -> Route or None).
 OTHER_DESTINATIONS = (parking.retrieve, conferences.dial_room, queues.dial_queue)
+REFER_USER = re.compile(r"sips?:([^@;>]*)@")  # the user part of a Refer-To URI
 CANCEL_KEY, COMPLETE_KEY, THREE_WAY_KEY = "*", "#", "0"
 
 
@@ -114,22 +116,50 @@ def route_transfer(request, domain):
     if found is None:
         return None
     transferor_number, number = found.groups()
+    if _referred_here(request):
+        return refuse("transfer-referred", prompts.NOT_PERMITTED, "CALL_REJECTED")
     transferor = extension_records(domain, transferor_number).get(transferor_number)
     if transferor is None:
         return refuse("transfer-gone", prompts.CANNOT_COMPLETE, "UNALLOCATED_NUMBER")
     kind, target = _target(domain, transferor, number)
-    prelude = _party_bindings(request, domain)
+    party = _party(request, domain)
+    kept = _kept_out(party)
+    prelude = (*kept, *(bindings.bindings(party.domain_id, self_side=True) if party else ()))
     if kind == "extension":
         return routing.ring(domain, target, prelude=prelude)
     if kind == "other":
-        return target
+        return Route(target.name, (*kept, *target.actions))
     if kind == "outside":
         gateway, external = target
         return routing.bridge_outbound(gateway, number, external, prelude=prelude)
     return refuse("transfer-refused", kind, "CALL_REJECTED")
 
 
-def _party_bindings(request, domain):
+def _referred_here(request):
+    """Did a phone's REFER send this leg here (sofia sets ``sip_refer_to`` on the leg it
+    transfers, to the Refer-To URI whose user part is the destination), rather than our
+    ``transfer -bleg``? A REFER names no transferor we can believe."""
+    refer_to = request.variable("sip_refer_to")
+    user = REFER_USER.search(refer_to) if refer_to else None
+    return user is not None and user[1] == request.destination
+
+
+def _party(request, domain):
+    """The transferred party's extension record, or None (an outside party)."""
     number = caller_identity(request)[0]
-    party = extension_records(domain, number).get(number) if number else None
-    return bindings.bindings(party.domain_id, self_side=True) if party is not None else ()
+    return extension_records(domain, number).get(number) if number else None
+
+
+def _kept_out(party):
+    """Keep the party, and the legs it rings, out of this context from now on.
+
+    A phone's REFER (or a 302 to a bridge) sends the *other* leg to the Refer-To number
+    in that leg's ``force_transfer_context``, else in the context it was last routed in
+    (switch_ivr_session_transfer): for a leg sent here, this one, whose destination names
+    the transferor. On the real switch, the phone the party was sent to referred it to
+    ``101*985337106`` and it called out with 101's rights. So the party is re-routed as
+    its own call (our user: ``default``, as a REFER of any call; an outside party:
+    ``public``), and the legs it rings in ``default``, as those any call rings."""
+    own = contexts.INTERNAL if party is not None else contexts.PUBLIC
+    return (("set", f"force_transfer_context={own}"),
+            ("export", f"nolocal:force_transfer_context={contexts.INTERNAL}"))
