@@ -51,6 +51,7 @@ class Config:
     switch_media: str = ""  # the media folder as FreeSWITCH sees it; "": the same path
     smtp_url: str = ""  # smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]
     smtp_from: str = ""  # the From of voicemail emails; "": switchctl@<domain>
+    header_seconds: int = 10  # a client's request line and headers must come within this
 
     def __repr__(self):
         shown = {
@@ -103,6 +104,7 @@ DEFAULTS = {
     "switch_media": "",
     "smtp_url": "",
     "smtp_from": "",
+    "header_seconds": "10",
 }
 
 
@@ -155,6 +157,7 @@ def _build(raw):
         switch_media=raw["switch_media"].strip().rstrip("/"),
         smtp_url=_smtp_url(raw["smtp_url"].strip()),
         smtp_from=raw["smtp_from"].strip(),
+        header_seconds=_header_seconds(raw["header_seconds"]),
     )
     if config.switch_http is not None and _same_socket(config.switch_http, config.http):
         raise ConfigError(f"switch_http {config.switch_http} uses the port of http "
@@ -249,6 +252,14 @@ def _proxies(text):
     number = whole_number(text)
     if number is None or number > 5:
         raise ConfigError(f"portal_proxies: expected a number of proxies from 0 to 5, "
+                          f"got {text!r}")
+    return number
+
+
+def _header_seconds(text):
+    number = whole_number(text)
+    if number is None or not 1 <= number <= 300:
+        raise ConfigError(f"header_seconds: expected a number of seconds from 1 to 300, "
                           f"got {text!r}")
     return number
 

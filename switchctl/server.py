@@ -7,8 +7,9 @@ connections fills the portal's pool (further ones wait in the kernel's backlog, 
 no file descriptor here) while the switch's pool and file descriptors stay free. The
 process raises its open-files limit to what the system allows at start, and the portal's
 pool is sized so that both pools fit in it. Every connection must send its request line
-and headers within HEADER_SECONDS (an idle keep-alive connection is closed then too),
-and no read or write may stall longer than IO_SECONDS.
+and headers within the ``header_seconds`` setting (HEADER_SECONDS by default; an idle
+keep-alive connection is closed then too), and no read or write may stall longer than
+IO_SECONDS.
 """
 
 import gc
@@ -69,7 +70,7 @@ def listen(address):
     return listener
 
 
-HEADER_SECONDS = 10
+HEADER_SECONDS = 10  # the header_seconds setting's default (switchctl.config)
 IO_SECONDS = 30
 SWITCH_CONNECTIONS = 256  # FreeSWITCH asks from a few threads; 256 is far more than it opens
 PORTAL_CONNECTIONS = 4096  # at most; fewer when the open-files limit is low
@@ -82,7 +83,7 @@ class GuardedHandler(WSGIHandler):
 
     def read_requestline(self):
         self._deadline = gevent.Timeout.start_new(
-            HEADER_SECONDS, socket.timeout("request line and headers too slow"))
+            self.server.header_seconds, socket.timeout("request line and headers too slow"))
         try:
             line = super().read_requestline()
         except BaseException:
@@ -113,9 +114,10 @@ class GuardedServer(WSGIServer):
 
     handler_class = GuardedHandler
 
-    def __init__(self, listener, application, connections):
+    def __init__(self, listener, application, connections, header_seconds=HEADER_SECONDS):
         super().__init__(listener, application, spawn=Pool(connections), log=None,
                          error_log=log)
+        self.header_seconds = header_seconds
 
     def handle(self, sock, address):
         sock.settimeout(IO_SECONDS)
@@ -154,10 +156,11 @@ def serve(config):
     portal_side, switch_side = sides(config, service)
     shared = switch_side is None
     portal_pool = portal_connections(file_limit, shared)
-    server = GuardedServer(portal_socket, portal_side, portal_pool)
+    server = GuardedServer(portal_socket, portal_side, portal_pool, config.header_seconds)
     switch_server = None
     if not shared:
-        switch_server = GuardedServer(switch_socket, switch_side, SWITCH_CONNECTIONS)
+        switch_server = GuardedServer(switch_socket, switch_side, SWITCH_CONNECTIONS,
+                                      config.header_seconds)
         switch_server.start()
     else:
         log.warning("the switch's endpoints share the portal's port (switch_http is empty): "

@@ -45,10 +45,17 @@ def test_environment_wins_over_the_file(tmp_path):
     ("SWITCHCTL_DATABASE", "postgresql://u@db.example:99999/pbx", "database"),
     ("SWITCHCTL_LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING, ERROR"),
     ("SWITCHCTL_LOG_LEVEL", "\u0131nfo", "log_level"),
+    ("SWITCHCTL_HEADER_SECONDS", "0", "header_seconds"),
+    ("SWITCHCTL_HEADER_SECONDS", "1.5", "header_seconds"),
 ])
 def test_bad_values_are_named(name, value, message):
     with pytest.raises(config.ConfigError, match=message):
         config.load({name: value})
+
+
+def test_the_header_limit_is_ten_seconds_unless_set():
+    assert config.load({}).header_seconds == 10
+    assert config.load({"SWITCHCTL_HEADER_SECONDS": "2"}).header_seconds == 2
 
 
 def test_log_levels_are_read_in_any_case():
