@@ -203,15 +203,18 @@ def test_transfers_asked_by_a_phone_stay_in_the_calls_first_context(client, offi
 
 
 def test_a_leg_switchctl_rang_routes_as_its_extension(client, office):
-    """102's phone transfers its caller: the leg has dialed_user=102, no user_name."""
-    body = call("", "105", dialed_user="102", dialed_domain="pbx.local")
+    """102's phone transfers its caller: the leg has presence_id=102@pbx.local (the
+    directory's dial-string), no user_name."""
+    body = call("", "105", dialed_user="102", dialed_domain="pbx.local",
+                presence_id="102@pbx.local")
     body = body.replace(b"&variable_user_name=&", b"&")
     outbound = body.replace(b"&Call-Direction=inbound&", b"&Call-Direction=outbound&")
     assert ("bridge", "user/105@pbx.local") in actions(parsed(post(client, outbound)))
     # The calling leg has dialed_user too once it rang 102: without user_name it is a
     # trunk caller, nobody's.
     assert actions(parsed(post(client, body)))[-1] == ("hangup", "CALL_REJECTED")
-    barred = call("", "985337106", dialed_user="103", dialed_domain="pbx.local")
+    barred = call("", "985337106", dialed_user="103", dialed_domain="pbx.local",
+                  presence_id="103@pbx.local")
     barred = barred.replace(b"&variable_user_name=&", b"&")
     barred = barred.replace(b"&Call-Direction=inbound&", b"&Call-Direction=outbound&")
     assert actions(parsed(post(client, barred)))[-1] == ("hangup", "OUTGOING_CALL_BARRED")

@@ -11,7 +11,7 @@ from switchctl.xml_curl import in_call
 from switchctl.xml_curl.actions import stay
 from tests.builders.dialplan import actions, call
 from tests.builders.in_call import (CALLEE_UUID, CALLER_UUID, PEER_ATTENDED, SELF_BLIND,
-                                    SELF_RECORD, pressed)
+                                    SELF_RECORD, in_call_body, pressed)
 from tests.clients.xml_curl import parsed, post
 from tests.fakes.dialplan_eval import DigitMatch, digit_machines, hunt
 
@@ -54,7 +54,8 @@ def test_a_number_after_the_code_is_its_argument(client, office, seen):
 
 
 def test_the_leg_switchctl_rang_is_its_extension_not_the_caller(client, office, seen):
-    """102's leg has no user_name, only dialed_user (and the caller's Caller-* fields)."""
+    """102's leg has no user_name, only presence_id and dialed_user (and the caller's
+    Caller-* fields)."""
     post(client, pressed(PEER_ATTENDED))
     (call,) = seen
     assert (call.presser.number, call.key, call.digits, call.argument) == \
@@ -170,3 +171,20 @@ def test_a_forward_binds_the_new_target_once(client, office, db):
     machines = digit_machines(answer)
     assert machines["self"] is None
     assert took(machines["peer"], "*1") == [("record_call", "*1", False, "partner")]
+
+
+def test_a_leg_sent_on_is_still_its_extension_not_the_one_it_rang(client, office, seen):
+    """The real request of 102's leg after a transfer rang 105 from it: dialed_user=105
+    there (the bridge set it), presence_id still 102@pbx.local. 102 pressing a code then is
+    102, not 105 (whose rights it would borrow); a leg with no presence_id is nobody's."""
+    moved = in_call_body("refer_into_transfer_102", **{
+        "Hunt-Context": "in_call", "Hunt-Destination-Number": "record_call",
+        "variable_last_matching_digits": "*1"})
+    post(client, moved)
+    (call,) = seen
+    assert (call.presser.number, call.domain) == ("102", "pbx.local")
+    nobody = in_call_body("refer_into_transfer_102", **{
+        "Hunt-Context": "in_call", "Hunt-Destination-Number": "record_call",
+        "variable_last_matching_digits": "*1", "variable_presence_id": None})
+    assert actions(parsed(post(client, nobody))) == [("playback", prompts.NOT_PERMITTED)]
+    assert len(seen) == 1

@@ -15,13 +15,17 @@ def caller_identity(request):
     if request.get("variable_user_name", None) is not None:  # present, maybe planted twice
         return (request.trusted_variable("user_name"),
                 request.trusted_variable("domain_name").lower())
-    # A leg that switchctl rang (user/<ext>: an outbound leg) has no user_name, only
-    # dialed_user: that is the extension it belongs to, e.g. when its phone presses an
-    # in-call code or transfers the other party. The calling leg carries dialed_user too
-    # once it rang one of ours (the real switch's in_call requests show it), so an
-    # inbound leg without user_name (a trunk caller) is nobody's, though in the domain
-    # of the extension it rang (its outcome after a failed bridge is decided there).
+    # A leg that switchctl rang (user/<ext>: an outbound leg) has no user_name. The
+    # directory's dial-string gave it presence_id=<ext>@<domain> when it was made: that
+    # is the extension it belongs to, e.g. when its phone presses an in-call code or
+    # transfers the other party. Not dialed_user: a bridge *from* the leg sets it to the
+    # extension rung (on the real switch, 102's leg sent on to 105 by a transfer had
+    # dialed_user=105, presence_id still 102@pbx.local). The calling leg carries
+    # dialed_user too once it rang one of ours, so an inbound leg without user_name (a
+    # trunk caller) is nobody's, though in the domain of the extension it rang (its
+    # outcome after a failed bridge is decided there).
     domain = request.trusted_variable("dialed_domain").lower()
     if request.trusted("Call-Direction") != "outbound":
         return "", domain
-    return request.trusted_variable("dialed_user"), domain
+    number, at, own_domain = request.trusted_variable("presence_id").partition("@")
+    return (number, own_domain.lower()) if at else ("", domain)
