@@ -1,24 +1,30 @@
 """WAV files as the switch records them (mono, 16-bit), made with the standard library."""
 
+import array
+import functools
 import io
 import math
+import sys
 import wave
 
 
+@functools.lru_cache(maxsize=64)
 def wav(seconds, rate=8000, amplitude=3000, hz=440):
     """The bytes of a WAV of ``seconds``: a tone (someone speaking, to the silence
-    detection) or, with ``amplitude`` 0, silence."""
+    detection) or, with ``amplitude`` 0, silence. Made once per set of arguments (bytes:
+    no caller can change them); the tests ask for the same few hundreds of times."""
     frames = int(seconds * rate)
-    samples = bytearray()
-    for n in range(frames):
-        value = int(amplitude * math.sin(2 * math.pi * hz * n / rate))
-        samples += value.to_bytes(2, "little", signed=True)
+    step = 2 * math.pi * hz
+    samples = array.array("h", [int(amplitude * math.sin(step * n / rate))
+                                for n in range(frames)])
+    if sys.byteorder == "big":
+        samples.byteswap()  # WAV is little-endian
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(bytes(samples))
+        out.writeframes(samples.tobytes())
     return buffer.getvalue()
 
 
