@@ -188,3 +188,15 @@ def test_a_leg_sent_on_is_still_its_extension_not_the_one_it_rang(client, office
         "variable_last_matching_digits": "*1", "variable_presence_id": None})
     assert actions(parsed(post(client, nobody))) == [("playback", prompts.NOT_PERMITTED)]
     assert len(seen) == 1
+
+
+def test_a_leg_rung_on_a_browser_is_nobodys_whatever_it_sets(client, office, seen):
+    """A Verto client may set presence_id, user_name, dialed_user on the leg we rang it
+    on: only a SIP phone's leg (sofia) is believed to be its extension's."""
+    browser = {"Channel-Name": "verto.rtc/u:0f3c", "Caller-Source": "mod_verto",
+               "variable_presence_id": "105@pbx.local"}
+    assert actions(parsed(post(client, in_call_body(PEER_ATTENDED, **browser)))) == \
+        [("playback", prompts.NOT_PERMITTED)]
+    planted = in_call_body(PEER_ATTENDED, **browser, variable_user_name="105")
+    assert actions(parsed(post(client, planted))) == [("playback", prompts.NOT_PERMITTED)]
+    assert seen == []

@@ -9,6 +9,13 @@ def caller_identity(request):
     any channel variable at login (mod_verto copies its userVariables onto the
     channel after the real identity), so for Verto the caller profile's username,
     ``<id>@<domain>`` from the login, is used instead."""
+    outbound = request.trusted("Call-Direction") == "outbound"
+    if outbound and not request.trusted("Channel-Name").startswith("sofia/"):
+        # A leg switchctl rang that is not a SIP phone's: a Verto client may set any
+        # variable on its legs (userVariables at answer and in verto.info, after
+        # mod_verto's own), presence_id and user_name too, and such a leg's caller
+        # profile is a copy of the caller's. Nothing on it says whose it is.
+        return "", ""
     if request.trusted("Caller-Source") == "mod_verto":
         number, _, domain = request.trusted("Caller-Username").partition("@")
         return number, domain.lower()
@@ -25,7 +32,7 @@ def caller_identity(request):
     # trunk caller) is nobody's, though in the domain of the extension it rang (its
     # outcome after a failed bridge is decided there).
     domain = request.trusted_variable("dialed_domain").lower()
-    if request.trusted("Call-Direction") != "outbound":
+    if not outbound:
         return "", domain
     number, at, own_domain = request.trusted_variable("presence_id").partition("@")
     return (number, own_domain.lower()) if at else ("", domain)
