@@ -215,3 +215,13 @@ RECORDING_STARTED = "tone_stream://%(400,0,1400)"
 RECORDING_STOPPED = "tone_stream://%(200,150,1400);%(200,0,1400)"
 TONES.update({RECORDING_STARTED: "one beep: this call is being recorded",
               RECORDING_STOPPED: "two beeps: the recording of this call stopped"})
+
+
+# Conference rooms (manual §2.8): the PIN asked when a room is dialled (and the PIN an
+# ad-hoc room's initiator sets), a wrong one, and the dial tone the admin hears to invite.
+CONF_PIN = "conference/conf-pin.wav"
+CONF_BAD_PIN = "conference/conf-bad-pin.wav"
+DIAL_TONE = "tone_stream://%(10000,0,350,440)"
+STANDARD_SOUNDS.update({CONF_PIN: "Please enter the conference PIN number",
+                        CONF_BAD_PIN: "That is not a valid PIN"})
+TONES.update({DIAL_TONE: "US dial tone (350 + 440 Hz): enter the number to invite"})

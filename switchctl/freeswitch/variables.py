@@ -37,3 +37,9 @@ MAILBOX = "switchctl_mailbox"
 VOICEMAIL_REASON = "switchctl_voicemail_reason"
 # One-touch recording: on the leg that pressed *1, the id of the Recording it runs.
 RECORDING = "switchctl_recording"
+# Conference rooms: the room (its id) a call to a room's flow is for; the number the room's
+# admin entered to invite (read by the in-call invite step); mod_conference's own name of
+# the room a member is in.
+CONFERENCE_ROOM = "switchctl_conference_room"
+INVITE_NUMBER = "switchctl_invite_number"
+CONFERENCE_NAME = "conference_name"

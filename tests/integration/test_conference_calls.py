@@ -1,0 +1,73 @@
+"""A conference room on the real switch: room 800 (admin PIN 1234, user PIN 5678) added
+to the served database (no reloadxml); 101 dials it and enters the admin PIN, 102 the
+user PIN; the room lists both, 101 as its moderator (esl/conference_members on the
+switch's ``conference ... json_list``)."""
+
+import json
+import os
+import time
+
+import pytest
+
+from switchctl.esl.conference_members import members, parse_json_list
+from switchctl.services import conferences
+from tests.integration.conftest import api, fs_password
+from tests.integration.media_phones import staying_call
+from tests.integration.test_voicemail_calls import no_channel_left
+from tests.integration.test_wakeup_calls import in_domain
+
+pytestmark = pytest.mark.integration
+ROOM = "800-pbx.local"
+
+
+def leg_of(esl, number, seconds=10):
+    """The uuid of ``number``'s leg once the switch has answered it (the flow's prompt)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rows = json.loads(api(esl, "show channels as json")).get("rows") or []
+        for row in rows:
+            if row.get("cid_num") == number and row.get("callstate") == "ACTIVE":
+                return row["uuid"]
+        time.sleep(0.1)
+    raise AssertionError(f"{number}'s call was not answered")
+
+
+def listed(esl, count, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = parse_json_list(api(esl, f"conference {ROOM} json_list"))
+        if len(found) == count:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"the room never had {count} members")
+
+
+def test_two_callers_entering_pins_are_both_in_the_room(served, sip_address, fs_address, esl):
+    def add():
+        from switchctl.models import Domain
+        conferences.add_room(Domain.get(Domain.name == "pbx.local"), "800", "1234", "5678")
+    in_domain(served, add)
+    admin = staying_call(sip_address, "101", served["101"], "800")
+    user = staying_call(sip_address, "102", served["102"], "800")
+    try:
+        for number, pin in (("101", "1234"), ("102", "5678")):
+            uuid = leg_of(esl, number)
+            time.sleep(0.5)  # the PIN prompt has begun (play_and_get_digits)
+            assert api(esl, f"uuid_recv_dtmf {uuid} {pin}#").startswith("+OK")
+        found = listed(esl, 2)
+        raw = api(esl, f"conference {ROOM} json_list")
+        capture = os.environ.get("SWITCHCTL_CAPTURE_CONFERENCE")
+        if capture:
+            with open(capture, "w") as out:
+                out.write(raw)
+        by_number = {member.number: member for member in found}
+        assert set(by_number) == {"101", "102"}
+        assert by_number["101"].moderator and not by_number["102"].moderator
+        assert [m.number for m in members(fs_address, "800", "pbx.local",
+                                          password=fs_password())] in (
+            ["101", "102"], ["102", "101"])
+    finally:
+        api(esl, f"conference {ROOM} hup all")
+        admin.stop()
+        user.stop()
+    assert not no_channel_left(fs_address, seconds=10)
