@@ -157,9 +157,11 @@ def _kept_out(party):
     in that leg's ``force_transfer_context``, else in the context it was last routed in
     (switch_ivr_session_transfer): for a leg sent here, this one, whose destination names
     the transferor. On the real switch, the phone the party was sent to referred it to
-    ``101*985337106`` and it called out with 101's rights. So the party is re-routed as
-    its own call (our user: ``default``, as a REFER of any call; an outside party:
-    ``public``), and the legs it rings in ``default``, as those any call rings."""
+    ``101*985337106`` and it called out with 101's rights. So the party, and the legs it
+    rings, are re-routed as their own calls: in ``default`` (as a REFER of any of our
+    calls), or ``public`` when the party is an outside one (extensions only, as its first
+    call). One ``export`` for both: ``export nolocal:...`` leaves a variable named
+    ``nolocal:force_transfer_context`` on the leg, which made its call record invalid XML
+    (and FreeSWITCH kept the leg in CS_REPORTING, retrying the post)."""
     own = contexts.INTERNAL if party is not None else contexts.PUBLIC
-    return (("set", f"force_transfer_context={own}"),
-            ("export", f"nolocal:force_transfer_context={contexts.INTERNAL}"))
+    return (("export", f"force_transfer_context={own}"),)

@@ -9,7 +9,9 @@ phone does: the switch runs an in-call code between the frames it reads), then
 - 101's phone presses its transfer key: a blind SIP REFER to 105 (sipp refer_caller.xml):
   sofia sends 102 on to 105 as 102's own call; 105 rings showing 102, 101's phone is let go;
 - and the attended form: 101 has called 105 first; its REFER of 102 with Replaces (that
-  consultation call's dialog) joins 102 and 105, both of 101's calls end.
+  consultation call's dialog) joins 102 and 105, both of 101's calls end;
+- a party sent on by ``#105`` and then referred by 105's phone to ``<transferor>*<number>``
+  is routed as its own call, not with the transferor's rights.
 """
 
 import struct
@@ -19,8 +21,8 @@ import pytest
 
 from tests.integration.conftest import api, fs_password
 from tests.integration.media_phones import (Phone, SwitchEvents, _caller, _ethernet_udp,
-                                            answering_phone, executing)
-from tests.integration.sip_phones import free_udp_port, register
+                                            answering_phone, executing, media_port)
+from tests.integration.sip_phones import SCENARIOS, free_udp_port, register
 from tests.integration.test_voicemail_calls import no_channel_left
 
 pytestmark = pytest.mark.integration
@@ -149,3 +151,36 @@ def test_attended_transfer_by_sip_refer_with_replaces_joins_the_two_others(
         events.next(lambda e, uuid=uuid: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
                     and e["Unique-ID"] == uuid, timeout=WAIT, what="101's calls ending",
                     earlier=True)
+
+
+def test_a_refer_of_a_party_sent_on_borrows_no_transferors_rights(
+        office_call, esl, sip_address, served, tmp_path):
+    """101 sends 102 on to 105 (``#105``); 105's phone answers, then refers 102's leg to
+    ``101*985337106``, as the transfer context's destination would name 101 (who may call
+    out). The leg is routed as 102's own call (force_transfer_context), where that is no
+    number: refused, nothing dialled through the trunk (before: out with 101's rights)."""
+    place, events = office_call
+    api(esl, "sofia profile internal flush_inbound_reg 105@pbx.local")
+    port = free_udp_port()
+    assert register(sip_address, "105", served["105"], port)
+    referring = Phone(["sipp", "-sf", str(SCENARIOS / "answer_refer.xml"), "-p", str(port),
+                       "-i", "127.0.0.1", "-mp", str(media_port()), "-m", "1", "-nostdin",
+                       "-timeout", "20s", "-key", "pcap", str(silence_pcap(tmp_path / "s.pcap")),
+                       "-key", "refer_to", "101*985337106", "-key", "caller", "105"],
+                      port=port).listening()
+    try:
+        _, caller, callee = place("stay_talking.xml")
+        assert api(esl, f"uuid_recv_dtmf {caller} ~#105").startswith("+OK")
+        events.next(executing("transfer", caller, "-bleg 101*105 XML transfer"),
+                    timeout=WAIT, what="our in_call answer on 101's leg")
+        refused = events.next(executing("hangup", callee), timeout=WAIT + 3,
+                              what="102's leg refused after the REFER")
+        assert refused["Application-Data"] == "UNALLOCATED_NUMBER"
+        assert refused["Caller-Context"] == "default"  # 102's own call, not transfer
+        assert refused["Caller-Destination-Number"] == "101*985337106"
+        assert not [e for e in events.seen if e["Application"] == "bridge"
+                    and "sofia/gateway" in e["Application-Data"]]
+        assert referring.wait(timeout=WAIT) == 0  # 202 Accepted, NOTIFYs, the BYE
+    finally:
+        referring.stop()
+        register(sip_address, "105", served["105"], port, expires=0)
