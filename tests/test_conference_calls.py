@@ -18,7 +18,7 @@ from tests.builders.dialplan import DIALPLAN, steps_of
 from tests.builders.dialplan import call as dialplan_call
 from tests.builders.in_call import CALLEE_UUID, CALLER_UUID, SELF_RECORD, pressed
 from tests.clients.xml_curl import parsed, post
-from tests.fakes.fake_switch import FakeCall
+from tests.fakes.fake_switch import FakeCall, FakeSwitch
 from tests.servers.flows import flow_server
 
 pytestmark = pytest.mark.both_databases
@@ -272,3 +272,35 @@ def test_room_members_asks_the_switch_for_the_rooms_name():
     assert asked == ["conference 800-pbx.local json_list"]
     with pytest.raises(SwitchUnavailable):
         room_members(lambda cmd: None, "800", "pbx.local")
+
+
+# switchctl conference members ROOM
+
+@pytest.fixture
+def switch(monkeypatch):
+    listed = payload("conference/json_list_two_members.json").decode()
+    fake = FakeSwitch(answers={"conference 800-pbx.local json_list": listed})
+    fake.start()
+    monkeypatch.setenv("SWITCHCTL_ESL", f"127.0.0.1:{fake.port}")
+    yield fake
+    fake.stop()
+
+
+def test_the_command_lists_who_is_in_the_room(run, room, switch):
+    assert run("conference", "members", "800") == (
+        "102\t102\t-\t0 s\n"
+        "101\t101\tmoderator\t1 s\n")
+    assert "api conference 800-pbx.local json_list" in switch.commands
+
+
+def test_the_command_says_an_empty_room_and_refuses_unknown_rooms(run, room, switch):
+    switch.answers["conference 800-pbx.local json_list"] = \
+        "-ERR Conference 800-pbx.local not found\n"
+    assert run("conference", "members", "800") == "room 800: nobody\n"
+    assert run("conference", "members", "899", code=1) == "there is no conference room 899"
+
+
+def test_the_command_without_the_switch_says_so(run, room, monkeypatch):
+    monkeypatch.setenv("SWITCHCTL_ESL", "127.0.0.1:9")
+    assert run("conference", "members", "800", code=1).startswith(
+        "cannot list room 800: cannot reach the switch at 127.0.0.1:9")

@@ -123,3 +123,32 @@ def test_a_feature_code_is_found_as_the_dialplan_matches_it(office, monkeypatch)
     assert feature_code_of(office, "77") == "77"
     with pytest.raises(ValidationError, match="number 77 is the feature code 77"):
         conferences.add_room(office, "77", "1234")
+
+
+def test_a_rooms_page_lists_who_is_in_it_now(config, office, live_view):
+    """From the switch's own list (the real json_list of 101 and 102 in room 800)."""
+    from switchctl import portal
+    from tests.builders.captures import payload
+    from tests.clients.portal import ADMIN, open_portal, signed_in
+
+    view, switch = live_view
+    switch.answers["conference 800-pbx.local json_list"] = payload(
+        "conference/json_list_two_members.json").decode()
+    open_portal(office)
+    browser = signed_in(portal.create_app(config, view), *ADMIN)
+    room = conferences.add_room(office, "800", "1234")
+    page = browser.get(f"/conferences/{room.id}").get_data(as_text=True)
+    table = page.split('id="conference-members"', 1)[1].split("</table>", 1)[0]
+    rows = [row.split("</tr>")[0] for row in table.split("<tr>")[2:]]
+    assert [" ".join(cell.split("</td>")[0] for cell in row.split("<td>")[1:])
+            for row in rows] == ["102 no no no", "101 yes no no"]
+    switch.answers["conference 800-pbx.local json_list"] = \
+        "-ERR Conference 800-pbx.local not found\n"
+    page = browser.get(f"/conferences/{room.id}").get_data(as_text=True)
+    assert "No data" in page.split('id="conference-members"', 1)[1]
+
+
+def test_a_rooms_page_without_the_switch_says_so(admin, office):
+    room = conferences.add_room(office, "800", "1234")
+    page = admin.get(f"/conferences/{room.id}").get_data(as_text=True)
+    assert "The switch is not connected" in page and 'id="conference-members"' not in page

@@ -1,7 +1,10 @@
 """``switchctl conference list|add|remove|set``: conference rooms (manual §2.8)."""
 
-from switchctl.cli.common import command, handles
-from switchctl.services import conferences
+from switchctl import schema
+from switchctl.cli.common import DATABASE, command, handles
+from switchctl.esl.conference_members import SwitchUnavailable, members
+from switchctl.services import ValidationError, conferences
+from switchctl.services import domains as domain_service
 
 
 def add_parser(commands):
@@ -20,6 +23,9 @@ def add_parser(commands):
     change.add_argument("--admin-pin")
     change.add_argument("--user-pin", help="'' for none")
     change.add_argument("--name")
+    listing = actions.add_parser("members", help="who is in a room now (asks the switch)")
+    listing.add_argument("number")
+    handles(listing, cmd_conference_members, needs=DATABASE)
 
 
 def cmd_conference_list(domain, args):
@@ -46,4 +52,25 @@ def cmd_conference_set(domain, args):
                                    number=args.new_number, admin_pin=args.admin_pin,
                                    user_pin=args.user_pin, name=args.name)
     print(f"conference room {room.number} saved")
+    return 0
+
+
+def cmd_conference_members(db, settings, args):
+    """``conference members ROOM``: one line a member (who, moderator, muted, talking)."""
+    schema.require_current(db)
+    domain = domain_service.find_domain(settings.domain)
+    if domain is None:
+        raise ValidationError(f"domain {settings.domain} does not exist: run 'switchctl init'")
+    room = conferences.room_by_number(domain, args.number)
+    try:
+        found = members(settings.esl, room.number, domain.name, settings.esl_password)
+    except SwitchUnavailable as exc:
+        raise ValidationError(f"cannot list room {room.number}: {exc}") from None
+    if not found:
+        print(f"room {room.number}: nobody")
+    for member in found:
+        state = [word for word, on in (("moderator", member.moderator),
+                                       ("muted", member.muted), ("talking", member.talking)) if on]
+        print(f"{member.number or '-'}\t{member.name or '-'}\t{' '.join(state) or '-'}\t"
+              f"{member.seconds} s")
     return 0

@@ -30,6 +30,7 @@ from switchctl.xml_curl.actions import Route, multiset, stay, to_flow
 
 FLOW = "conference_room"
 PROFILE = "default"
+ROOM_NUMBER = re.compile(r"^[0-9]{2,8}\Z")  # as services.internal_numbers gives them
 DESTINATION = re.compile(r"^(moderator|member)-([0-9]{1,16})\Z")
 ADHOC_DESTINATION = re.compile(r"^adhoc-([A-Za-z0-9-]{1,64})\Z")
 ROOM_KEY = re.compile(r"^([0-9]{1,16}|adhoc-[A-Za-z0-9-]{1,64})\Z")
@@ -60,7 +61,7 @@ def find_room(domain, number):
 
 def dial_room(call):
     """A dialled conference room number (a Dialled): its route, or None."""
-    if not call.number.isdigit():
+    if not ROOM_NUMBER.match(call.number):  # an outside number costs no query here
         return None
     room = ConferenceRoom.get_or_none(ConferenceRoom.domain == call.caller.domain_id,
                                       ConferenceRoom.number == call.number)
