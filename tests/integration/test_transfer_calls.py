@@ -184,3 +184,22 @@ def test_a_refer_of_a_party_sent_on_borrows_no_transferors_rights(
     finally:
         referring.stop()
         register(sip_address, "105", served["105"], port, expires=0)
+
+
+def test_attended_transfer_cancelled_with_star_returns_to_the_other_party(office_call, esl):
+    """``*`` is also where every other in-call code starts: the digit machine must not
+    keep it from att_xfer's cancel key. 105 answers, 101 presses ``*``: 105's leg ends,
+    101 is back with 102."""
+    place, events = office_call
+    _, caller, callee = place("stay_talking.xml")
+    assert api(esl, f"uuid_recv_dtmf {caller} ~*2105").startswith("+OK")
+    events.next(executing("att_xfer", caller, "user/105@pbx.local"), timeout=WAIT,
+                what="our in_call answer on 101's leg")
+    rung = answered_by_105(events)
+    assert api(esl, f"uuid_recv_dtmf {caller} ~*").startswith("+OK")
+    events.next(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
+                and e["Unique-ID"] == rung["Unique-ID"], timeout=WAIT,
+                what="105's leg ending on the cancel key")
+    for uuid in (caller, callee):
+        assert api(esl, f"uuid_exists {uuid}") == "true"
+    assert api(esl, f"uuid_getvar {caller} bridge_uuid") == callee  # 101 talks to 102 again
