@@ -152,6 +152,20 @@ def add_portal_preferences(migrator):
     )
 
 
+
+@migration(7)
+def add_queue_settings(migrator):
+    """Queues for mod_callcenter: each queue's hold music, its longest wait, where a caller
+    who waited that long goes, and how long an agent's phone rings."""
+    migrate(
+        migrator.add_column("queue", "hold_music",
+                            peewee.CharField(max_length=255, default="local_stream://default")),
+        migrator.add_column("queue", "max_wait_seconds", peewee.IntegerField(default=0)),
+        migrator.add_column("queue", "timeout_destination",
+                            peewee.CharField(max_length=32, default="")),
+        migrator.add_column("queue", "agent_ring_seconds", peewee.IntegerField(default=20)),
+    )
+
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
     foreign key needs, whatever the model of that table becomes later."""
