@@ -1,7 +1,7 @@
-"""A conference room on the real switch: room 800 (admin PIN 1234, user PIN 5678) added
+"""Conference rooms on the real switch: room 800 (admin PIN 1234, user PIN 5678) added
 to the served database (no reloadxml); 101 dials it and enters the admin PIN, 102 the
 user PIN; the room lists both, 101 as its moderator (esl/conference_members on the
-switch's ``conference ... json_list``)."""
+switch's ``conference ... json_list``). And ``*0`` in a call making an ad-hoc room."""
 
 import json
 import os
@@ -12,7 +12,9 @@ import pytest
 from switchctl.esl.conference_members import members, parse_json_list
 from switchctl.services import conferences
 from tests.integration.conftest import api, fs_password
-from tests.integration.media_phones import staying_call
+from tests.integration.media_phones import answering_phone, staying_call, talking_call
+from tests.integration.sip_phones import free_udp_port, register
+from tests.integration.test_recording_calls import bridged_legs
 from tests.integration.test_voicemail_calls import no_channel_left
 from tests.integration.test_wakeup_calls import in_domain
 
@@ -32,10 +34,10 @@ def leg_of(esl, number, seconds=10):
     raise AssertionError(f"{number}'s call was not answered")
 
 
-def listed(esl, count, seconds=10):
+def listed(esl, count, seconds=10, room=ROOM):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        found = parse_json_list(api(esl, f"conference {ROOM} json_list"))
+        found = parse_json_list(api(esl, f"conference {room} json_list"))
         if len(found) == count:
             return found
         time.sleep(0.2)
@@ -71,3 +73,29 @@ def test_two_callers_entering_pins_are_both_in_the_room(served, sip_address, fs_
         admin.stop()
         user.stop()
     assert not no_channel_left(fs_address, seconds=10)
+
+
+def test_star_0_moves_both_parties_into_a_fresh_room(served, sip_address, fs_address, esl):
+    """101 calls 102, presses *0 and sets the PIN 2580: both are in adhoc-<101's leg>,
+    101 its moderator; when they leave, the room is gone."""
+    port = free_udp_port()
+    assert register(sip_address, "102", served["102"], port), "102 did not register"
+    callee = answering_phone(port=port)
+    caller = talking_call(sip_address, "101", served["101"], "102", talk=8)
+    room = ""
+    try:
+        calling, rung = bridged_legs(esl)
+        assert api(esl, f"uuid_recv_dtmf {calling} ~*0").startswith("+OK")
+        time.sleep(1)  # the PIN prompt has begun
+        assert api(esl, f"uuid_recv_dtmf {calling} 2580#").startswith("+OK")
+        room = f"adhoc-{calling}-pbx.local"
+        found = listed(esl, 2, room=room)
+        roles = {member.uuid: member.moderator for member in found}
+        assert roles == {calling: True, rung: False}
+    finally:
+        if room:
+            api(esl, f"conference {room} hup all")
+        caller.stop()
+        callee.stop()
+    assert not no_channel_left(fs_address, seconds=10)
+    assert "not found" in api(esl, f"conference {room} json_list")
