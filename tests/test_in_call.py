@@ -200,3 +200,14 @@ def test_a_leg_rung_on_a_browser_is_nobodys_whatever_it_sets(client, office, see
     planted = in_call_body(PEER_ATTENDED, **browser, variable_user_name="105")
     assert actions(parsed(post(client, planted))) == [("playback", prompts.NOT_PERMITTED)]
     assert seen == []
+
+
+def test_a_phone_rung_by_a_browsers_call_is_its_extension_not_the_browser_user(
+        client, office, seen):
+    """102's SIP leg has a copy of its caller's profile (the capture: Caller-Username=101):
+    rung by a browser (Caller-Source mod_verto, Caller-Username 101@pbx.local), 102 pressing
+    a code is 102, not the browser's user, whose rights it would borrow."""
+    copied = {"Caller-Source": "mod_verto", "Caller-Username": "101@pbx.local"}
+    post(client, in_call_body(PEER_ATTENDED, **copied))
+    (call,) = seen
+    assert (call.presser.number, call.domain) == ("102", "pbx.local")

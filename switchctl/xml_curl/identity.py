@@ -16,7 +16,10 @@ def caller_identity(request):
         # mod_verto's own), presence_id and user_name too, and such a leg's caller
         # profile is a copy of the caller's. Nothing on it says whose it is.
         return "", ""
-    if request.trusted("Caller-Source") == "mod_verto":
+    if not outbound and request.trusted("Caller-Source") == "mod_verto":
+        # Only the browser's own (inbound) leg: a SIP phone's leg rung by a browser's call
+        # has a copy of the caller's profile (the real 102 leg shows Caller-Username=101,
+        # Caller-Source as its caller's), so mod_verto and the browser user's name there.
         number, _, domain = request.trusted("Caller-Username").partition("@")
         return number, domain.lower()
     if request.get("variable_user_name", None) is not None:  # present, maybe planted twice
