@@ -22,13 +22,24 @@ pytestmark = pytest.mark.integration
 ROOM = "800-pbx.local"
 
 
-def leg_of(esl, number, seconds=10):
-    """The uuid of ``number``'s leg once the switch has answered it (the flow's prompt)."""
+@pytest.fixture(scope="module")
+def phone_102():
+    """One port for 102's answering phone in this module: with a new port each test, the
+    invite once rang a contact of 102 where no phone listened any more (USER_NOT_REGISTERED
+    for the one, NORMAL_TEMPORARY_FAILURE for the other) and the test failed."""
+    return free_udp_port()
+
+
+def leg_of(esl, number, seconds=10, direction="inbound"):
+    """The uuid of ``number``'s leg once it is answered (inbound: its call to us; outbound:
+    the leg the switch rang it on)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         rows = json.loads(api(esl, "show channels as json")).get("rows") or []
         for row in rows:
-            if row.get("cid_num") == number and row.get("callstate") == "ACTIVE":
+            ours = row.get("cid_num") == number if direction == "inbound" else \
+                row.get("dest") == number or f"/{number}@" in row.get("name", "")
+            if ours and row.get("direction") == direction and row.get("callstate") == "ACTIVE":
                 return row["uuid"]
         time.sleep(0.1)
     raise AssertionError(f"{number}'s call was not answered")
@@ -75,10 +86,11 @@ def test_two_callers_entering_pins_are_both_in_the_room(served, sip_address, fs_
     assert not no_channel_left(fs_address, seconds=10)
 
 
-def test_star_0_moves_both_parties_into_a_fresh_room(served, sip_address, fs_address, esl):
+def test_star_0_moves_both_parties_into_a_fresh_room(
+        served, sip_address, fs_address, esl, phone_102):
     """101 calls 102, presses *0 and sets the PIN 2580: both are in adhoc-<101's leg>,
     101 its moderator; when they leave, the room is gone."""
-    port = free_udp_port()
+    port = phone_102
     assert register(sip_address, "102", served["102"], port), "102 did not register"
     callee = answering_phone(port=port)
     caller = talking_call(sip_address, "101", served["101"], "102", talk=8)
@@ -99,3 +111,36 @@ def test_star_0_moves_both_parties_into_a_fresh_room(served, sip_address, fs_add
         callee.stop()
     assert not no_channel_left(fs_address, seconds=10)
     assert "not found" in api(esl, f"conference {room} json_list")
+
+
+def test_the_admins_0_invites_and_star_star_brings_the_invitee_in(
+        served, sip_address, fs_address, esl, phone_102):
+    """101 in room 810 (admin PIN) presses 0, dials 102 (a phone that answers), then **:
+    102 is in the room as a member, 101 back in it as its moderator."""
+    def add():
+        from switchctl.models import Domain
+        conferences.add_room(Domain.get(Domain.name == "pbx.local"), "810", "1357")
+    in_domain(served, add)
+    port = phone_102
+    assert register(sip_address, "102", served["102"], port), "102 did not register"
+    callee = answering_phone(port=port)
+    admin = staying_call(sip_address, "101", served["101"], "810")
+    room = "810-pbx.local"
+    try:
+        uuid = leg_of(esl, "101")
+        time.sleep(0.5)
+        assert api(esl, f"uuid_recv_dtmf {uuid} 1357#").startswith("+OK")
+        listed(esl, 1, room=room)
+        assert api(esl, f"uuid_recv_dtmf {uuid} 0").startswith("+OK")
+        time.sleep(1)  # the dial tone has begun
+        assert api(esl, f"uuid_recv_dtmf {uuid} 102#").startswith("+OK")
+        invitee = leg_of(esl, "102", direction="outbound")
+        time.sleep(0.5)
+        assert api(esl, f"uuid_recv_dtmf {uuid} ~**").startswith("+OK")
+        found = listed(esl, 2, room=room)
+        assert {m.uuid: m.moderator for m in found} == {uuid: True, invitee: False}
+    finally:
+        api(esl, f"conference {room} hup all")
+        admin.stop()
+        callee.stop()
+    assert not no_channel_left(fs_address, seconds=10)
