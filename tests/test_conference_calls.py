@@ -138,8 +138,8 @@ def conference_request(destination, uuid=CALLER_UUID):
 @pytest.mark.parametrize("destination, data", [
     ("moderator-800", "800-pbx.local@default+flags{moderator}"),
     ("member-800", "800-pbx.local@default"),
-    (f"adhoc-{CALLER_UUID}", f"adhoc-{CALLER_UUID}-pbx.local@default+flags{{moderator}}"),
-    (f"adhoc-{CALLEE_UUID}", f"adhoc-{CALLEE_UUID}-pbx.local@default"),
+    (f"adhoc-{CALLER_UUID}", f"adhoc-{CALLER_UUID}@default+flags{{moderator}}"),
+    (f"adhoc-{CALLEE_UUID}", f"adhoc-{CALLEE_UUID}@default"),
 ])
 def test_the_conference_context_joins_with_the_role_of_its_destination(
         client, room, destination, data):
@@ -222,7 +222,7 @@ def test_the_invitee_rings_with_star_star_to_bring_in_and_star_hash_to_cancel(cl
 
 def test_an_ad_hoc_rooms_invitee_joins_that_room(client, office):
     steps = in_call(client, "conference_invite_dial", switchctl_invite_number="102",
-                    conference_name=f"adhoc-{CALLEE_UUID}-pbx.local")
+                    conference_name=f"adhoc-{CALLEE_UUID}")
     _, named = invited(steps)
     assert named[2] == ("bind_digit_action", f"switchctl_invite,**,api:uuid_transfer,INVITEE "
                                              f"adhoc-{CALLEE_UUID} XML conference,self,self")

@@ -33,7 +33,7 @@ PROFILE = "default"
 ROOM_NUMBER = re.compile(r"^[0-9]{2,8}\Z")  # as services.internal_numbers gives them
 DESTINATION = re.compile(r"^(moderator|member)-([0-9]{1,16})\Z")
 ADHOC_DESTINATION = re.compile(r"^adhoc-([A-Za-z0-9-]{1,64})\Z")
-ROOM_KEY = re.compile(r"^([0-9]{1,16}|adhoc-[A-Za-z0-9-]{1,64})\Z")
+ROOM_KEY = re.compile(r"^[0-9]{1,16}\Z")
 PIN_VARIABLE = "switchctl_conference_pin"
 PIN_PATTERN = r"^\d{3,8}$"
 NUMBER_PATTERN = re.compile(r"^\+?[0-9]{2,20}\Z")
@@ -43,8 +43,10 @@ INVITE_RING_SECONDS = 30
 
 
 def room_name(key, domain):
-    """mod_conference's name of a room: ``<number>-<domain>`` (``adhoc-<uuid>-<domain>``)."""
-    return f"{key}-{domain}"
+    """mod_conference's name of a room: ``<number>-<domain>``; an ad-hoc room's is
+    ``adhoc-<uuid>`` alone (a uuid names one room on the switch, and an outside party moved
+    in with the initiator is routed in the default domain, maybe not the initiator's)."""
+    return key if key.startswith("adhoc-") else f"{key}-{domain}"
 
 
 def join(key, domain, moderator=False):
@@ -121,6 +123,8 @@ def _room_of(call):
     """(key, domain) of the room the presser is in (mod_conference's conference_name on
     its leg), or None."""
     name, suffix = call.request.variable(variables.CONFERENCE_NAME), f"-{call.domain}"
+    if ADHOC_DESTINATION.match(name):
+        return name
     key = name[:-len(suffix)] if name.endswith(suffix) else ""
     return key if ROOM_KEY.match(key) else None
 
