@@ -11,7 +11,8 @@ phone does: the switch runs an in-call code between the frames it reads), then
 - and the attended form: 101 has called 105 first; its REFER of 102 with Replaces (that
   consultation call's dialog) joins 102 and 105, both of 101's calls end;
 - a party sent on by ``#105`` and then referred by 105's phone to ``<transferor>*<number>``
-  is routed as its own call, not with the transferor's rights.
+  is routed as its own call, not with the transferor's rights;
+- an attended transfer cancelled with ``*``, and one to a busy phone: 101 is back with 102.
 """
 
 import struct
@@ -21,7 +22,8 @@ import pytest
 
 from tests.integration.conftest import api, fs_password
 from tests.integration.media_phones import (Phone, SwitchEvents, _caller, _ethernet_udp,
-                                            answering_phone, executing, media_port)
+                                            answering_phone, busy_phone, executing,
+                                            media_port)
 from tests.integration.sip_phones import SCENARIOS, free_udp_port, register
 from tests.integration.test_voicemail_calls import no_channel_left
 
@@ -203,3 +205,29 @@ def test_attended_transfer_cancelled_with_star_returns_to_the_other_party(office
     for uuid in (caller, callee):
         assert api(esl, f"uuid_exists {uuid}") == "true"
     assert api(esl, f"uuid_getvar {caller} bridge_uuid") == callee  # 101 talks to 102 again
+
+
+def test_attended_transfer_to_a_busy_number_returns_to_the_other_party(
+        office_call, esl, sip_address, served, tmp_path):
+    """105's phone answers 486: att_xfer fails, 101 is back with 102, neither ended."""
+    place, events = office_call
+    api(esl, "sofia profile internal flush_inbound_reg 105@pbx.local")
+    busy = busy_phone(sip_address, "105", served["105"], tmp_path / "105.trace")
+    try:
+        _, caller, callee = place("stay_talking.xml")
+        assert api(esl, f"uuid_recv_dtmf {caller} ~*2105").startswith("+OK")
+        events.next(executing("att_xfer", caller, "user/105@pbx.local"), timeout=WAIT,
+                    what="our in_call answer on 101's leg")
+        refused = events.next(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
+                              and e["Caller-Destination-Number"] == "105", timeout=WAIT,
+                              what="105's leg refused")
+        assert refused["Hangup-Cause"] == "USER_BUSY"
+        # The code ran inside the bridge (102 held meanwhile): 101 returns to it.
+        for uuid in (caller, callee):
+            assert api(esl, f"uuid_exists {uuid}") == "true"
+        assert api(esl, f"uuid_getvar {caller} bridge_uuid") == callee
+        assert not [e for e in events.seen if e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
+                    and e["Unique-ID"] in (caller, callee)]
+    finally:
+        busy.stop()
+        register(sip_address, "105", served["105"], busy.port, expires=0)
