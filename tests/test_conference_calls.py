@@ -304,3 +304,35 @@ def test_the_command_without_the_switch_says_so(run, room, monkeypatch):
     monkeypatch.setenv("SWITCHCTL_ESL", "127.0.0.1:9")
     assert run("conference", "members", "800", code=1).startswith(
         "cannot list room 800: cannot reach the switch at 127.0.0.1:9")
+
+
+# conference.conf.xml (a static file of freeswitch-conf)
+
+def test_the_conference_profile_gives_keys_tones_and_the_admins_invite():
+    from pathlib import Path
+
+    from lxml import etree
+
+    from switchctl.xml_curl import conferences as dialplan_conferences
+    from switchctl.xml_curl import in_call as in_call_context
+
+    conf = etree.parse(str(Path(__file__).parent.parent / "freeswitch-conf" /
+                           "autoload_configs" / "conference.conf.xml"))
+    params = {p.get("name"): p.get("value")
+              for p in conf.xpath("//profile[@name='default']/param")}
+    assert dialplan_conferences.PROFILE == "default"
+    assert params["caller-controls"] == "default" and params["moderator-controls"] == "moderator"
+    assert params["enter-sound"].startswith("tone_stream://")
+    assert params["exit-sound"].startswith("tone_stream://")
+
+    def keys(group):
+        return {c.get("digits"): (c.get("action"), c.get("data"))
+                for c in conf.xpath(f"//caller-controls/group[@name='{group}']/control")}
+    member, moderator = keys("default"), keys("moderator")
+    assert member["0"] == ("mute", None) and member["#"] == ("hangup", None)
+    assert moderator["*"] == ("mute", None) and moderator["#"] == ("hangup", None)
+    action, data = moderator["0"]
+    application, key, _, context = data.split(" ")
+    assert (action, application, context) == ("execute_application", "execute_extension",
+                                              "in_call")
+    assert in_call_context.HANDLERS[key] is dialplan_conferences.invite
