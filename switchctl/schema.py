@@ -159,7 +159,7 @@ def add_queue_settings(migrator):
     who waited that long goes, and how long an agent's phone rings."""
     migrate(
         migrator.add_column("queue", "hold_music",
-                            peewee.CharField(max_length=255, default="local_stream://default")),
+                            peewee.CharField(max_length=255, default="local_stream://moh")),
         migrator.add_column("queue", "max_wait_seconds", peewee.IntegerField(default=0)),
         migrator.add_column("queue", "timeout_destination",
                             peewee.CharField(max_length=32, default="")),

@@ -225,3 +225,15 @@ DIAL_TONE = "tone_stream://%(10000,0,350,440)"
 STANDARD_SOUNDS.update({CONF_PIN: "Please enter the conference PIN number",
                         CONF_BAD_PIN: "That is not a valid PIN"})
 TONES.update({DIAL_TONE: "US dial tone (350 + 440 Hz): enter the number to invite"})
+
+
+# Queue agents (manual §2.7): *62# logged in, *062# logged out, *95# / *095# paused and
+# back (tones: the sound set says nothing of a break), a non-agent's code refused.
+AGENT_LOGGED_IN = "ivr/ivr-you_are_now_logged_in.wav"
+AGENT_LOGGED_OUT = "ivr/ivr-you_are_now_logged_out.wav"
+AGENT_PAUSED = "tone_stream://%(300,200,600);%(300,0,600)"
+AGENT_UNPAUSED = "tone_stream://%(300,200,900);%(300,0,1200)"
+STANDARD_SOUNDS.update({AGENT_LOGGED_IN: "You are now logged in.",
+                        AGENT_LOGGED_OUT: "You are now logged out."})
+TONES.update({AGENT_PAUSED: "two low beeps: this agent takes no queue calls now",
+              AGENT_UNPAUSED: "two rising beeps: this agent takes queue calls again"})

@@ -43,3 +43,9 @@ RECORDING = "switchctl_recording"
 CONFERENCE_ROOM = "switchctl_conference_room"
 INVITE_NUMBER = "switchctl_invite_number"
 CONFERENCE_NAME = "conference_name"
+
+# Queue agents (manual §2.7): what the queue_agent flow is to do (log in, log out, pause,
+# unpause) and for which extension (its id), set by our dialplan before the socket.
+QUEUE_AGENT_ACTION = "switchctl_queue_agent_action"
+QUEUE_AGENT_ACTIONS = ("login", "logout", "pause", "unpause")
+QUEUE_AGENT_EXTENSION = "switchctl_queue_agent_extension"

@@ -18,7 +18,7 @@ class Queue(BaseModel):
     name = peewee.CharField(max_length=80)
     strategy = peewee.CharField(max_length=32, default="longest-idle-agent")
     # mod_callcenter's moh-sound: local_stream://<name> or a sound of the set
-    hold_music = peewee.CharField(max_length=255, default="local_stream://default")
+    hold_music = peewee.CharField(max_length=255, default="local_stream://moh")
     max_wait_seconds = peewee.IntegerField(default=0)  # 0: no limit
     # where a caller who waited max_wait_seconds goes: a number of the domain ("": hang up)
     timeout_destination = peewee.CharField(max_length=32, default="")

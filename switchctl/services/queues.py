@@ -8,7 +8,7 @@ import re
 
 import peewee
 
-from switchctl.models import Extension, Queue, QueueAgent, database
+from switchctl.models import Domain, Extension, Queue, QueueAgent, database
 from switchctl.models.queues import AGENT_DYNAMIC, AGENT_STATIC
 from switchctl.services import ValidationError, one_in_domain
 from switchctl.services.conferences import check_name
@@ -21,7 +21,7 @@ STRATEGIES = (
 )
 DEFAULT_STRATEGY = STRATEGIES[0]
 KINDS = (AGENT_STATIC, AGENT_DYNAMIC)
-DEFAULT_HOLD_MUSIC = "local_stream://default"
+DEFAULT_HOLD_MUSIC = "local_stream://moh"
 # Hold music goes into the switch's configuration and the dialplan, where ${...} expands:
 # only a local stream's name or a path of the sound set (letters, digits, / _ . -).
 HOLD_MUSIC = re.compile(
@@ -207,6 +207,34 @@ def agent_name(extension_number, domain_name):
 
 def queue_name(queue_number, domain_name):
     return f"{queue_number}@{domain_name}"
+
+
+def contact(extension_number, domain_name, ring_seconds):
+    """An agent's phone as mod_callcenter originates it: the directory's user, rung for
+    ``ring_seconds``."""
+    return f"[leg_timeout={int(ring_seconds)}]user/{extension_number}@{domain_name}"
+
+
+def agent_rows():
+    """Every agent row with its queue, extension and domain (one query)."""
+    return list(QueueAgent.select(QueueAgent, Queue, Extension, Domain)
+                .join(Queue, on=(QueueAgent.queue == Queue.id))
+                .join(Domain, on=(Queue.domain == Domain.id))
+                .switch(QueueAgent).join(Extension, on=(QueueAgent.extension == Extension.id))
+                .order_by(Domain.name, Queue.number, Extension.number))
+
+
+def agents_by_name(rows):
+    """``{agent name: (extension number, domain name, [rows])}`` for ``agent_rows()``."""
+    found = {}
+    for row in rows:
+        name = agent_name(row.extension.number, row.queue.domain.name)
+        found.setdefault(name, (row.extension.number, row.queue.domain.name, []))[2].append(row)
+    return found
+
+
+def ring_seconds(rows):
+    return max(row.queue.agent_ring_seconds for row in rows)
 
 
 def rows_of(extension):

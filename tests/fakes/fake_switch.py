@@ -274,8 +274,12 @@ class FakeCall:
 
     def __init__(self, port, variables, digits=(), hang_up_at=None, vanish_at=None,
                  headers=None, keys=None, recordings=(), local_path=Path,
-                 switch_writes=Path.is_dir):
+                 switch_writes=Path.is_dir, api_answers=None):
         self.port = port
+        # ``api`` on the outbound socket (mod_event_socket answers it there too):
+        # command -> body ("+OK\n" unless given), each command kept in ``api_commands``
+        self.api_answers = dict(api_answers or {})
+        self.api_commands = []
         self.variables = variables
         self.headers = dict(headers or {})
         self.digits = list(digits)
@@ -320,6 +324,11 @@ class FakeCall:
             FakeSwitch._reply(sock, "+OK will linger")
         elif command == "sendmsg":
             self._execute(sock, dict(line.split(": ", 1) for line in lines[1:] if ": " in line))
+        elif command.startswith("api "):
+            self.api_commands.append(command[4:])
+            body = self.api_answers.get(command[4:], "+OK\n").encode()
+            sock.sendall(b"Content-Type: api/response\nContent-Length: %d\n\n" % len(body)
+                         + body)
         elif command == "exit":  # the flow is done with a call that goes on (transferred)
             FakeSwitch._reply(sock, "+OK bye")
             FakeSwitch._disconnect(sock)
