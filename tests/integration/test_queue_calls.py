@@ -5,13 +5,15 @@ through xml_curl), and the database says logged in. 101 then dials 700: 102's ph
 rung and answers, the two bridged."""
 
 import json
+import os
 import time
+from pathlib import Path
 
 import pytest
 
 from switchctl.services import queues
-from tests.integration.conftest import api
-from tests.integration.media_phones import answering_phone, talking_call
+from tests.integration.conftest import api, fs_password
+from tests.integration.media_phones import SwitchEvents, answering_phone, talking_call
 from tests.integration.sip_phones import dial_code, free_udp_port, register
 from tests.integration.test_voicemail_calls import no_channel_left
 from tests.integration.test_wakeup_calls import in_domain
@@ -72,3 +74,35 @@ def test_an_agent_logged_in_with_star_62_gets_the_queue_call(
         caller.stop()
         callee.stop()
     assert not no_channel_left(fs_address, seconds=10)
+    for name in ("agent", "tier"):
+        command = f"callcenter_config {name} list"
+        _capture(f"{name}_list.txt", command, api(esl, command))
+
+    # The other way: an operator puts 102 On Break in fs_cli; the served switchctl reads
+    # the agent-status-change event and the database says paused.
+    events = SwitchEvents(fs_address.host, fs_address.port, fs_password(),
+                          ["CUSTOM", "callcenter::info"])
+    try:
+        assert api(esl, f"callcenter_config agent set status {AGENT} 'On Break'") == "+OK"
+        event = events.next(lambda e: e["CC-Action"] == "agent-status-change",
+                            what="agent-status-change")
+    finally:
+        events.close()
+    assert (event["CC-Agent"], event["CC-Agent-Status"]) == (AGENT, "On Break")
+
+    def paused():
+        from switchctl.models import QueueAgent
+        return [a.paused for a in QueueAgent.select()] == [True]
+    _until(lambda: in_domain(served, paused), what="the database follows the switch")
+    _capture("agent_status_change.txt", "CUSTOM callcenter::info agent-status-change "
+             "headers (event plain, %-decoded), after callcenter_config agent set status "
+             "102@pbx.local 'On Break'",
+             "".join(f"{k}: {v}\n" for k, v in event.headers.items()).rstrip("\n"))
+
+
+def _capture(name, what, text):
+    """With SWITCHCTL_CAPTURE_QUEUES=<folder>, keep what the real switch answered."""
+    folder = os.environ.get("SWITCHCTL_CAPTURE_QUEUES")
+    if folder:
+        Path(folder, name).write_text(f"# {what}: FreeSWITCH 1.10.12, "
+                                      f"tests/integration/test_queue_calls.py\n{text}\n")
