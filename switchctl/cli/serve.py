@@ -13,7 +13,7 @@ def add_parser(commands):
         "serve", help="run xml_curl, CDR intake, the event listener and the portal")
     handles(serve, cmd_serve, needs=SETTINGS)
     status = commands.add_parser(
-        "status", help="the switch connection and every extension's live state")
+        "status", help="the switch connection, every extension's live state, parked calls")
     handles(status, cmd_status, needs=SETTINGS)
 
 
@@ -43,6 +43,10 @@ def cmd_status(settings, args):
     print(f"switch: {status['switch']}" + (f" since {since}" if since else ""))
     for number, state in status["extensions"].items():
         print(f"{number}\t{state}")
+    for call in status.get("parked") or []:
+        if isinstance(call, dict):
+            print(f"parked {call.get('slot', '?')}\t{call.get('caller_number', '')}\t"
+                  f"{call.get('caller_name', '')}\tby {call.get('parked_by') or '?'}")
     return 0
 
 

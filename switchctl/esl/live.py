@@ -66,12 +66,20 @@ class LiveView:
         return self.states.version, self.listener.online.is_set()
 
     def status(self, domain_name):
-        """Whether the switch is connected (else since when it is not), and every
-        extension's state."""
+        """Whether the switch is connected (else since when it is not), every extension's
+        state and the parked calls."""
         since = self.listener.offline_since
         return {
             "switch": "offline" if since else "connected",
             "offline_since": since.isoformat(sep=" ") if since else None,
             "extensions": {user.partition("@")[0]: state for user, state in self.states_of(
                 [f"{number}@{domain_name}" for number, _ in roster(domain_name)]).items()},
+            "parked": self.parked(domain_name),
         }
+
+    def parked(self, domain_name):
+        """The domain's parked calls by slot (esl/parking.ParkedCalls.snapshot); none while
+        the switch is away."""
+        if self.parked_calls is None or not self.listener.online.is_set():
+            return []
+        return self.parked_calls.snapshot(domain_name)

@@ -23,7 +23,8 @@ from switchctl.passwords import MIN_PASSWORD_LENGTH, generate_password, hash_pin
 from switchctl.services import ValidationError, sessions
 from switchctl.services.domains import outbound_prefixes
 from switchctl.services.forwarding import followed
-from switchctl.services.internal_numbers import PARKING_SLOTS, feature_code_of
+from switchctl.services.internal_numbers import feature_code_of
+from switchctl.services.parking import lot
 from switchctl.services.prepared import Prepared
 
 DEFAULT_VOICEMAIL_PIN = "1234"
@@ -311,9 +312,10 @@ def _taken_numbers(domain, numbers):
     """``{number: why it cannot be a new extension's}`` for those of ``numbers`` that an
     extension, a conference room or a queue has, or that are parking slots (a few
     queries per INSERT_BATCH numbers; see _check_number_free for one number)."""
-    taken = {number: ValidationError("number %(number)s is a parking slot (41-49)",
-                                     {"number": number})
-             for number in numbers if number in PARKING_SLOTS}
+    parking = lot(domain)
+    taken = {number: ValidationError("number %(number)s is a parking slot (%(slots)s)",
+                                     {"number": number, "slots": parking.shown})
+             for number in numbers if number in parking.numbers}
     for start in range(0, len(numbers), INSERT_BATCH):
         chunk = numbers[start:start + INSERT_BATCH]
         for model in (ConferenceRoom, Queue):
@@ -494,8 +496,10 @@ def _check_number_free(domain, number):
         if model.select().where(model.domain == domain, model.number == number).exists():
             raise ValidationError("number %(number)s is taken by a conference room or a queue",
                                   {"number": number})
-    if number in PARKING_SLOTS:
-        raise ValidationError("number %(number)s is a parking slot (41-49)", {"number": number})
+    parking = lot(domain)
+    if number in parking.numbers:
+        raise ValidationError("number %(number)s is a parking slot (%(slots)s)",
+                              {"number": number, "slots": parking.shown})
     code = feature_code_of(domain, number)
     if code is not None:
         raise ValidationError("number %(number)s is the feature code %(code)s",

@@ -10,10 +10,9 @@ import re
 from switchctl.models import ConferenceRoom, Extension, OutboundRoute, Queue
 from switchctl.services import ValidationError
 from switchctl.services.feature_codes import FEATURES, domain_codes
+from switchctl.services.parking import lot
 
 NUMBER_PATTERN = re.compile(r"^[0-9]{2,8}\Z")  # as an extension's (services/extensions)
-# Where ``*4#`` parks a call (manual §2.3): slots 41 to 49, dialled to retrieve it.
-PARKING_SLOTS = frozenset(str(slot) for slot in range(41, 50))
 
 
 def check_free_number(domain, number, room_id=None, queue_id=None):
@@ -27,8 +26,10 @@ def check_free_number(domain, number, room_id=None, queue_id=None):
     if prefix is not None:
         raise ValidationError("number %(number)s starts with the outbound prefix %(prefix)s",
                               {"number": number, "prefix": prefix})
-    if number in PARKING_SLOTS:
-        raise ValidationError("number %(number)s is a parking slot (41-49)", {"number": number})
+    parking = lot(domain)
+    if number in parking.numbers:
+        raise ValidationError("number %(number)s is a parking slot (%(slots)s)",
+                              {"number": number, "slots": parking.shown})
     if Extension.select().where(Extension.domain == domain, Extension.number == number).exists():
         raise ValidationError("number %(number)s is an extension", {"number": number})
     _check_records(domain, number, room_id, queue_id)

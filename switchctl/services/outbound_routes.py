@@ -12,7 +12,7 @@ import re
 from switchctl.models import ConferenceRoom, Extension, OutboundRoute, Queue, database
 from switchctl.services import ValidationError, one_in_domain
 from switchctl.services.domains import DEFAULT_GATEWAY, get_setting, set_setting
-from switchctl.services.internal_numbers import PARKING_SLOTS
+from switchctl.services.parking import slot_numbers
 
 GATEWAYS = "outbound_gateways"  # the setting: gateway names, comma-separated
 PREFIX_PATTERN = re.compile(r"^[0-9]{1,8}\Z")
@@ -98,7 +98,7 @@ def _number_starting_with(domain, prefix):
                                                model.number.startswith(prefix)).first()
         if row is not None:
             return row.number
-    return next((slot for slot in sorted(PARKING_SLOTS) if slot.startswith(prefix)), None)
+    return next((slot for slot in sorted(slot_numbers(domain)) if slot.startswith(prefix)), None)
 
 
 def add_route(domain, prefix, gateway):
