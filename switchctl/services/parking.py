@@ -11,9 +11,9 @@ while a number of the domain lies in it.
 import dataclasses
 import re
 
-from switchctl.models import ConferenceRoom, Extension, Queue, database
+from switchctl.models import ConferenceRoom, Extension, Queue, Setting, database
 from switchctl.services import ValidationError
-from switchctl.services.domains import get_setting, set_setting
+from switchctl.services.domains import set_setting
 
 SLOTS = "parking_slots"
 SECONDS = "parking_seconds"
@@ -55,13 +55,15 @@ def parse_range(text):
 
 
 def lot(domain):
-    """The domain's Lot (a Domain or its id); a stored value that no longer parses gives
-    the defaults."""
+    """The domain's Lot (a Domain or its id), in one query; a stored value that no longer
+    parses gives the defaults."""
+    stored = dict(Setting.select(Setting.key, Setting.value)
+                  .where(Setting.domain == domain, Setting.key.in_((SLOTS, SECONDS))).tuples())
     try:
-        first, last = parse_range(get_setting(domain, SLOTS, DEFAULT_SLOTS))
+        first, last = parse_range(stored.get(SLOTS, DEFAULT_SLOTS))
     except ValidationError:
         first, last = parse_range(DEFAULT_SLOTS)
-    seconds = get_setting(domain, SECONDS, str(DEFAULT_SECONDS))
+    seconds = stored.get(SECONDS, str(DEFAULT_SECONDS))
     seconds = int(seconds) if seconds.isdigit() and \
         MIN_SECONDS <= int(seconds) <= MAX_SECONDS else DEFAULT_SECONDS
     return Lot(first, last, seconds)

@@ -54,13 +54,22 @@ def codes_of(domain_id):
     return memo[domain_id]
 
 
-def binding_pattern(feature, code):
+def binding_pattern(feature, code, side="self"):
     """What the digit machine matches for ``feature`` dialled with ``code``: the code
     itself, or for a code with a number a regular expression (no commas: they separate
-    bind_digit_action's fields)."""
-    if feature.argument == ARG_NONE:
-        return code
-    return f"~^{re.escape(code)}\\+?\\d\\d+#?$"
+    bind_digit_action's fields). On the peer side every code is a regular expression: the
+    real switch never runs a code matched whole on the peer's digit machine (it would be
+    matched in the other leg's thread as it relays the key; one settled at the digit
+    timeout, in the calling leg's own thread, runs), so the leg rung acts on ``*1``, ``*0``
+    and ``*4#`` DIGIT_TIMEOUT_MS after its last key."""
+    if feature.argument != ARG_NONE:
+        return f"~^{re.escape(code)}\\+?\\d\\d+#?$"
+    return f"~^{re.escape(code)}$" if side == "peer" else code
+
+
+def priority(feature, side):
+    """``[P]`` (act at the last key) for a whole code on the self side, else nothing."""
+    return "[P]" if feature.argument == ARG_NONE and side == "self" else ""
 
 
 def bindings(domain_id, self_side=False, peer_side=False):
@@ -74,10 +83,9 @@ def bindings(domain_id, self_side=False, peer_side=False):
             continue
         actions.append(("clear_digit_action", f"{REALM},{side}"))
         for feature in IN_CALL_FEATURES:
-            pattern = binding_pattern(feature, codes[feature.key])
-            flags = "" if feature.argument != ARG_NONE else "[P]"
+            pattern = binding_pattern(feature, codes[feature.key], side)
             actions.append(("bind_digit_action",
-                            f"{REALM},{pattern},exec{flags}:execute_extension,"
+                            f"{REALM},{pattern},exec{priority(feature, side)}:execute_extension,"
                             f"{feature.key} XML {contexts.IN_CALL},{side},{side}"))
         actions.append(("digit_action_set_realm", f"{REALM},{side}"))
     return tuple(actions) if len(actions) > 1 else ()

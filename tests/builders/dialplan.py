@@ -1,5 +1,7 @@
 """Dialplan requests built from the captured 1000 -> 1001 request, and reading the answers."""
 
+import re
+
 from tests.builders.captures import xml_curl_body
 from tests.clients.xml_curl import parsed, post
 
@@ -40,14 +42,19 @@ def bound(side):
     writes them before a bridge."""
     def code(pattern, action):
         return ("bind_digit_action", f"switchctl,{pattern},{action},{side},{side}")
+
+    def whole(code_, key):  # the peer's digit machine takes every code as a regex
+        if side == "peer":
+            return code(f"~^{re.escape(code_)}$", f"exec:execute_extension,{key} XML in_call")
+        return code(code_, f"exec[P]:execute_extension,{key} XML in_call")
     return [
         ("multiset", "bind_digit_digit_timeout=2000"),
         ("clear_digit_action", f"switchctl,{side}"),
-        code("*4#", "exec[P]:execute_extension,park XML in_call"),
+        whole("*4#", "park"),
         code(r"~^\#\+?\d\d+#?$", "exec:execute_extension,transfer_blind XML in_call"),
         code(r"~^\*2\+?\d\d+#?$", "exec:execute_extension,transfer_attended XML in_call"),
-        code("*0", "exec[P]:execute_extension,conference_adhoc XML in_call"),
-        code("*1", "exec[P]:execute_extension,record_call XML in_call"),
+        whole("*0", "conference_adhoc"),
+        whole("*1", "record_call"),
         ("digit_action_set_realm", f"switchctl,{side}"),
     ]
 
