@@ -56,6 +56,14 @@ def test_an_agent_logged_in_with_star_62_gets_the_queue_call(
     tiers = api(esl, "callcenter_config tier list")
     assert f"{QUEUE}|{AGENT}|" in tiers, tiers
     assert "700@pbx.local" in api(esl, "callcenter_config queue list")
+    # The configuration binding: callcenter.conf is ours, every other module's falls back
+    # to its file on our not-found (xml_locate asks the bindings as a module's load does).
+    ours = api(esl, "xml_locate configuration configuration name callcenter.conf")
+    assert 'name="700@pbx.local"' in ours and "truncate-agents-on-load" in ours
+    theirs = api(esl, "xml_locate configuration configuration name conference.conf")
+    assert "caller-controls" in theirs and "switchctl" not in theirs.split("\n")[0]
+    local_stream = api(esl, "xml_locate configuration configuration name local_stream.conf")
+    assert 'name="moh"' in local_stream
 
     def logged_in():
         from switchctl.models import QueueAgent
