@@ -166,3 +166,22 @@ def test_status_shows_the_parked_calls(live_view, db):
     view.parked_calls.on_event(hold("41"))
     status = view.status("pbx.local")
     assert [(c["slot"], c["caller_number"]) for c in status["parked"]] == [("41", "101")]
+
+
+def test_the_extension_list_shows_the_parked_calls(config, office, live_view):
+    from switchctl import portal
+    from tests.clients.portal import EXTENSION, open_portal, signed_in
+
+    view, _ = live_view
+    open_portal(office)
+    browser = signed_in(portal.create_app(config, view), *EXTENSION)
+    page = browser.get("/extensions").get_data(as_text=True)
+    assert "No call is parked." in page.split('id="parked"', 1)[1]
+    outside = {"Caller-Caller-ID-Number": "985337106", "Caller-Caller-ID-Name": "985337106"}
+    view.parked_calls.on_event(hold("42", "u-2", **outside))
+    view.parked_calls.on_event(hold("41"))
+    table = browser.get("/extensions").get_data(as_text=True).split('id="parked"', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert '<tr data-slot="41"><td>41</td>' in table and '<tr data-slot="42">' in table
+    assert table.index('data-slot="41"') < table.index('data-slot="42"')
+    assert "101 (Reception)" in table and "985337106 (" not in table

@@ -13,10 +13,12 @@ blueprint = Blueprint("extensions", __name__, template_folder="templates")
 @blueprint.get("/extensions")
 @roles_required(*ANY_ROLE)
 def index():
-    snapshots = portal_context().snapshots
-    principal = current_user.principal
+    context = portal_context()
+    snapshots, principal = context.snapshots, current_user.principal
+    # Parked calls as the page loads (esl/parking.py; *4# parks, <slot># retrieves).
+    parked = context.live.parked(principal.domain_name) if context.live is not None else []
     return render_template("extensions/list.html", rows=snapshots.rows(principal.domain_name),
-                           online=snapshots.online(), me=principal)
+                           online=snapshots.online(), me=principal, parked=parked)
 
 
 @blueprint.get("/events")
