@@ -5,15 +5,28 @@ import hashlib
 import pytest
 
 from switchctl import portal
+from switchctl.models import PortalAccount
 from switchctl.services.domains import set_portal_enabled
 from switchctl.services.extensions import find_extension, set_password, set_portal_access
 from switchctl.portal.throttle import (ADDRESS_LIMIT, ANYWHERE_LIMIT, NAME_LIMIT, WINDOW,
                                        LoginThrottle)
 from switchctl.services.logins import authenticate, load_principal, open_session
 from tests.builders.database import outage
-from tests.clients.portal import csrf_token, log_in, page_error
+from tests.clients.portal import QUICK_HASH, csrf_token, log_in, page_error
 
 pytestmark = pytest.mark.both_databases
+
+# The tests whose logins check accounts' real hashes (the product's method and cost); the
+# others hash the quick way (conftest quick_hashes): scrypt's 0.2 s per account and login
+# was most of their time, and what they check is not the hash.
+REAL_HASHES = {"test_an_admin_logs_in_with_the_real_hash_even_when_the_user_portal_is_off",
+               "test_concurrent_wrong_passwords_for_an_account_check_no_more_than_the_limit"}
+
+
+@pytest.fixture(autouse=True)
+def account_hashes(request):
+    if request.node.originalname not in REAL_HASHES:
+        request.getfixturevalue("quick_hashes")
 
 
 @pytest.fixture
@@ -57,7 +70,8 @@ def test_the_portal_must_be_open_for_the_domain_and_the_extension(app, browser, 
     assert "not open to this extension" in page_error(response.get_data(as_text=True))
 
 
-def test_an_admin_logs_in_even_when_the_user_portal_is_off(browser, office):
+def test_an_admin_logs_in_with_the_real_hash_even_when_the_user_portal_is_off(browser, office):
+    assert not PortalAccount.get(username="boss").password_hash.startswith(QUICK_HASH)
     set_portal_enabled(office, False)
     assert log_in(browser, "boss", "AdminPassw0rd").status_code == 302
     assert "boss (boss)" in browser.get("/extensions").get_data(as_text=True)

@@ -21,7 +21,9 @@ from tests.clients.cli import demo_passwords, free_tcp_port, start_serve
 from tests.clients.cli import switchctl_here as switchctl
 from tests.clients.portal import csrf_token, log_in, log_in_http
 
-pytestmark = pytest.mark.both_databases
+# Account hashes the quick way: sessions are not about them (test_portal_login checks
+# logins against real ones); scrypt's 0.2 s per account and login was most of the time.
+pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("quick_hashes")]
 MINUTE = datetime.timedelta(minutes=1)
 
 
