@@ -185,3 +185,14 @@ def test_the_extension_list_shows_the_parked_calls(config, office, live_view):
     assert '<tr data-slot="41"><td>41</td>' in table and '<tr data-slot="42">' in table
     assert table.index('data-slot="41"') < table.index('data-slot="42"')
     assert "101 (Reception)" in table and "985337106 (" not in table
+
+
+def test_the_lot_from_the_command_line(run):
+    assert run("parking", "show") == "slots 41-49\nwait 45 s\n"
+    assert run("parking", "set", "--slots", "800-819", "--seconds", "30") == \
+        "slots 800-819\nwait 30 s\n"
+    assert run("parking", "set", "--slots", "100-109", code=1) == \
+        "number 101 is already in use: it cannot be a parking slot"
+    assert run("parking", "set", "--seconds", "2", code=1) == \
+        "a parked call waits 5 to 3600 seconds"
+    assert run("parking", "show") == "slots 800-819\nwait 30 s\n"

@@ -8,8 +8,8 @@ import peewee
 from switchctl import config as config_module
 from switchctl import logs, schema
 from switchctl.cli import (blacklist, calls, cdr, codes, conferences, contacts, database,
-                           departments, extensions, outbox, portal, queues, routes, serve,
-                           voicemail, wakeup)
+                           departments, extensions, outbox, parking, portal, queues, routes,
+                           serve, voicemail, wakeup)
 from switchctl.cli.common import DATABASE, SETTINGS
 from switchctl.db import DatabaseURLError, open_database
 from switchctl.services import ValidationError
@@ -17,8 +17,8 @@ from switchctl.services import domains as domain_service
 
 # One module per command group, in the order ``switchctl --help`` lists them; each has
 # ``add_parser(commands)``, which adds its subcommands and names their handlers (common.handles).
-GROUPS = (database, serve, extensions, departments, conferences, queues, blacklist, routes,
-          contacts, calls, cdr, portal, voicemail, outbox, wakeup, codes)
+GROUPS = (database, serve, extensions, departments, conferences, queues, parking, blacklist,
+          routes, contacts, calls, cdr, portal, voicemail, outbox, wakeup, codes)
 
 
 class UsageError(Exception):
