@@ -133,3 +133,22 @@ def test_every_strategy_of_mod_callcenter_has_its_label():
         "longest-idle-agent", "ring-all", "round-robin", "top-down",
         "agent-with-least-talk-time", "agent-with-fewest-calls",
         "sequentially-by-agent-order", "random", "ring-progressively"}
+
+
+def test_the_queue_settings_and_dynamic_agents_on_the_pages(admin, office):
+    settings = {"hold_music": "local_stream://moh", "max_wait_seconds": "120",
+                "timeout_destination": "105", "agent_ring_seconds": "25"}
+    assert post_form(admin, "/queues", {**QUEUE, **settings}).status_code == 302
+    queue = Queue.get()
+    assert (queue.max_wait_seconds, queue.timeout_destination, queue.agent_ring_seconds) == \
+        (120, "105", 25)
+    assert post_form(admin, f"/queues/{queue.id}/agents",
+                     {"extension": "102", "kind": "dynamic"}).status_code == 302
+    page = admin.get(f"/queues/{queue.id}").get_data(as_text=True)
+    assert 'name="timeout_destination" value="105"' in page
+    assert "dynamic" in page and "logged out" in page
+    bad = post_form(admin, f"/queues/{queue.id}", {**QUEUE, **settings,
+                                                   "hold_music": "${system(id)}"})
+    assert "hold music" in error_of(bad)
+    assert Queue.get().hold_music == "local_stream://moh"
+    assert [a.kind for a in QueueAgent.select()] == [AGENT_DYNAMIC]

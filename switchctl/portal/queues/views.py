@@ -13,7 +13,10 @@ from switchctl.services import ValidationError, queues
 from switchctl.services.extensions import roster
 
 blueprint = Blueprint("queues", __name__, template_folder="templates")
-FIELDS = ("number", "name", "strategy")
+FIELDS = ("number", "name", "strategy", "hold_music", "max_wait_seconds",
+          "timeout_destination", "agent_ring_seconds")
+NEW_QUEUE = {"strategy": queues.DEFAULT_STRATEGY, "hold_music": queues.DEFAULT_HOLD_MUSIC,
+             "max_wait_seconds": 0, "timeout_destination": "", "agent_ring_seconds": 20}
 # mod_callcenter's strategies as a person reads them.
 STRATEGY_LABELS = {
     "longest-idle-agent": _l("Longest idle agent first"),
@@ -28,6 +31,13 @@ STRATEGY_LABELS = {
 }
 
 
+def _sent(form):
+    """The form's values, less the queue settings a form did not send (an older page, a
+    script): those keep their value (or the default for a new queue)."""
+    return {field: value for field, value in form.items()
+            if field in FIELDS[:3] or field in request.form}
+
+
 def _queue(queue_id):
     return or_404(queues.find_queue(my_domain(), queue_id))
 
@@ -37,7 +47,7 @@ def _queue(queue_id):
 def index(form=None, status=200):
     return render_template("queues/list.html", queues=queues.list_queues(my_domain()),
                            strategies=STRATEGY_LABELS,
-                           form=form or {"strategy": queues.DEFAULT_STRATEGY}), status
+                           form=form or NEW_QUEUE), status
 
 
 @blueprint.post("/queues")
@@ -45,7 +55,7 @@ def index(form=None, status=200):
 def add():
     form = typed(FIELDS)
     try:
-        queue = queues.add_queue(my_domain(), form["number"], form["name"], form["strategy"])
+        queue = queues.add_queue(my_domain(), **_sent(form))
     except ValidationError as error:
         flash_refusal(error)
         return index(form, 400)
@@ -68,7 +78,7 @@ def edit(queue_id, form=None, status=200):
 def update(queue_id):
     queue, form = _queue(queue_id), typed(FIELDS)
     try:
-        queues.update_queue(queue, **form)
+        queues.update_queue(queue, **_sent(form))
     except ValidationError as error:
         flash_refusal(error)
         return edit(queue_id, form, 400)
@@ -88,7 +98,8 @@ def remove(queue_id):
 @blueprint.post("/queues/<int:queue_id>/agents")
 @roles_required(ROLE_ADMIN)
 def add_agent(queue_id):
-    return _agent_change(queue_id, queues.add_agent,
+    kind = "dynamic" if request.form.get("kind") == "dynamic" else "static"
+    return _agent_change(queue_id, lambda queue, number: queues.add_agent(queue, number, kind),
                          _("Extension %(number)s now answers this queue."))
 
 
