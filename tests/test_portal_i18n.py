@@ -19,6 +19,7 @@ from switchctl.portal.auth.views import REFUSALS
 from switchctl.services import logins
 from tests.clients.portal import csrf_token, log_in, page_error
 
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
 PORTAL = Path(portal.__file__).parent
 CATALOGS = PORTAL / "translations"
 CHINESE = CATALOGS / "zh_Hans" / "LC_MESSAGES"
