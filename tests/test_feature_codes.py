@@ -138,8 +138,8 @@ def test_admin_override_moves_a_code(client, domain):
     assert refused_with(steps_of(client, call("102", "*74#")), prompts.CANNOT_COMPLETE)
 
 
-def test_codes_without_a_built_feature_are_not_routed(client):  # queues come later
-    steps = steps_of(client, call("101", "*62#"))
+def test_in_call_codes_dialled_as_a_number_are_not_routed(client):  # only during a call
+    steps = steps_of(client, call("101", "*1"))
     assert steps[-1] == ("hangup", "UNALLOCATED_NUMBER")
 
 

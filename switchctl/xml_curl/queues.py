@@ -23,7 +23,7 @@ from switchctl.services import queues as queue_service
 from switchctl.xml_curl.actions import Route
 from switchctl.xml_curl.documents import attr, document, params
 
-QUEUE_NUMBER = re.compile(r"^[0-9]{2,16}\Z")
+QUEUE_NUMBER = re.compile(r"^[0-9]{2,8}\Z")  # as services.internal_numbers gives them
 TIMED_OUT = ("TIMEOUT", "NO_AGENT_TIMEOUT")
 # How long an agent's phone may ring before mod_callcenter tries the next one, and how
 # many missed calls put an agent On Break (mod_callcenter's max-no-answer).
