@@ -114,3 +114,29 @@ def _capture(name, what, text):
     if folder:
         Path(folder, name).write_text(f"# {what}: FreeSWITCH 1.10.12, "
                                       f"tests/integration/test_queue_calls.py\n{text}\n")
+
+
+def test_a_caller_waiting_past_the_limit_goes_to_the_timeout_destination(
+        served, sip_address, fs_address, esl):
+    """Queue 720 (longest wait 2 s, nobody logged in), timeout destination 105: 101's call
+    waits, then 105's phone is rung and answers it."""
+    def add():
+        from switchctl.models import Domain
+        queue = queues.add_queue(Domain.get(Domain.name == "pbx.local"), "720", "Night",
+                                 max_wait_seconds=2, timeout_destination="105")
+        queues.add_agent(queue, "103", kind="dynamic")  # allowed, never logged in
+    in_domain(served, add)
+    port = free_udp_port()
+    assert register(sip_address, "105", served["105"], port), "105 did not register"
+    callee = answering_phone(port=port)
+    caller = talking_call(sip_address, "101", served["101"], "720", talk=8)
+    try:
+        bridged = _until(lambda: [r for r in json.loads(api(esl, "show bridged_calls as json"))
+                                  .get("rows") or []], seconds=20, what="101 bridged to 105")
+        assert "105" in json.dumps(bridged)
+        assert caller.wait() == 0
+        assert callee.wait() == 0
+    finally:
+        caller.stop()
+        callee.stop()
+    assert not no_channel_left(fs_address, seconds=10)
