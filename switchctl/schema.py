@@ -152,7 +152,6 @@ def add_portal_preferences(migrator):
     )
 
 
-
 @migration(7)
 def add_queue_settings(migrator):
     """Queues for mod_callcenter: each queue's hold music, its longest wait, where a caller
@@ -165,6 +164,7 @@ def add_queue_settings(migrator):
                             peewee.CharField(max_length=32, default="")),
         migrator.add_column("queue", "agent_ring_seconds", peewee.IntegerField(default=20)),
     )
+
 
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
