@@ -6,8 +6,6 @@ import pytest
 
 from switchctl.models import Queue
 
-pytestmark = pytest.mark.both_databases
-
 
 def test_a_queue_with_its_settings_and_a_dynamic_agent(run):
     run("queue", "add", "700", "--name", "Sales", "--max-wait", "90",

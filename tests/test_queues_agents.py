@@ -15,7 +15,6 @@ from tests.builders.dialplan import steps_of
 from tests.fakes.fake_switch import FakeCall
 from tests.servers.flows import flow_server
 
-pytestmark = pytest.mark.both_databases
 ANSWER, HANGUP = ("answer", ""), ("hangup", "NORMAL_CLEARING")
 BOB = "102@pbx.local"
 CONTACT = f"callcenter_config agent set contact {BOB} [leg_timeout=20]user/102@pbx.local"

@@ -13,7 +13,7 @@ from tests.builders.dialplan import call as dialplan_call
 from tests.builders.dialplan import steps_of
 from tests.clients.xml_curl import post
 
-pytestmark = pytest.mark.both_databases
+pytestmark = pytest.mark.both_databases  # the rows and the one-query reads: both engines
 STARTUP = "1f_configuration_callcenter_conf_startup"
 RELOAD = "1f_configuration_callcenter_conf_reload"
 

@@ -17,7 +17,6 @@ from tests.builders.captures import payload
 from tests.builders.esl import NO_ROWS
 from tests.fakes.fake_switch import FakeSwitch
 
-pytestmark = pytest.mark.both_databases
 AGENT_LIST = payload("queues/agent_list.txt").decode()
 TIER_LIST = payload("queues/tier_list.txt").decode()
 BOB = "102@pbx.local"
