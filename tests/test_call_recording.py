@@ -1,8 +1,6 @@
 """One-touch recording ``*1`` (manual §2.12): the actions served on the real switch's
 in-call request, the row, the toggle, and the end of a recording (RECORD_STOP)."""
 
-import wave
-
 import gevent
 import pytest
 
@@ -16,6 +14,7 @@ from switchctl.models import Extension, Recording
 from switchctl.services import recordings
 from switchctl.services.feature_codes import set_override
 from switchctl.xml_curl import in_call
+from tests.builders.audio import wav
 from tests.builders.captures import payload
 from tests.builders.dialplan import actions
 from tests.builders.in_call import (CALLEE_UUID, CALLER_UUID, PEER_ATTENDED, SELF_RECORD,
@@ -112,13 +111,9 @@ def test_an_override_of_the_code_still_reaches_the_handler(client, office):
     assert in_call.HANDLERS["record_call"].__module__ == "switchctl.xml_curl.recordings"
 
 
-def write_wav(path, seconds, rate=8000):
+def write_wav(path, seconds):
     path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(rate)
-        audio.writeframes(b"\x10\x00" * int(rate * seconds))
+    path.write_bytes(wav(seconds))
 
 
 def started(config, office, number="101"):
