@@ -250,3 +250,8 @@ def api(client, command):
     """The body of ``api <command>`` (greenswitch's send() has no timeout of its own)."""
     with gevent.Timeout(ESL_TIMEOUT):
         return client.send(f"api {command}").data.strip()
+
+
+# A call between two phones of the office, for every module of this tier that acts on a
+# call in progress (defined apart: it uses the helpers above).
+from tests.integration.office_calls import office_call  # noqa: E402,F401

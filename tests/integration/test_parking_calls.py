@@ -16,7 +16,7 @@ from switchctl.models import Domain
 from switchctl.services import parking
 from tests.integration.conftest import api, fs_password
 from tests.integration.media_phones import Phone, SwitchEvents, _caller, executing
-from tests.integration.test_transfer_calls import office_call, silence_pcap  # noqa: F401
+from tests.integration.office_calls import silence_pcap
 from tests.integration.test_wakeup_calls import in_domain
 
 pytestmark = pytest.mark.integration
