@@ -220,3 +220,7 @@ def test_a_record_stop_outside_our_recordings_changes_nothing(stops):
     switch.emit(event_frame({"Event-Name": "RECORD_STOP"}))
     gevent.sleep(0.3)
     assert Recording.get_by_id(kept.id).duration == 0  # not dropped, not changed
+
+
+def test_a_planted_unicode_digit_starts_a_new_recording(client, office):
+    assert press(client, switchctl_recording="²")[1][0] == "record_session"

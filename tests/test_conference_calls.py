@@ -14,7 +14,7 @@ from switchctl.ivr import FlowContext
 from switchctl.models import Domain
 from switchctl.services import blacklist, conferences
 from tests.builders.captures import payload, xml_curl_body
-from tests.builders.dialplan import DIALPLAN, steps_of
+from tests.builders.dialplan import DIALPLAN, actions, steps_of
 from tests.builders.dialplan import call as dialplan_call
 from tests.builders.in_call import CALLEE_UUID, CALLER_UUID, SELF_RECORD, pressed
 from tests.clients.xml_curl import parsed, post
@@ -216,6 +216,7 @@ def test_the_invitee_rings_with_star_star_to_bring_in_and_star_hash_to_cancel(cl
                               "conference,self,self"),
         ("bind_digit_action", "switchctl_invite,*#,api:uuid_kill,INVITEE,self,self"),
         ("digit_action_set_realm", "switchctl_invite"),
+        ("export", "force_transfer_context=default"),
         ("bridge", "{origination_uuid=INVITEE,leg_timeout=30}user/102@pbx.local"),
         ("clear_digit_action", "switchctl_invite")]
 
@@ -245,7 +246,7 @@ def test_an_outside_invite_needs_the_admins_outbound_rights(client, office, room
     monkeypatch.setattr(routing, "trunk", lambda domain, number: ("carrier", number[1:]))
     steps = in_call(client, "conference_invite_dial", switchctl_invite_number="90612345678",
                     **IN_ROOM)
-    assert invited(steps)[1][5] == (
+    assert invited(steps)[1][6] == (
         "bridge", "{origination_uuid=INVITEE,leg_timeout=30}sofia/gateway/carrier/0612345678")
     blacklist.add(office, "0612345678")
     assert in_call(client, "conference_invite_dial", switchctl_invite_number="90612345678",
@@ -336,3 +337,20 @@ def test_the_conference_profile_gives_keys_tones_and_the_admins_invite():
     assert (action, application, context) == ("execute_application", "execute_extension",
                                               "in_call")
     assert in_call_context.HANDLERS[key] is dialplan_conferences.invite
+
+
+def test_a_planted_room_name_is_not_believed(client, room):
+    """A browser may plant a second conference_name (a variable named with ``&``): the
+    name then counts as none, and nobody is invited into room 800 from another room."""
+    body = pressed(SELF_RECORD, digits="0", key="conference_invite_dial",
+                   switchctl_invite_number="102", conference_name=f"adhoc-{CALLEE_UUID}")
+    body += b"&variable_conference_name=800-pbx.local"
+    assert actions(parsed(post(client, body))) == [("playback", prompts.INVALID_ENTRY)]
+
+
+def test_a_phones_refer_into_the_conference_context_is_refused(client, room):
+    body = dialplan_call("101", "moderator-800", context="conference",
+                         sip_refer_to="<sip:moderator-800@pbx.local>")
+    steps = steps_of(client, body)
+    assert ("playback", prompts.NOT_PERMITTED) in steps
+    assert not any(app == "conference" for app, _ in steps)

@@ -214,3 +214,22 @@ def test_a_phone_rung_by_a_browsers_call_is_its_extension_not_the_browser_user(
     post(client, in_call_body(PEER_ATTENDED, **copied))
     (call,) = seen
     assert (call.presser.number, call.domain) == ("102", "pbx.local")
+
+
+def test_a_planted_caller_source_or_direction_makes_the_leg_nobodys(client, office):
+    """A browser client may name a variable ``x&Caller-Source=mod_sofia&y`` (FreeSWITCH
+    posts names unencoded): a field the switch sends once, seen twice, fails closed."""
+    from switchctl.xml_curl.identity import caller_identity
+    from switchctl.xml_curl.request import parse_body
+
+    honest = pressed(SELF_BLIND, digits="#103")
+    assert caller_identity(parse_body(honest))[0] == "101"
+    for field in ("Caller-Source=mod_sofia", "Call-Direction=outbound",
+                  "Channel-Name=sofia/internal/101"):
+        assert caller_identity(parse_body(honest + b"&" + field.encode())) == ("", "")
+
+
+def test_a_planted_hunt_destination_picks_no_handler(client, office, seen):
+    body = pressed(SELF_BLIND, digits="#103") + b"&Hunt-Destination-Number=record_call"
+    post(client, body)
+    assert seen == []

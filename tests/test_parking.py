@@ -82,7 +82,7 @@ def test_a_lot_that_is_no_range_is_refused(office, slots):
     assert parking.lot(office).shown == "41-49"
 
 
-@pytest.mark.parametrize("seconds", ["4", "3601", "x", "", "-5"])
+@pytest.mark.parametrize("seconds", ["4", "3601", "x", "", "-5", "²"])
 def test_a_wait_out_of_bounds_is_refused(office, seconds):
     with pytest.raises(ValidationError):
         parking.set_lot(office, seconds=seconds)

@@ -40,7 +40,7 @@ class Recording:
     def from_completion(cls, headers):
         length = headers.get("variable_record_ms", "")
         return cls(hung_up=headers.get("Answer-State") == "hangup",
-                   milliseconds=int(length) if length.isdigit() else None,
+                   milliseconds=int(length) if length.isascii() and length.isdigit() else None,
                    silence_ended=headers.get("variable_silence_hits_exhausted") == "true",
                    terminator=headers.get("variable_playback_terminator_used", ""),
                    hangup_cause=headers.get("Hangup-Cause", ""))

@@ -52,7 +52,7 @@ class ConferenceRoomFlow:
     def _room(self):
         text = self.call.variable(variables.CONFERENCE_ROOM)
         room = ConferenceRoom.get_or_none(ConferenceRoom.id == int(text)) \
-            if text.isdigit() else None
+            if text.isascii() and text.isdigit() else None
         if room is None:
             raise LookupError(f"conference flow: no room {text!r}")
         return room

@@ -45,7 +45,7 @@ class QueueAgentFlow:
         action = self.call.variable(variables.QUEUE_AGENT_ACTION)
         text = self.call.variable(variables.QUEUE_AGENT_EXTENSION)
         extension = Extension.get_or_none(Extension.id == int(text)) \
-            if text.isdigit() else None
+            if text.isascii() and text.isdigit() else None
         if action not in CONFIRM or extension is None:
             raise LookupError(f"queue agent flow: {action!r} for extension {text!r}")
         self.call.answer()

@@ -64,7 +64,7 @@ def lot(domain):
     except ValidationError:
         first, last = parse_range(DEFAULT_SLOTS)
     seconds = stored.get(SECONDS, str(DEFAULT_SECONDS))
-    seconds = int(seconds) if seconds.isdigit() and \
+    seconds = int(seconds) if seconds.isascii() and seconds.isdigit() and \
         MIN_SECONDS <= int(seconds) <= MAX_SECONDS else DEFAULT_SECONDS
     return Lot(first, last, seconds)
 
@@ -93,7 +93,8 @@ def set_lot(domain, slots=None, seconds=None):
                                           "a parking slot", {"number": taken.number})
         if seconds is not None:
             text = str(seconds).strip()
-            if not text.isdigit() or not MIN_SECONDS <= int(text) <= MAX_SECONDS:
+            whole = text.isascii() and text.isdigit()
+            if not whole or not MIN_SECONDS <= int(text) <= MAX_SECONDS:
                 raise ValidationError("a parked call waits %(low)s to %(high)s seconds",
                                       {"low": MIN_SECONDS, "high": MAX_SECONDS})
             set_setting(domain, SECONDS, str(int(text)))

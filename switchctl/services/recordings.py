@@ -176,10 +176,14 @@ def start_recording(media_folder, extension, call_uuid, channel_uuid, now=None):
                             call_uuid=call_uuid, path=(folder / name).as_posix(), started=now)
 
 
+def _ascii_digits(text):
+    return text.isascii() and text.isdigit()  # "²".isdigit() is true, int("²") fails
+
+
 def running_recording(extension, recording_id, call_uuid):
     """The recording ``recording_id`` (as the channel names it) if it is ``extension``'s,
     of the call ``call_uuid``; else None (a name planted on the channel finds nothing)."""
-    if not str(recording_id).isdigit() or not 0 < int(recording_id) < 2 ** 63:
+    if not _ascii_digits(str(recording_id)) or not 0 < int(recording_id) < 2 ** 63:
         return None
     return Recording.get_or_none(Recording.id == int(recording_id),
                                  Recording.extension == extension.id,

@@ -26,7 +26,7 @@ from switchctl.models import ConferenceRoom, Domain
 from switchctl.services import blacklist
 from switchctl.services.extensions import extension_records
 from switchctl.xml_curl import routing
-from switchctl.xml_curl.actions import Route, multiset, stay, to_flow
+from switchctl.xml_curl.actions import Route, multiset, refuse, stay, to_flow
 
 FLOW = "conference_room"
 PROFILE = "default"
@@ -73,7 +73,10 @@ def dial_room(call):
 
 
 def route_conference(request, domain):
-    """The ``conference`` context: a party switchctl moves into a room."""
+    """The ``conference`` context: a party switchctl moves into a room. Never one a phone's
+    REFER sends here (its Refer-To would name the room and the role)."""
+    if request.variable("sip_refer_to"):
+        return refuse("conference-referred", prompts.NOT_PERMITTED, "CALL_REJECTED")
     found = DESTINATION.match(request.destination)
     if found is not None:
         role, number = found.groups()
@@ -122,7 +125,7 @@ def adhoc_move(call):
 def _room_of(call):
     """(key, domain) of the room the presser is in (mod_conference's conference_name on
     its leg), or None."""
-    name, suffix = call.request.variable(variables.CONFERENCE_NAME), f"-{call.domain}"
+    name, suffix = call.request.trusted_variable(variables.CONFERENCE_NAME), f"-{call.domain}"
     if ADHOC_DESTINATION.match(name):
         return name
     key = name[:-len(suffix)] if name.endswith(suffix) else ""
@@ -181,6 +184,9 @@ def invite_dial(call, new_uuid=None):
                               f"{invitee} {joined} XML {contexts.CONFERENCE},self,self"),
         ("bind_digit_action", f"{realm},{CANCEL_KEYS},api:uuid_kill,{invitee},self,self"),
         ("digit_action_set_realm", realm),
+        # A REFER by the invitee's phone moves the admin's leg, which was last routed in the
+        # conference context: into ours instead, where it is its own call.
+        ("export", f"force_transfer_context={contexts.INTERNAL}"),
         ("bridge", f"{{origination_uuid={invitee},leg_timeout={INVITE_RING_SECONDS}}}{dial}"),
         ("clear_digit_action", realm),
     ))

@@ -9,6 +9,10 @@ def caller_identity(request):
     any channel variable at login (mod_verto copies its userVariables onto the
     channel after the real identity), so for Verto the caller profile's username,
     ``<id>@<domain>`` from the login, is used instead."""
+    if request.planted("Call-Direction", "Caller-Source", "Channel-Name"):
+        # Each comes once from the switch; a repeat was planted by a browser client (a
+        # variable named "x&Caller-Source=mod_sofia&y"), to be taken for a SIP phone.
+        return "", ""
     outbound = request.trusted("Call-Direction") == "outbound"
     if outbound and not request.trusted("Channel-Name").startswith("sofia/"):
         # A leg switchctl rang that is not a SIP phone's: a Verto client may set any

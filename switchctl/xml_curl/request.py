@@ -60,6 +60,11 @@ class FsRequest:
         self._found[("trusted", name)] = value
         return value
 
+    def planted(self, *names):
+        """Is any of these fields (each sent once by the switch) absent or repeated? A
+        repeat means a variable name carrying ``&<name>=`` was planted (see trusted)."""
+        return any(self._text.count(f"&{name}=") != 1 for name in names)
+
     @property
     def section(self):
         return self.get("section")
@@ -82,11 +87,18 @@ class FsRequest:
 
     @property
     def context(self):
-        return self.get("Hunt-Context") or self.get("Caller-Context")
+        """The context hunted now (fields sent once: a planted second one counts as none,
+        and the request then finds no context)."""
+        return self._routing("Hunt-Context", "Caller-Context")
 
     @property
     def destination(self):
-        return self.get("Hunt-Destination-Number") or self.get("Caller-Destination-Number")
+        return self._routing("Hunt-Destination-Number", "Caller-Destination-Number")
+
+    def _routing(self, hunt, caller):
+        if f"&{hunt}=" in self._text:
+            return self.trusted(hunt)
+        return self.trusted(caller)
 
     @property
     def caller_number(self):
