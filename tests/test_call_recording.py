@@ -22,8 +22,6 @@ from tests.builders.in_call import (CALLEE_UUID, CALLER_UUID, PEER_ATTENDED, SEL
 from tests.clients.xml_curl import parsed, post
 from tests.fakes.fake_switch import FakeSwitch, event_frame
 
-pytestmark = pytest.mark.both_databases
-
 
 def press(client, name=SELF_RECORD, **variables):
     return actions(parsed(post(client, pressed(name, digits="*1", key="record_call",
@@ -34,6 +32,7 @@ def switch_file(config, row):
     return f"{config.switch_media_folder}/{row.path}"
 
 
+@pytest.mark.both_databases  # the rows on PostgreSQL too
 def test_star_1_starts_recording_the_call_on_the_pressing_leg(client, config, office):
     steps = press(client)
     (row,) = Recording.select()
@@ -121,6 +120,7 @@ def started(config, office, number="101"):
     return recordings.start_recording(config.media_folder, extension, CALLER_UUID, CALLEE_UUID)
 
 
+@pytest.mark.both_databases  # the rows on PostgreSQL too
 def test_the_end_of_a_recording_stores_its_length(config, office):
     row = started(config, office)
     write_wav(config.media_folder / row.path, 7.4)

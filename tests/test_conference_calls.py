@@ -21,7 +21,6 @@ from tests.clients.xml_curl import parsed, post
 from tests.fakes.fake_switch import FakeCall, FakeSwitch
 from tests.servers.flows import flow_server
 
-pytestmark = pytest.mark.both_databases
 ANSWER, HANGUP = ("answer", ""), ("hangup", "NORMAL_CLEARING")
 PIN = ("play_and_get_digits", f"1 8 1 5000 # {prompts.CONF_PIN} {prompts.NO_PROMPT} "
                               "switchctl_collected ^\\d{1,8}$ 3000")

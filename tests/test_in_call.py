@@ -15,8 +15,6 @@ from tests.builders.in_call import (CALLEE_UUID, CALLER_UUID, PEER_ATTENDED, SEL
 from tests.clients.xml_curl import parsed, post
 from tests.fakes.dialplan_eval import DigitMatch, digit_machines, hunt
 
-pytestmark = pytest.mark.both_databases
-
 
 @pytest.fixture
 def seen(monkeypatch):

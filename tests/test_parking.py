@@ -14,8 +14,6 @@ from tests.builders.dialplan import actions, bound, call, steps_of
 from tests.builders.in_call import PEER_ATTENDED, SELF_RECORD, in_call_body, pressed
 from tests.clients.xml_curl import parsed, post
 
-pytestmark = pytest.mark.both_databases
-
 
 def park(client, presser=SELF_RECORD, **variables):
     return actions(parsed(post(client, pressed(presser, digits="*4#", key="park",
@@ -89,6 +87,7 @@ def test_a_wait_out_of_bounds_is_refused(office, seconds):
     assert parking.lot(office).seconds == 45
 
 
+@pytest.mark.both_databases  # the rows on PostgreSQL too
 def test_a_lot_over_a_used_number_is_refused_and_nothing_changes(office):
     conferences.add_room(office, "3001", "1234")
     with pytest.raises(ValidationError, match="3001"):
@@ -98,6 +97,7 @@ def test_a_lot_over_a_used_number_is_refused_and_nothing_changes(office):
         parking.set_lot(office, slots="100-109")
 
 
+@pytest.mark.both_databases  # the rows on PostgreSQL too
 def test_the_slots_are_numbers_nothing_else_may_take(office):
     parking.set_lot(office, slots="60-62")
     with pytest.raises(ValidationError, match="parking slot"):

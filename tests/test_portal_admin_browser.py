@@ -55,7 +55,7 @@ def test_an_admin_adds_a_room_and_a_queue_with_an_agent(live, browser):
     fill(browser, "add-agent", extension="103")
     until(lambda: browser.find_elements(By.CSS_SELECTOR, 'tr[data-agent="103"]'),
           what="agent 103")
-    assert rows(browser, "queue-agents") == ["103 Bob Li static Remove"]
+    assert rows(browser, "queue-agents") == ["103 Bob Li static logged in Remove"]
     browser.find_element(By.LINK_TEXT, "Back to the list").click()
     until(lambda: browser.find_elements(By.CSS_SELECTOR, 'tr[data-queue="600"]'),
           what="queue 600 in the list")

@@ -14,7 +14,6 @@ from tests.builders.in_call import PEER_ATTENDED, SELF_BLIND, in_call_body, pres
 from tests.clients.xml_curl import is_not_found, parsed, post
 from tests.fakes.dialplan_eval import digit_machines
 
-pytestmark = pytest.mark.both_databases
 
 # A leg routed in the transfer context, and the legs it rings, leave it for good.
 KEPT_OUT_OURS = [("export", "force_transfer_context=default")]

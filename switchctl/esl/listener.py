@@ -40,8 +40,9 @@ class Listener:
         # (esl/parking.py, esl/queues.py, esl/recordings.py) pick their own events.
         self.header_observers = []
         # Called with the connection after every (re)connect, once the extension states
-        # are in step and before the link is told: each resynchronises its own state
-        # (api commands on the connection). One that fails is logged and skipped.
+        # are in step (online is set) and before the link is told: each resynchronises
+        # its own state (api commands on the connection). One that fails is logged and
+        # skipped.
         self.connect_hooks = []
         self.retry = retry
         self.max_retry = max_retry
@@ -84,6 +85,10 @@ class Listener:
         client.command(SUBSCRIPTION)
         self.states.resync(events.registrations_from_json(client.api("show registrations as json")),
                            events.channels_from_json(client.api("show channels as json")))
+        self.resyncs += 1
+        away = (_now() - self.offline_since).total_seconds()
+        self.offline_since = None
+        self.online.set()  # the extension states are in step: the live view may answer
         for hook in list(self.connect_hooks):
             try:
                 hook(client)
@@ -91,10 +96,6 @@ class Listener:
                 raise
             except Exception:  # a feature's resync bug must not keep the link down
                 log.exception("event socket: a resynchronisation hook failed")
-        self.resyncs += 1
-        away = (_now() - self.offline_since).total_seconds()
-        self.offline_since = None
-        self.online.set()
         self._tell_link(True)
         log.info("event socket %s: connected after %.0f s away, state resynchronised",
                  self.address, away)

@@ -60,6 +60,9 @@ def test_a_call_parked_with_star_4_is_retrieved_from_slot_41(
     while api(esl, f"uuid_exists {callee}") == "true" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert api(esl, f"uuid_exists {callee}") == "false"  # the parker was let go
+    deadline = time.monotonic() + WAIT  # serve follows the same event on its own socket
+    while not parked_status(served) and time.monotonic() < deadline:
+        time.sleep(0.1)
     (shown,) = parked_status(served)
     assert (shown["slot"], shown["caller_number"], shown["parked_by"]) == ("41", "101", "102")
     pcap = silence_pcap(tmp_path / "retriever.pcap")
