@@ -176,7 +176,6 @@ def live(tmp_path_factory):
 def live_view(tmp_path, db):
     """A LiveView following a fake switch (no registrations, no channels); yields both."""
     import gevent
-    import gevent.event
 
     from switchctl.service import build_live
     from tests.fakes.fake_switch import FakeSwitch
@@ -188,10 +187,8 @@ def live_view(tmp_path, db):
                                    "SWITCHCTL_ESL": f"127.0.0.1:{switch.port}"})
     view = build_live(settings)
     view.listener.retry = 0.05
-    told = gevent.event.Event()  # the link is told once the connect hooks have run
-    view.listener.link_observers.append(lambda online: online and told.set())
     runner = gevent.spawn(view.listener.run)
-    assert told.wait(timeout=5)
+    assert view.listener.resynchronised.wait(timeout=5)  # the connect hooks too
     yield view, switch
     view.listener.stop()
     switch.stop()

@@ -5,7 +5,6 @@ the real ``agent-status-change`` event updates the database; bad or foreign even
 nothing."""
 
 import gevent
-import gevent.event
 import pytest
 
 from switchctl.config import HostPort
@@ -52,10 +51,8 @@ def follow(fake, db):
     listener = Listener(HostPort("127.0.0.1", fake.port), "ClueCon", ExtensionStates(),
                         retry=0.05)
     QueueSync(listener)
-    told = gevent.event.Event()  # the link is told once the connect hooks have run
-    listener.link_observers.append(lambda online: online and told.set())
     runner = gevent.spawn(listener.run)
-    assert told.wait(timeout=5)
+    assert listener.resynchronised.wait(timeout=5)  # the queue sync's hook has run
     yield listener
     listener.stop()
     fake.stop()

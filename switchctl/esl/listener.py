@@ -40,13 +40,14 @@ class Listener:
         # (esl/parking.py, esl/queues.py, esl/recordings.py) pick their own events.
         self.header_observers = []
         # Called with the connection after every (re)connect, once the extension states
-        # are in step (online is set) and before the link is told: each resynchronises
-        # its own state (api commands on the connection). One that fails is logged and
-        # skipped.
+        # are in step and the link is told (online): each resynchronises its own state
+        # (api commands on the connection); then ``resynchronised`` is set. One that
+        # fails is logged and skipped.
         self.connect_hooks = []
         self.retry = retry
         self.max_retry = max_retry
         self.online = Event()  # set while connected and in step
+        self.resynchronised = Event()  # set once the connect hooks have run too
         # When the link went away (or the listener started without one); None while online.
         self.offline_since = _now()
         self.resyncs = 0
@@ -66,6 +67,7 @@ class Listener:
                     log.log(level, "event socket %s: %s; retrying", self.address, exc)
             if self.offline_since is None:  # it was in step until now
                 self.online.clear()
+                self.resynchronised.clear()
                 self.offline_since = _now()
                 self._tell_link(False)
             if not self._stopped:
@@ -89,6 +91,7 @@ class Listener:
         away = (_now() - self.offline_since).total_seconds()
         self.offline_since = None
         self.online.set()  # the extension states are in step: the live view may answer
+        self._tell_link(True)
         for hook in list(self.connect_hooks):
             try:
                 hook(client)
@@ -96,7 +99,7 @@ class Listener:
                 raise
             except Exception:  # a feature's resync bug must not keep the link down
                 log.exception("event socket: a resynchronisation hook failed")
-        self._tell_link(True)
+        self.resynchronised.set()
         log.info("event socket %s: connected after %.0f s away, state resynchronised",
                  self.address, away)
         client.closed.wait()

@@ -8,7 +8,6 @@ import time
 import urllib.request
 
 import gevent
-import gevent.event
 import pytest
 from gevent.event import Event
 
@@ -180,11 +179,10 @@ def test_a_cut_event_socket_resynchronises_from_the_real_switch(fs_address, serv
     schema.upgrade(open_database(settings.database))
     view = build_live(settings)
     view.listener.retry = 3
-    told = gevent.event.Event()  # in step and the connect hooks done: the link is told
-    view.listener.link_observers.append(lambda online: online and told.set())
     runner = gevent.spawn(view.listener.run)
     try:
-        assert told.wait(timeout=10)
+        # In step and the connect hooks done: none still waits on the socket to be cut.
+        assert view.listener.resynchronised.wait(timeout=10)
         assert view.states.state("104@pbx.local") == "idle"
         assert view.states.state("103@pbx.local") == "idle"
         view.listener._client.sock.shutdown(socket.SHUT_RDWR)  # the cut
