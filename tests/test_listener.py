@@ -82,6 +82,27 @@ def test_a_restarted_switch_is_followed_again_and_resynced(fake, follow):
         "101@pbx.local": UNAVAILABLE, USER: IDLE, "1000@127.0.0.1": IN_USE}
 
 
+def test_a_stopped_listener_hangs_up_and_handles_nothing_more(fake):
+    """stop() ends the connection from our side: the switch sees the client go, and an
+    event sent meanwhile (say a MESSAGE_QUERY another process should answer) reaches no
+    handler of it."""
+    states = ExtensionStates()
+    changes = Queue()
+    states.observers.append(lambda user, state: changes.put((user, state)))
+    listener = Listener(HostPort("127.0.0.1", fake.port), "ClueCon", states, retry=0.05)
+    runner = gevent.spawn(listener.run)
+    assert listener.resynchronised.wait(timeout=5)
+    listener.stop()
+    with gevent.Timeout(5):
+        while fake.clients:
+            gevent.sleep(0.02)
+    runner.join(timeout=5)
+    assert runner.dead
+    fake.emit(registered())
+    gevent.sleep(0.2)
+    assert changes.empty() and states.state("101@pbx.local") == UNAVAILABLE
+
+
 @pytest.mark.parametrize("bad", [
     b"Content-Length: 500\nContent-Type: text/event-plain\n\nEvent-Name: CUSTOM\n",
     b"Content-Type: text/something-new\n\n",

@@ -10,6 +10,7 @@
 """
 
 import logging
+import socket
 
 import gevent
 from gevent.event import Event
@@ -66,4 +67,18 @@ class Connection(GuardedReader, InboundESL):
         return self.command(f"api {text}").data or ""
 
     def connection_over(self):
+        self.closed.set()
+
+    def close(self):
+        """End the connection from our side: no event is handled after this (greenswitch's
+        own stop() sends ``exit`` and waits for its greenlets, without a timeout)."""
+        self._run = False
+        self.connected = False
+        sock = getattr(self, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # never connected, or already gone
+            sock.close()
         self.closed.set()

@@ -81,6 +81,12 @@ class Listener:
     def _follow(self):
         client = Connection(self.address.host, self.address.port, self.password)
         self._client = client
+        try:
+            self._follow_on(client)
+        finally:
+            client.close()  # stopped, cut or failed: this connection handles nothing more
+
+    def _follow_on(self, client):
         with gevent.Timeout(client.timeout, ConnectionLost("no greeting")):
             client.connect()
         client.register_handle("*", self._on_event)
