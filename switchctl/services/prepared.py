@@ -44,7 +44,7 @@ class Prepared:
         self.build = build
         # converter=False: the field's own conversion must not turn a marker into text.
         self.markers = tuple(peewee.Value(_Marker(i), converter=False) for i in range(arity))
-        self.compiled = {}
+        self.compiled = (None, None)  # (the database it was compiled for, (sql, slots))
 
     def rows(self, *values):
         sql, slots = self._compiled()
@@ -64,10 +64,14 @@ class Prepared:
         return database.execute_sql(sql, params).rowcount
 
     def _compiled(self):
-        key = id(database.obj)
-        if key not in self.compiled:
-            self.compiled = {key: self.build(*self.markers).sql()}
-        return self.compiled[key]
+        # The database itself, not its id(): a closed database's id is reused by the next
+        # one made (SQL compiled for PostgreSQL's %s reached SQLite in the tests).
+        current = database.obj
+        compiled_for, compiled = self.compiled
+        if compiled_for is not current:
+            compiled = self.build(*self.markers).sql()
+            self.compiled = (current, compiled)
+        return compiled
 
 
 class _Marker:
