@@ -283,3 +283,12 @@ def test_status_of_the_right_shape_is_shown(tmp_path, fake_status):
     holder.body = b'{"switch": "connected", "extensions": {"101": "idle"}, "offline_since": null}'
     shown = ok(switchctl(tmp_path, "status", SWITCHCTL_HTTP=address, SWITCHCTL_SWITCH_HTTP=""))
     assert shown.splitlines() == ["switch: connected", "101\tidle"]
+
+
+def test_status_says_when_the_features_are_still_catching_up(tmp_path, fake_status):
+    address, holder = fake_status
+    holder.body = (b'{"switch": "connected", "extensions": {"101": "idle"}, '
+                   b'"offline_since": null, "resynchronised": false}')
+    shown = ok(switchctl(tmp_path, "status", SWITCHCTL_HTTP=address, SWITCHCTL_SWITCH_HTTP=""))
+    assert shown.splitlines() == [
+        "switch: connected (still reading the parked calls and queue agents)", "101\tidle"]

@@ -40,7 +40,9 @@ def cmd_status(settings, args):
         raise ValidationError(f"{url} answered something that is not switchctl's status "
                               "(is another program listening there?)")
     since = status.get("offline_since")
-    print(f"switch: {status['switch']}" + (f" since {since}" if since else ""))
+    catching_up = status["switch"] == "connected" and status.get("resynchronised") is False
+    print(f"switch: {status['switch']}" + (f" since {since}" if since else "")
+          + (" (still reading the parked calls and queue agents)" if catching_up else ""))
     for number, state in status["extensions"].items():
         print(f"{number}\t{state}")
     for call in status.get("parked") or []:

@@ -66,12 +66,14 @@ class LiveView:
         return self.states.version, self.listener.online.is_set()
 
     def status(self, domain_name):
-        """Whether the switch is connected (else since when it is not), every extension's
-        state and the parked calls."""
+        """Whether the switch is connected (else since when it is not) and, once it is,
+        whether every feature has caught up with it (parked calls, queue agents: the
+        connect hooks), every extension's state and the parked calls."""
         since = self.listener.offline_since
         return {
             "switch": "offline" if since else "connected",
             "offline_since": since.isoformat(sep=" ") if since else None,
+            "resynchronised": self.listener.resynchronised.is_set(),
             "extensions": {user.partition("@")[0]: state for user, state in self.states_of(
                 [f"{number}@{domain_name}" for number, _ in roster(domain_name)]).items()},
             "parked": self.parked(domain_name),

@@ -74,10 +74,27 @@ def live_office(tmp_path):
     process = start_serve(tmp_path, f"127.0.0.1:{port}", SWITCHCTL_ESL=f"127.0.0.1:{switch.port}",
                           SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{switch_http}")
     try:
-        switch.wait_for_command("api show channels as json")
+        caught_up(switch_http)
         passwords = {**demo_passwords(init.stdout), ADMIN[0]: ADMIN[1]}
         yield LiveOffice(switch, port, passwords, tmp_path, switch_http)
     finally:
         process.kill()
         process.wait()
         switch.stop()
+
+
+def caught_up(switch_http, seconds=10):
+    """Returns once serve's /status says its listener is resynchronised: the connect hooks'
+    commands answered by the fake switch, in this process's hub, which must run meanwhile
+    (a test that went on at once could block the hub in Chromium's calls past serve's
+    command timeout: the listener then reconnects, and an event sent meanwhile is lost)."""
+    deadline = gevent.get_hub().loop.now() + seconds
+    while gevent.get_hub().loop.now() < deadline:
+        try:
+            status = requests.get(f"http://127.0.0.1:{switch_http}/status", timeout=2).json()
+        except (requests.RequestException, ValueError):
+            status = {}
+        if status.get("resynchronised"):
+            return
+        gevent.sleep(0.05)
+    raise AssertionError(f"switchctl serve never caught up with the fake switch: {status}")
