@@ -20,6 +20,17 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
 
+INTEGRATION = "tests/integration/"
+
+
+def pytest_collection_modifyitems(items):
+    """Under xdist (``-n``, ``--dist loadgroup``) the integration tier runs in one worker, in
+    order: its tests share one FreeSWITCH, started once by that worker."""
+    for item in items:
+        if item.nodeid.startswith(INTEGRATION):
+            item.add_marker(pytest.mark.xdist_group("freeswitch"))
+
+
 @pytest.fixture(autouse=True)
 def logging_as_it_was():
     """A command run in-process (cli.main) sets the root logger's handler on the standard
