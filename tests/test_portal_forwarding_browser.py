@@ -4,12 +4,11 @@ deactivated, the extension rings again; a forward set from the phone activates i
 
 import requests
 from lxml import etree
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from switchctl.freeswitch import prompts
 from tests.builders.dialplan import actions, bridges, call
-from tests.clients.browser import log_in, until
+from tests.clients.browser import REPLACED, log_in, read_page, until
 
 
 def dialplan_steps(xml_curl, caller, callee):
@@ -32,11 +31,7 @@ def set_checkbox(browser, field_id, on):
 
 
 def gone(element):
-    try:
-        element.is_enabled()
-    except StaleElementReferenceException:
-        return True
-    return False
+    return read_page(element.is_enabled) is REPLACED
 
 
 def submit_forwards(browser, answer="p.flash"):

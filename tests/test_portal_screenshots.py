@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from switchctl import config as config_module
@@ -20,7 +19,7 @@ from switchctl.services.contacts import add_contact
 from switchctl.services.extensions import find_extension
 from tests.builders.audio import wav
 from tests.builders.esl import registered
-from tests.clients.browser import log_in, log_in_as_admin, until
+from tests.clients.browser import REPLACED, log_in, log_in_as_admin, read_page, until
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 LANGUAGES = {"en": "en", "zh_Hans": "zh-Hans"}
@@ -79,10 +78,8 @@ def choose_language(browser, code):
 
 
 def page_language(browser):
-    try:
-        return browser.find_element(By.TAG_NAME, "html").get_attribute("lang")
-    except StaleElementReferenceException:  # caught between two pages
-        return None
+    lang = read_page(lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang"))
+    return None if lang is REPLACED else lang  # caught between two pages
 
 
 def visit_every_page(browser, links, folder, role, saved):

@@ -31,6 +31,25 @@ def chromium():
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
+REPLACED = object()
+
+
+def read_page(read):
+    """``read()``, or REPLACED when the page it reads was replaced meanwhile: Chromium says so
+    as a stale element or, asked while the next page comes in, as a node that "does not
+    belong to the document"."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        return read()
+    except StaleElementReferenceException:
+        return REPLACED
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return REPLACED
+        raise
+
+
 def until(probe, seconds=10, what="the page to change"):
     """Poll ``probe`` until it returns something true; fail with ``what`` otherwise."""
     deadline = gevent.get_hub().loop.now() + seconds
