@@ -37,12 +37,13 @@ REPLACED = object()
 def read_page(read):
     """``read()``, or REPLACED when the page it reads was replaced meanwhile: Chromium says so
     as a stale element or, asked while the next page comes in, as a node that "does not
-    belong to the document"."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    belong to the document", or as no document element at all yet ("no such element: html")."""
+    from selenium.common.exceptions import (NoSuchElementException,
+                                            StaleElementReferenceException, WebDriverException)
 
     try:
         return read()
-    except StaleElementReferenceException:
+    except (StaleElementReferenceException, NoSuchElementException):
         return REPLACED
     except WebDriverException as exc:
         if "does not belong to the document" in str(exc):
