@@ -24,13 +24,18 @@ def fake():
     switch.stop()
 
 
-@pytest.fixture
-def follow(fake):
+def following(fake):
+    """A listener of ``fake`` running: ``(listener, states, changes, its greenlet)``."""
     states = ExtensionStates()
     changes = Queue()
     states.observers.append(lambda user, state: changes.put((user, state)))
     listener = Listener(HostPort("127.0.0.1", fake.port), "ClueCon", states, retry=0.05)
-    runner = gevent.spawn(listener.run)
+    return listener, states, changes, gevent.spawn(listener.run)
+
+
+@pytest.fixture
+def follow(fake):
+    listener, states, changes, runner = following(fake)
     assert listener.online.wait(timeout=5)
     yield listener, states, changes
     listener.stop()
@@ -86,11 +91,7 @@ def test_a_stopped_listener_hangs_up_and_handles_nothing_more(fake):
     """stop() ends the connection from our side: the switch sees the client go, and an
     event sent meanwhile (say a MESSAGE_QUERY another process should answer) reaches no
     handler of it."""
-    states = ExtensionStates()
-    changes = Queue()
-    states.observers.append(lambda user, state: changes.put((user, state)))
-    listener = Listener(HostPort("127.0.0.1", fake.port), "ClueCon", states, retry=0.05)
-    runner = gevent.spawn(listener.run)
+    listener, states, changes, runner = following(fake)
     assert listener.resynchronised.wait(timeout=5)
     listener.stop()
     with gevent.Timeout(5):
