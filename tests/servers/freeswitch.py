@@ -372,6 +372,19 @@ class FreeswitchServer:
         rows = json.loads(self.api("show channels as json") or "{}").get("rows", [])
         return [f"{row.get('name')} ({row.get('callstate')})" for row in rows]
 
+    def hang_up_left_over(self, seconds=5):
+        """Wait up to ``seconds`` for the switch to have no channels, then hang up what is
+        left and wait as long again; the channels that were left over (empty: none)."""
+        deadline = time.monotonic() + seconds
+        while (left := self.channels()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if left:
+            self.api("hupall NORMAL_CLEARING")
+            deadline = time.monotonic() + seconds
+            while self.channels() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        return left
+
     def log_lines(self, since=0, levels=None, limit=40):
         """The last ``limit`` lines FreeSWITCH logged after byte ``since`` (only ``levels``,
         e.g. {"ERR", "CRIT"}, when given; continuation lines follow their entry)."""
