@@ -52,6 +52,9 @@ class Config:
     smtp_url: str = ""  # smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]
     smtp_from: str = ""  # the From of voicemail emails; "": switchctl@<domain>
     header_seconds: int = 10  # a client's request line and headers must come within this
+    # Where browsers reach FreeSWITCH's mod_verto (ws:// or wss://); "": the portal's own
+    # host name, ws on 8081 for an http page, wss on 8082 for an https one (verto.conf).
+    verto_url: str = ""
 
     def __repr__(self):
         shown = {
@@ -105,6 +108,7 @@ DEFAULTS = {
     "smtp_url": "",
     "smtp_from": "",
     "header_seconds": "10",
+    "verto_url": "",
 }
 
 
@@ -158,6 +162,7 @@ def _build(raw):
         smtp_url=_smtp_url(raw["smtp_url"].strip()),
         smtp_from=raw["smtp_from"].strip(),
         header_seconds=_header_seconds(raw["header_seconds"]),
+        verto_url=_verto_url(raw["verto_url"].strip()),
     )
     if config.switch_http is not None and _same_socket(config.switch_http, config.http):
         raise ConfigError(f"switch_http {config.switch_http} uses the port of http "
@@ -262,6 +267,21 @@ def _header_seconds(text):
         raise ConfigError(f"header_seconds: expected a number of seconds from 1 to 300, "
                           f"got {text!r}")
     return number
+
+
+def _verto_url(text):
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname or parts.query or \
+            parts.fragment or parts.username or parts.password is not None:
+        raise ConfigError(f"verto_url: expected ws://HOST[:PORT][/PATH] or "
+                          f"wss://HOST[:PORT][/PATH], got {text!r}")
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"verto_url: {text!r} has no valid port") from None
+    return text
 
 
 def _switch(text, name):

@@ -166,6 +166,22 @@ def add_queue_settings(migrator):
     )
 
 
+@migration(8)
+def add_dialer_credentials(migrator):
+    """The browser dialer's Verto credentials, one portal session's each."""
+    class DialerCredentialV8(BaseModel):
+        token_hash = peewee.CharField(max_length=64, unique=True)
+        session = peewee.ForeignKeyField(_existing("portal_session"), on_delete="CASCADE")
+        extension = peewee.ForeignKeyField(_existing("extension"), on_delete="CASCADE")
+        created = peewee.DateTimeField()
+        expires = peewee.DateTimeField(index=True)
+
+        class Meta:
+            table_name = "dialer_credential"
+
+    DialerCredentialV8.create_table(safe=False)
+
+
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
     foreign key needs, whatever the model of that table becomes later."""

@@ -47,10 +47,21 @@ def test_environment_wins_over_the_file(tmp_path):
     ("SWITCHCTL_LOG_LEVEL", "\u0131nfo", "log_level"),
     ("SWITCHCTL_HEADER_SECONDS", "0", "header_seconds"),
     ("SWITCHCTL_HEADER_SECONDS", "1.5", "header_seconds"),
+    ("SWITCHCTL_VERTO_URL", "https://pbx.example.com:8082", "verto_url"),
+    ("SWITCHCTL_VERTO_URL", "wss://", "verto_url"),
+    ("SWITCHCTL_VERTO_URL", "wss://user:pw@pbx.example.com", "verto_url"),
+    ("SWITCHCTL_VERTO_URL", "wss://pbx.example.com:\u0665\u0665", "verto_url"),
+    ("SWITCHCTL_VERTO_URL", "wss://pbx.example.com:99999", "verto_url"),
 ])
 def test_bad_values_are_named(name, value, message):
     with pytest.raises(config.ConfigError, match=message):
         config.load({name: value})
+
+
+def test_the_verto_address_is_the_portals_host_unless_set():
+    assert config.load({}).verto_url == ""
+    assert config.load({"SWITCHCTL_VERTO_URL": " wss://pbx.example.com/verto "}).verto_url == \
+        "wss://pbx.example.com/verto"
 
 
 def test_the_header_limit_is_ten_seconds_unless_set():

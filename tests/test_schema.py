@@ -5,8 +5,9 @@ import pytest
 
 from switchctl import schema
 from switchctl.db import open_database
-from switchctl.models import (ALL_MODELS, Extension, LoginFailure, PortalSession, VoicemailEmail,
-                              VoicemailGreeting, VoicemailMessage, WakeupAttempt, WakeupCall)
+from switchctl.models import (ALL_MODELS, DialerCredential, Extension, LoginFailure,
+                              PortalSession, VoicemailEmail, VoicemailGreeting,
+                              VoicemailMessage, WakeupAttempt, WakeupCall)
 from tests.builders.captures import DATA
 
 pytestmark = pytest.mark.both_databases
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.both_databases
 V1_SNAPSHOT = DATA.parent / "schema_v1.sql"
 # Tables the migrations create, and tables they add columns to (how many, at the end).
 ADDED_SINCE_V1 = (PortalSession, VoicemailGreeting, VoicemailEmail, WakeupAttempt,
-                  LoginFailure)
+                  LoginFailure, DialerCredential)
 CHANGED_SINCE_V1 = {Extension: 4, VoicemailMessage: 1, WakeupCall: 4}
 V1_MODELS = [m for m in ALL_MODELS if m not in ADDED_SINCE_V1]
 

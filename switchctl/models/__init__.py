@@ -6,6 +6,7 @@ from switchctl.models.blacklist import BlacklistEntry
 from switchctl.models.call_records import CallRecord
 from switchctl.models.conferences import ConferenceRoom
 from switchctl.models.contacts import Contact
+from switchctl.models.dialer import DialerCredential
 from switchctl.models.domains import Domain, OutboundRoute, Setting
 from switchctl.models.extensions import Department, Extension
 from switchctl.models.fax import FaxJob
@@ -22,7 +23,7 @@ ALL_MODELS = (
     Domain, PortalAccount, Setting, Department, Extension, Contact, CallRecord, Recording,
     VoicemailMessage, VoicemailGreeting, VoicemailEmail, FaxJob, ForwardRule, FollowMeEntry,
     BlacklistEntry, OutboundRoute, WakeupCall, WakeupAttempt, Queue, QueueAgent, ConferenceRoom,
-    FeatureCodeOverride, PortalSession, LoginFailure,
+    FeatureCodeOverride, PortalSession, DialerCredential, LoginFailure,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "database"]

@@ -19,8 +19,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from switchctl.config import secret_key
 from switchctl.db import database_failed
 from switchctl.portal import (accounts, auth, blacklist, call_records, conferences, contacts,
-                              departments, dial, extensions, feature_codes, forwarding, i18n,
-                              nav, outbound_routes, paging, queues, recordings, settings,
+                              departments, dial, dialer, extensions, feature_codes, forwarding,
+                              i18n, nav, outbound_routes, paging, queues, recordings, settings,
                               voicemail)
 from switchctl.portal.access import public
 from switchctl.portal.context import KEY, PortalContext
@@ -35,7 +35,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; base-uri '
                            "form-action 'self'; frame-ancestors 'none'")
 # The page families, each a blueprint (nav.py lists the pages a person goes to).
 FAMILIES = (auth, extensions, contacts, call_records, voicemail, recordings, forwarding,
-            feature_codes, settings, dial, departments, conferences, queues, blacklist,
+            feature_codes, settings, dial, dialer, departments, conferences, queues, blacklist,
             outbound_routes, accounts)
 
 

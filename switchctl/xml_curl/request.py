@@ -65,6 +65,12 @@ class FsRequest:
         repeat means a variable name carrying ``&<name>=`` was planted (see trusted)."""
         return any(self._text.count(f"&{name}=") != 1 for name in names)
 
+    def repeated(self, name):
+        """Is the field ``name`` sent more than once (a second one planted)?"""
+        key = f"&{name}="
+        first = self._text.find(key)
+        return first >= 0 and self._text.find(key, first + 1) >= 0
+
     @property
     def section(self):
         return self.get("section")
