@@ -1,0 +1,104 @@
+"""The browser dialer's Verto side on the real switch (freeswitch-conf's verto profile,
+the served directory): 101 logs in to the portal, asks for its dialer credential and logs
+in to mod_verto with it (verto.clientReady follows); the SIP password, a spent credential
+and another user's login are refused; a call placed over Verto to 102's answering phone
+is bridged, and its bye ends both legs. (The browser itself, with its microphone and
+DTLS, is tested in Chromium against a stand-in endpoint: tests/test_dialer_browser.py.)"""
+
+import json
+import time
+
+import pytest
+import requests
+
+from tests.clients.portal import csrf_token, log_in_http
+from tests.integration.conftest import api
+from tests.integration.media_phones import answering_phone
+from tests.integration.sip_phones import free_udp_port, register
+from tests.integration.test_voicemail_calls import no_channel_left
+from tests.integration.verto_client import VertoClient
+
+pytestmark = pytest.mark.integration
+AUTH_FAILED = -32001  # mod_verto's CODE_AUTH_FAILED
+
+
+@pytest.fixture
+def verto_url(freeswitch):
+    if freeswitch is None:
+        pytest.skip("the Verto tests need the session's own FreeSWITCH (its verto port)")
+    return f"ws://127.0.0.1:{freeswitch.ports['verto']}"
+
+
+def dialer_credential(served, number="101"):
+    """What the portal gives ``number``'s dialer page (a logged-in requests session)."""
+    base = f"http://{served.http}"
+    session = requests.Session()
+    log_in_http(session, base, number, served[number])
+    token = csrf_token(session.get(f"{base}/extensions", timeout=10).text)
+    answer = session.post(f"{base}/dialer/credential", headers={"X-CSRFToken": token},
+                          timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def bridged(esl, seconds=10):
+    """The rows of the switch's two channels once both are answered."""
+    deadline = time.monotonic() + seconds
+    rows = []
+    while time.monotonic() < deadline:
+        rows = json.loads(api(esl, "show channels as json")).get("rows") or []
+        if len(rows) == 2 and all(row.get("callstate") == "ACTIVE" for row in rows):
+            return rows
+        time.sleep(0.1)
+    raise AssertionError(f"no bridged call: {rows}")
+
+
+@pytest.fixture
+def client(verto_url):
+    found = VertoClient(verto_url)
+    yield found
+    found.close()
+
+
+def test_the_portals_credential_logs_in_over_verto(served, client):
+    given = dialer_credential(served)
+    answer = client.login(given["login"], given["password"])
+    assert answer.get("result", {}).get("message") == "logged in", answer
+    assert client.next_request("verto.clientReady") is not None
+
+
+def test_the_sip_password_is_refused(served, client):
+    answer = client.login("101@pbx.local", served["101"])
+    assert answer["error"]["code"] == AUTH_FAILED, answer
+
+
+def test_a_spent_credential_and_another_users_login_are_refused(served, verto_url, client):
+    given = dialer_credential(served)
+    assert client.login("102@pbx.local", given["password"])["error"]["code"] == AUTH_FAILED
+    assert "result" in client.login(given["login"], given["password"])  # still good for 101
+    again = VertoClient(verto_url)
+    try:
+        assert again.login(given["login"], given["password"])["error"]["code"] == AUTH_FAILED
+    finally:
+        again.close()
+
+
+def test_a_call_over_verto_reaches_the_desk_phone_and_its_bye_ends_it(
+        served, sip_address, fs_address, esl, client):
+    port = free_udp_port()
+    assert register(sip_address, "102", served["102"], port), "102 did not register"
+    callee = answering_phone(port=port)
+    given = dialer_credential(served)
+    assert "result" in client.login(given["login"], given["password"])
+    try:
+        call_id = client.invite("102")
+        answered = client.next_request("verto.answer", seconds=15)
+        assert "m=audio" in answered.get("sdp", "")
+        by_direction = {row["direction"]: row for row in bridged(esl)}
+        assert by_direction["inbound"]["name"].startswith("verto.rtc/")
+        assert by_direction["inbound"]["cid_num"] == "101"  # who logged in, not "browser"
+        assert "102" in by_direction["outbound"]["name"]
+        assert "result" in client.bye(call_id)
+    finally:
+        callee.stop()
+    assert not no_channel_left(fs_address, seconds=10)
