@@ -6,20 +6,31 @@ is bridged, and its bye ends both legs. (The browser itself, with its microphone
 DTLS, is tested in Chromium against a stand-in endpoint: tests/test_dialer_browser.py.)"""
 
 import json
+import os
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.clients.portal import csrf_token, log_in_http
 from tests.integration.conftest import api
-from tests.integration.media_phones import answering_phone
+from tests.integration.media_phones import answering_phone, talking_call
 from tests.integration.sip_phones import free_udp_port, register
 from tests.integration.test_voicemail_calls import no_channel_left
 from tests.integration.verto_client import VertoClient
 
 pytestmark = pytest.mark.integration
 AUTH_FAILED = -32001  # mod_verto's CODE_AUTH_FAILED
+# Set to a folder, the tests write the frames they exchanged there (tests/data/verto/
+# holds such recordings, read by the dialer's JavaScript tests).
+CAPTURE = os.environ.get("SWITCHCTL_CAPTURE_VERTO", "")
+
+
+def keep(client, name, given=None):
+    if CAPTURE:
+        client.save(Path(CAPTURE) / f"{name}.json",
+                    secrets=[given["password"]] if given else [])
 
 
 @pytest.fixture
@@ -65,11 +76,13 @@ def test_the_portals_credential_logs_in_over_verto(served, client):
     answer = client.login(given["login"], given["password"])
     assert answer.get("result", {}).get("message") == "logged in", answer
     assert client.next_request("verto.clientReady") is not None
+    keep(client, "login", given)
 
 
 def test_the_sip_password_is_refused(served, client):
     answer = client.login("101@pbx.local", served["101"])
     assert answer["error"]["code"] == AUTH_FAILED, answer
+    keep(client, "login_refused", {"password": served["101"]})
 
 
 def test_a_spent_credential_and_another_users_login_are_refused(served, verto_url, client):
@@ -99,6 +112,31 @@ def test_a_call_over_verto_reaches_the_desk_phone_and_its_bye_ends_it(
         assert by_direction["inbound"]["cid_num"] == "101"  # who logged in, not "browser"
         assert "102" in by_direction["outbound"]["name"]
         assert "result" in client.bye(call_id)
+        keep(client, "outgoing_call", given)
     finally:
         callee.stop()
+    assert not no_channel_left(fs_address, seconds=10)
+
+
+def test_a_call_to_101_rings_its_browser_and_its_desk_phone_together(
+        served, sip_address, fs_address, client):
+    """102 calls 101, logged in over Verto and with a desk phone that answers: the
+    browser gets the switch's verto.invite (102 calling), then its verto.bye once the
+    desk phone has taken the call."""
+    port = free_udp_port()
+    assert register(sip_address, "101", served["101"], port), "101 did not register"
+    desk = answering_phone(port=port)
+    given = dialer_credential(served)
+    assert "result" in client.login(given["login"], given["password"])
+    caller = talking_call(sip_address, "102", served["102"], "101", talk=3)
+    try:
+        invite = client.next_request("verto.invite", seconds=15)
+        assert invite["caller_id_number"] == "102"
+        assert "a=fingerprint" in invite["sdp"]  # a browser's call: DTLS-SRTP
+        ended = client.next_request("verto.bye", seconds=15)
+        assert ended["callID"] == invite["callID"]
+        keep(client, "incoming_call_taken_elsewhere", given)
+    finally:
+        caller.stop()
+        desk.stop()
     assert not no_channel_left(fs_address, seconds=10)

@@ -30,6 +30,7 @@ class VertoClient:
         self.timeout = timeout
         self._next_id = 1
         self._answers = {}  # request id -> Queue of the switch's reply
+        self.frames = []  # ("sent" | "received", text): every frame, in order
         self.requests = queue.Queue()  # the switch's requests: (method, params)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -43,10 +44,11 @@ class VertoClient:
             if not frame:  # closed (by the switch, or by close())
                 self.requests.put(("closed", {}))
                 return
+            self.frames.append(("received", frame))
             message = json.loads(frame)
             if "method" in message:  # the switch asks: answer, then hand it on
-                self.socket.send(json.dumps({"jsonrpc": "2.0", "id": message.get("id"),
-                                             "result": {"method": message["method"]}}))
+                self._send({"jsonrpc": "2.0", "id": message.get("id"),
+                            "result": {"method": message["method"]}})
                 self.requests.put((message["method"], message.get("params", {})))
             else:
                 self._answers.setdefault(message.get("id"), queue.Queue()).put(message)
@@ -56,9 +58,26 @@ class VertoClient:
         number = self._next_id
         self._next_id += 1
         answers = self._answers.setdefault(number, queue.Queue())
-        self.socket.send(json.dumps({"jsonrpc": "2.0", "id": number, "method": method,
-                                     "params": {"sessid": self.sessid, **params}}))
+        self._send({"jsonrpc": "2.0", "id": number, "method": method,
+                    "params": {"sessid": self.sessid, **params}})
         return answers.get(timeout=self.timeout)
+
+    def _send(self, message):
+        text = json.dumps(message)
+        self.frames.append(("sent", text))
+        self.socket.send(text)
+
+    def save(self, path, secrets=()):
+        """Write the frames as a JSON list of {"direction", "frame"} (the recordings the
+        dialer's JavaScript tests read), each of ``secrets`` replaced by "<secret>"."""
+        recorded = []
+        for direction, text in self.frames:
+            for secret in secrets:
+                text = text.replace(secret, "<secret>")
+            recorded.append({"direction": direction, "frame": json.loads(text)})
+        with open(path, "w") as out:
+            json.dump(recorded, out, indent=1)
+            out.write("\n")
 
     def login(self, login, password):
         return self.call("login", {"login": login, "passwd": password})
