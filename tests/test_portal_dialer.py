@@ -89,3 +89,49 @@ def test_logging_out_ends_what_was_given(app, config, office):
     token = csrf_token(browser.get("/extensions").get_data(as_text=True))
     assert browser.post("/logout", data={"csrf_token": token}).status_code == 302
     assert directory_answer(config, office, given["password"]) == {}
+
+
+def test_the_web_phone_page_frames_the_portal_and_may_reach_verto_only(app):
+    browser = signed_in(app, *EXTENSION)
+    page = browser.get("/phone")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="portal-frame"' in text and 'src="/extensions"' in text
+    policy = page.headers["Content-Security-Policy"]
+    assert "connect-src 'self' ws://localhost:8081;" in policy
+    assert "frame-ancestors 'self'" in policy and "script-src" not in policy
+    # Every other page keeps the portal's policy (no connection elsewhere).
+    assert "connect-src" not in browser.get("/extensions").headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("asked, framed", [
+    ("/contacts", "/contacts"), ("/call-records?page=2", "/call-records?page=2"),
+    ("//evil.example/x", "/extensions"), ("https://evil.example", "/extensions"),
+    ("/phone?page=/phone", "/extensions"), ("/login", "/extensions"),
+    ("javascript:alert(1)", "/extensions"), ("", "/extensions")])
+def test_the_framed_page_is_a_page_of_this_site(app, asked, framed):
+    text = signed_in(app, *EXTENSION).get("/phone", query_string={"page": asked}) \
+        .get_data(as_text=True)
+    assert f'name="portal" src="{framed}"'.replace("&", "&amp;") in text
+
+
+def test_the_page_and_its_scripts_are_for_extension_users(app):
+    browser = signed_in(app, *EXTENSION)
+    for name, kind in (("verto.js", "text/javascript"), ("dialer.js", "text/javascript"),
+                       ("dialer.css", "text/css")):
+        answer = browser.get(f"/dialer/{name}")
+        assert answer.status_code == 200 and answer.mimetype == kind, name
+    assert browser.get("/dialer/views.py").status_code == 404
+    assert browser.get("/dialer/..%2Fviews.py").status_code == 404
+    admin = signed_in(app, *ADMIN)
+    assert admin.get("/phone").status_code == 403
+    assert admin.get("/dialer/verto.js").status_code == 403
+    assert app.test_client().get("/phone").status_code == 302  # to the login page
+
+
+def test_the_header_links_the_web_phone_for_the_whole_window(app):
+    text = signed_in(app, *EXTENSION).get("/extensions").get_data(as_text=True)
+    assert 'href="/phone" data-endpoint="dialer.index"\n         target="_top"' in text
+    assert 'class="logout" target="_top"' in text
+    assert 'href="/phone"' not in signed_in(app, *ADMIN).get("/extensions").get_data(
+        as_text=True)

@@ -23,6 +23,7 @@ from switchctl.portal import (accounts, auth, blacklist, call_records, conferenc
                               i18n, nav, outbound_routes, paging, queues, recordings, settings,
                               voicemail)
 from switchctl.portal.access import public
+from switchctl.portal.policy import CONTENT_SECURITY_POLICY
 from switchctl.portal.context import KEY, PortalContext
 from switchctl.portal.extensions.snapshots import Snapshots
 from switchctl.portal.extensions.stream import StreamSlots
@@ -30,9 +31,6 @@ from switchctl.portal.throttle import LoginThrottle
 from switchctl.portal.users import load_user
 
 log = logging.getLogger(__name__)
-# Scripts and styles come from our own static folder only: no inline code can run.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; base-uri 'none'; "
-                           "form-action 'self'; frame-ancestors 'none'")
 # The page families, each a blueprint (nav.py lists the pages a person goes to).
 FAMILIES = (auth, extensions, contacts, call_records, voicemail, recordings, forwarding,
             feature_codes, settings, dial, dialer, departments, conferences, queues, blacklist,
@@ -65,6 +63,7 @@ def create_app(config, live_view=None):
     app.add_template_global(nav.links, "nav_links")
     app.add_template_global(nav.PAGES, "nav_pages")
     app.add_template_global(nav.ADMIN_PAGES, "nav_admin_pages")
+    app.add_template_global(nav.WHOLE_WINDOW, "nav_whole_window")
     app.add_template_global(app.view_functions, "view_functions")
 
     @app.get("/")

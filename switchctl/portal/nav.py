@@ -20,7 +20,10 @@ PAGES = (
     ("forwarding.index", _l("Call forwarding"), OWN),
     ("feature_codes.index", _l("Feature codes"), ROLES),
     ("settings.index", _l("Settings"), ROLES),
+    ("dialer.index", _l("Web phone"), OWN),
 )
+# Links that open in the whole window, not in the web phone's frame.
+WHOLE_WINDOW = frozenset({"dialer.index"})
 # ... and the administration (a second row of the header).
 ADMIN_PAGES = (
     ("extensions.manage", _l("Manage extensions"), ADMIN),
