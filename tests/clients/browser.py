@@ -24,9 +24,15 @@ def chromium():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    # A fake microphone the page may use without asking (the web phone's tests); desktop
+    # notifications allowed.
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--window-size=1200,900"):
+                     "--disable-gpu", "--window-size=1200,900",
+                     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                     "--autoplay-policy=no-user-gesture-required"):
         options.add_argument(argument)
+    options.add_experimental_option(
+        "prefs", {"profile.default_content_setting_values.notifications": 1})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 

@@ -58,9 +58,10 @@ class LiveOffice:
 
 
 @contextlib.contextmanager
-def live_office(tmp_path):
+def live_office(tmp_path, **settings):
     """The demo office plus a shared contact "ACME Sales" (13800000000) and the admin
-    account boss (tests/clients/portal.ADMIN; a hash quick to check)."""
+    account boss (tests/clients/portal.ADMIN; a hash quick to check); ``settings``: more
+    of serve's environment (SWITCHCTL_...)."""
     init = switchctl(tmp_path, "init", "--demo")
     assert init.returncode == 0, init.stderr
     db = open_database(config_module.load({"SWITCHCTL_DATA": str(tmp_path)}).database)
@@ -72,7 +73,7 @@ def live_office(tmp_path):
                                  "show channels as json": NO_ROWS}).start()
     port, switch_http = free_tcp_port(), free_tcp_port()
     process = start_serve(tmp_path, f"127.0.0.1:{port}", SWITCHCTL_ESL=f"127.0.0.1:{switch.port}",
-                          SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{switch_http}")
+                          SWITCHCTL_SWITCH_HTTP=f"127.0.0.1:{switch_http}", **settings)
     try:
         caught_up(switch_http)
         passwords = {**demo_passwords(init.stdout), ADMIN[0]: ADMIN[1]}

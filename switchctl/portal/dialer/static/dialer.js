@@ -186,7 +186,9 @@ for (const key of document.querySelectorAll(".keypad button")) {
 }
 buttons.call.addEventListener("click", () => dial(number.value));
 buttons.hangup.addEventListener("click", () => current && current.hangup());
-buttons.answer.addEventListener("click", () => current && current.answer().catch(() => {}));
+buttons.answer.addEventListener("click", () => {
+  if (current) current.answer().catch((error) => say(fill(strings.failed, { reason: error.message }), "failed"));
+});
 buttons.decline.addEventListener("click", () => current && current.decline());
 buttons.mute.addEventListener("click", () => current && current.mute(!current.muted));
 buttons.hold.addEventListener("click", () => {

@@ -365,8 +365,9 @@ export class Call extends EventTarget {
     if (!this.stream) this.stream = await this.client.getUserMedia({ audio: true, video: false });
     if (this.state === "ended") throw new Error("the call ended");
     if (this.pc) this.pc.close();
-    const pc = new this.client.PeerConnection({ iceServers: [], bundlePolicy: "max-bundle",
-                                                rtcpMuxPolicy: "require" });
+    // No "max-bundle": the switch's offers carry no BUNDLE group, which Chromium then
+    // refuses ("max-bundle configured but session description has no BUNDLE group").
+    const pc = new this.client.PeerConnection({ iceServers: [], rtcpMuxPolicy: "require" });
     this.pc = pc;
     for (const track of this.stream.getAudioTracks()) {
       track.enabled = !this.muted;
