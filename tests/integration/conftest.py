@@ -219,6 +219,8 @@ def served(freeswitch, fs_address, tmp_path_factory):
         # Voicemail: a folder the switch records into, named to it by another path.
         extra["SWITCHCTL_MEDIA"] = str(freeswitch.media)
         extra["SWITCHCTL_SWITCH_MEDIA"] = freeswitch.switch_media
+        # The web phone's browser reaches its Verto profile here.
+        extra["SWITCHCTL_VERTO_URL"] = f"ws://127.0.0.1:{freeswitch.ports['verto']}"
     else:
         http = f"127.0.0.1:{free_tcp_port()}"
         switch = os.environ.get("SWITCHCTL_TEST_HTTP", "127.0.0.1:8085")
