@@ -23,9 +23,12 @@ def pytest_generate_tests(metafunc):
 INTEGRATION = "tests/integration/"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Under xdist (``-n``, ``--dist loadgroup``) the integration tier runs in one worker, in
-    order: its tests share one FreeSWITCH, started once by that worker."""
+    order: its tests share one FreeSWITCH, started once by that worker. First: xdist's own
+    hook reads the group (into the node id) as it runs, and one after it would add the
+    marker too late (each worker then ran some of the tier on a switch of its own)."""
     for item in items:
         if item.nodeid.startswith(INTEGRATION):
             item.add_marker(pytest.mark.xdist_group("freeswitch"))
