@@ -55,6 +55,10 @@ class Config:
     # Where browsers reach FreeSWITCH's mod_verto (ws:// or wss://); "": the portal's own
     # host name, ws on 8081 for an http page, wss on 8082 for an https one (verto.conf).
     verto_url: str = ""
+    # HTTPS for the portal (switchctl.certificates): auto = when it listens beyond loopback.
+    portal_https: str = "auto"
+    portal_certificate: str = ""  # PEM files; "": a self-signed pair made in <data>/tls/
+    portal_key: str = ""
 
     def __repr__(self):
         shown = {
@@ -109,6 +113,9 @@ DEFAULTS = {
     "smtp_from": "",
     "header_seconds": "10",
     "verto_url": "",
+    "portal_https": "auto",
+    "portal_certificate": "",
+    "portal_key": "",
 }
 
 
@@ -163,7 +170,13 @@ def _build(raw):
         smtp_from=raw["smtp_from"].strip(),
         header_seconds=_header_seconds(raw["header_seconds"]),
         verto_url=_verto_url(raw["verto_url"].strip()),
+        portal_https=_https(raw["portal_https"]),
+        portal_certificate=raw["portal_certificate"].strip(),
+        portal_key=raw["portal_key"].strip(),
     )
+    if bool(config.portal_certificate) != bool(config.portal_key):
+        raise ConfigError("portal_certificate and portal_key: set both (PEM files) or neither "
+                          "(a self-signed certificate is made)")
     if config.switch_http is not None and _same_socket(config.switch_http, config.http):
         raise ConfigError(f"switch_http {config.switch_http} uses the port of http "
                           f"{config.http}: give it a port of its own, or leave it empty")
@@ -267,6 +280,13 @@ def _header_seconds(text):
         raise ConfigError(f"header_seconds: expected a number of seconds from 1 to 300, "
                           f"got {text!r}")
     return number
+
+
+def _https(text):
+    value = text.strip().lower()
+    if value not in ("auto", "0", "1"):
+        raise ConfigError(f"portal_https: expected auto, 1 (on) or 0 (off), got {text!r}")
+    return value
 
 
 def _verto_url(text):

@@ -25,7 +25,7 @@ import gevent.event
 from gevent.pool import Pool
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
-from switchctl import schema
+from switchctl import certificates, schema
 from switchctl.db import open_database
 from switchctl.service import build
 from switchctl.xml_cdr import spool
@@ -114,10 +114,24 @@ class GuardedServer(WSGIServer):
 
     handler_class = GuardedHandler
 
-    def __init__(self, listener, application, connections, header_seconds=HEADER_SECONDS):
+    def __init__(self, listener, application, connections, header_seconds=HEADER_SECONDS,
+                 ssl_context=None):
+        tls = {} if ssl_context is None else {"ssl_context": ssl_context}
         super().__init__(listener, application, spawn=Pool(connections), log=None,
-                         error_log=log)
+                         error_log=log, **tls)
         self.header_seconds = header_seconds
+
+    def wrap_socket_and_handle(self, client_socket, address):
+        """HTTPS: the TLS handshake has the headers' time too (a client that starts one
+        and stalls is cut off); a failed one (a plain-HTTP request, a browser refusing
+        the certificate) is no error of ours."""
+        client_socket.settimeout(self.header_seconds)
+        try:
+            return super().wrap_socket_and_handle(client_socket, address)
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            log.debug("portal client %s: TLS handshake failed: %s", address, exc)
+            client_socket.close()
+            return None
 
     def handle(self, sock, address):
         sock.settimeout(IO_SECONDS)
@@ -156,7 +170,9 @@ def serve(config):
     portal_side, switch_side = sides(config, service)
     shared = switch_side is None
     portal_pool = portal_connections(file_limit, shared)
-    server = GuardedServer(portal_socket, portal_side, portal_pool, config.header_seconds)
+    tls = certificates.server_context(config)
+    server = GuardedServer(portal_socket, portal_side, portal_pool, config.header_seconds,
+                           ssl_context=tls)
     switch_server = None
     if not shared:
         switch_server = GuardedServer(switch_socket, switch_side, SWITCH_CONNECTIONS,
@@ -179,8 +195,8 @@ def serve(config):
     gevent.signal_handler(signal.SIGTERM, stopping.set)
     gevent.signal_handler(signal.SIGINT, stopping.set)
     server.start()
-    log.info("switchctl serving %s, domain %s", _where(portal_socket, switch_socket),
-             config.domain)
+    log.info("switchctl serving %s, domain %s",
+             _where(portal_socket, switch_socket, tls is not None), config.domain)
     # Everything loaded so far lives as long as the process: keep the collector off it.
     gc.freeze()
     stopping.wait()
@@ -201,12 +217,13 @@ def _import_spool(config):
     return gevent.spawn(spool.follow, config.cdr_spool, config.domain)
 
 
-def _where(portal_socket, switch_socket):
-    def url(sock):
+def _where(portal_socket, switch_socket, https=False):
+    def url(sock, scheme="http"):
         host, port = sock.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return f"{scheme}://{host}:{port}"
 
+    portal = url(portal_socket, "https" if https else "http")
     if switch_socket is None:
-        return f"{url(portal_socket)} (portal; xml_curl at {xml_curl_app.XML_PATH})"
-    return (f"{url(portal_socket)} (portal) and {url(switch_socket)} (xml_curl at "
+        return f"{portal} (portal; xml_curl at {xml_curl_app.XML_PATH})"
+    return (f"{portal} (portal) and {url(switch_socket)} (xml_curl at "
             f"{xml_curl_app.XML_PATH}, CDRs, status)")

@@ -80,7 +80,7 @@ def start_serve(data_dir, http, files=None, **extra):
     process.start_log = []
     for line in process.stderr:
         process.start_log.append(line)
-        if "serving http://" in line:
+        if "serving http://" in line or "serving https://" in line:
             return process
     raise RuntimeError(f"switchctl serve exited with {process.wait()} before listening: "
                        + "".join(process.start_log)[-2000:])
