@@ -27,7 +27,7 @@ LANGUAGES = {"en": "en", "zh_Hans": "zh-Hans"}
 MAIN = {"extensions.index": "extensions", "contacts.index": "contacts",
         "call_records.index": "call-records", "voicemail.index": "voicemail",
         "forwarding.index": "forwarding", "settings.index": "settings",
-        "extensions.manage": "manage-extensions"}
+        "extensions.manage": "manage-extensions", "dialer.index": "web-phone"}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +82,21 @@ def page_language(browser):
     return None if lang is REPLACED else lang  # caught between two pages
 
 
+def web_phone_in(browser, href, code):
+    """The web phone page in ``code``: the language chosen in its frame (it is the
+    login's), then the page opened again; its dialer column."""
+    browser.switch_to.frame("portal")
+    try:
+        until(lambda: browser.find_elements(By.CSS_SELECTOR, "form.language"),
+              what="the portal in the web phone's frame")
+        choose_language(browser, code)
+    finally:
+        browser.switch_to.default_content()
+    browser.get(href)
+    until(lambda: page_language(browser) == LANGUAGES[code], what=f"the web phone in {code}")
+    return browser.find_element(By.CSS_SELECTOR, "aside.dialer")
+
+
 def visit_every_page(browser, links, folder, role, saved):
     """Each linked page of the header in each language at phone width (where a page can
     outgrow the screen), and the main ones at desktop width too; returns what was seen."""
@@ -95,8 +110,11 @@ def visit_every_page(browser, links, folder, role, saved):
                 if width_name != "phone" and endpoint not in MAIN:
                     continue
                 browser.get(href)
-                choose_language(browser, code)
-                page = browser.find_element(By.TAG_NAME, "main")
+                if endpoint in nav.WHOLE_WINDOW:  # the web phone: its frame has the header
+                    page = web_phone_in(browser, href, code)
+                else:
+                    choose_language(browser, code)
+                    page = browser.find_element(By.TAG_NAME, "main")
                 assert not page.find_elements(By.CSS_SELECTOR, "p.error[role=alert]"), \
                     (endpoint, code, page.text[:200])
                 overflow = browser.execute_script(

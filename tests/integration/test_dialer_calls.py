@@ -17,7 +17,7 @@ from tests.clients.portal import csrf_token, log_in_http
 from tests.integration.conftest import api
 from tests.integration.media_phones import answering_phone, talking_call
 from tests.integration.sip_phones import free_udp_port, register
-from tests.integration.test_voicemail_calls import no_channel_left
+from tests.integration.test_voicemail_calls import no_channel_left, switch_api
 from tests.integration.verto_client import VertoClient
 
 pytestmark = pytest.mark.integration
@@ -139,4 +139,24 @@ def test_a_call_to_101_rings_its_browser_and_its_desk_phone_together(
     finally:
         caller.stop()
         desk.stop()
+    assert not no_channel_left(fs_address, seconds=10)
+
+
+def test_a_user_with_only_the_browser_is_rung_there(
+        served, sip_address, fs_address, esl, client):
+    """101 has no desk phone registered: a call to 101 still rings its Verto login (the
+    dial string's verto_contact); the browser declines it, and its leg ends."""
+    switch_api(fs_address, "sofia profile internal flush_inbound_reg 101@pbx.local")
+    given = dialer_credential(served)
+    assert "result" in client.login(given["login"], given["password"])
+    caller = talking_call(sip_address, "102", served["102"], "101", talk=2)
+    try:
+        invite = client.next_request("verto.invite", seconds=15)
+        assert invite["caller_id_number"] == "102"
+        declined = client.call("verto.bye", {"cause": "CALL_REJECTED", "causeCode": 21,
+                                             "dialogParams": {"callID": invite["callID"]}})
+        assert declined["result"]["message"] == "CALL ENDED", declined
+    finally:
+        caller.stop()  # a killed sipp sends no BYE: the switch hangs up its leg
+        api(esl, "hupall NORMAL_CLEARING")
     assert not no_channel_left(fs_address, seconds=10)

@@ -39,6 +39,8 @@ class VertoClient:
         while True:
             try:
                 frame = self.socket.recv()
+            except websocket.WebSocketTimeoutException:
+                continue  # a quiet moment (the socket's timeout is for the handshake)
             except (websocket.WebSocketException, OSError):
                 frame = ""
             if not frame:  # closed (by the switch, or by close())
