@@ -52,7 +52,9 @@ def test_calls_ending_while_switchctl_is_stopped_are_stored_once_it_is_back(
     callers = [calling(sip_address, number, served[number], "102", talk=TALK)
                for number in CALLERS]
     try:
-        assert wait_for(lambda: calls_up(esl) >= len(CALLERS), 10), "the calls were not answered"
+        assert wait_for(lambda: calls_up(esl) >= len(CALLERS), 10), \
+            f"the calls were not answered (sipp exit codes, None: running: " \
+            f"{[caller.poll() for caller in callers]})"
         with served.stopped():
             stopped_at = time.monotonic()
             since = freeswitch.log_size() if freeswitch is not None else 0

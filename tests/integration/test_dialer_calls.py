@@ -136,6 +136,7 @@ def test_a_call_to_101_rings_its_browser_and_its_desk_phone_together(
         ended = client.next_request("verto.bye", seconds=15)
         assert ended["callID"] == invite["callID"]
         keep(client, "incoming_call_taken_elsewhere", given)
+        assert caller.wait(timeout=20) == 0  # it talked, then hung up with a BYE
     finally:
         caller.stop()
         desk.stop()
