@@ -4,6 +4,7 @@ import pytest
 
 from switchctl.esl import events
 from switchctl.esl.extension_state import IDLE, IN_USE, UNAVAILABLE, ExtensionStates
+from tests.builders.captures import DATA
 from tests.builders.esl import api_body, event_headers
 
 
@@ -22,9 +23,47 @@ def test_captured_events_become_typed_values():
 
 
 @pytest.mark.parametrize("name", ["HEARTBEAT", "CUSTOM_sofia__pre_register", "DTMF", "API",
-                                  "CUSTOM_verto__login", "RE_SCHEDULE"])
+                                  "CUSTOM_verto__client_connect", "RE_SCHEDULE"])
 def test_other_events_are_ignored(name):
     assert events.from_headers(event_headers(name)) is None
+
+
+def test_a_browsers_verto_login_and_its_disconnect_are_a_contact_of_its_user():
+    """The web phone is a phone of the extension: the real verto::login (a success) and
+    verto::client_disconnect events register and unregister it as a contact."""
+    contact = "verto:127.0.0.1:33638"
+    assert events.from_headers(event_headers("CUSTOM_verto__login")) == \
+        events.Registered("1000@127.0.0.1", contact)
+    assert events.from_headers(event_headers("CUSTOM_verto__client_disconnect")) == \
+        events.Unregistered("1000@127.0.0.1", contact)
+    failed = {**event_headers("CUSTOM_verto__login"), "verto_success": "0",
+              "verto_result_txt": "Authentication Failure"}
+    assert events.from_headers(failed) is None
+    for missing in ("verto_login", "verto_client_address"):
+        headers = event_headers("CUSTOM_verto__login")
+        headers.pop(missing)
+        assert events.from_headers(headers) is None
+
+
+def test_a_user_with_a_browser_is_idle_until_the_browser_and_the_phone_are_gone():
+    states = ExtensionStates()
+    user = "1000@127.0.0.1"
+    states.apply(events.from_headers(event_headers("CUSTOM_verto__login")))
+    assert states.state(user) == IDLE
+    states.apply(events.Registered(user, "sip:1000@127.0.0.1:5070"))
+    states.apply(events.from_headers(event_headers("CUSTOM_verto__client_disconnect")))
+    assert states.state(user) == IDLE  # the desk phone is still there
+    states.apply(events.Unregistered(user, "sip:1000@127.0.0.1:5070"))
+    assert states.state(user) == UNAVAILABLE
+
+
+def test_the_logged_in_browsers_are_read_from_the_real_verto_xmlstatus():
+    body = (DATA.parent / "verto" / "verto_xmlstatus.txt").read_text()
+    assert events.verto_logins_from_xml(body) == {"101@pbx.local": {"verto:127.0.0.1:42304"}}
+    not_logged_in = body.replace("CONN_REG (WS)", "CONN_NO_REG (WS)")
+    assert events.verto_logins_from_xml(not_logged_in) == {}
+    for other in ("-ERR no reply\n", "", None, "<profiles>\n</profiles>\n"):
+        assert events.verto_logins_from_xml(other) == {}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Event-Name": "CUSTOM"},

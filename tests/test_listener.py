@@ -9,8 +9,9 @@ from gevent.queue import Queue
 from switchctl.config import HostPort
 from switchctl.esl.extension_state import IDLE, IN_USE, UNAVAILABLE, ExtensionStates
 from switchctl.esl.listener import SUBSCRIPTION, Listener
-from tests.builders.captures import payload
-from tests.builders.esl import NO_ROWS, api_body, callstate, registered, unregistered
+from tests.builders.captures import DATA, payload
+from tests.builders.esl import (NO_ROWS, api_body, callstate, event_frame, event_headers,
+                                registered, unregistered)
 from tests.fakes.fake_switch import FakeSwitch
 
 USER = "1003@127.0.0.1"
@@ -50,6 +51,26 @@ def next_change(changes):
 def test_it_logs_in_subscribes_and_resyncs(fake, follow):
     assert fake.commands[:4] == ["auth ClueCon", SUBSCRIPTION, "api show registrations as json",
                                  "api show channels as json"]
+
+
+def test_browsers_logged_in_over_verto_are_read_at_every_connect(fake):
+    """The real ``verto xmlstatus`` (101's browser logged in): 101 is idle with no SIP
+    registration; the switch's verto::client_disconnect makes it unavailable."""
+    fake.answers["verto xmlstatus"] = (DATA.parent / "verto" / "verto_xmlstatus.txt").read_text()
+    listener, states, changes, runner = following(fake)
+    try:
+        assert listener.online.wait(timeout=5)
+        assert "api verto xmlstatus" in fake.commands
+        assert states.state("101@pbx.local") == IDLE
+        assert next_change(changes) == ("101@pbx.local", IDLE)  # the resync's
+        headers = event_headers("CUSTOM_verto__client_disconnect")  # the real event, 101's
+        fake.emit(event_frame({**headers, "verto_login": "101@pbx.local",
+                               "verto_client_address": "127.0.0.1:42304"}))
+        assert next_change(changes) == ("101@pbx.local", UNAVAILABLE)
+    finally:
+        listener.stop()
+        fake.stop()
+        runner.join(timeout=5)
 
 
 def test_events_move_an_extension_through_its_states(fake, follow):

@@ -89,7 +89,7 @@ def test_status_shows_the_switch_and_live_extension_states(tmp_path):
     process = start_serve(tmp_path, http, SWITCHCTL_ESL=f"127.0.0.1:{switch_.port}",
                           SWITCHCTL_SWITCH_HTTP=switch_http)
     try:
-        switch_.wait_for_command("api show channels as json")
+        switch_.wait_for_command("api verto xmlstatus")  # the last table the resync reads
         switch_.emit(registered("102", "sip:102@10.0.0.7:5060"))
 
         def status_until(expected):

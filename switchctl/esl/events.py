@@ -91,7 +91,13 @@ def from_headers(headers):
     return None
 
 
+VERTO = "verto:"  # a browser's login as a contact: verto:<its address>, beside SIP ones
+VERTO_EVENTS = ("verto::login", "verto::client_disconnect")
+
+
 def _custom(subclass, headers):
+    if subclass in VERTO_EVENTS:
+        return _verto(subclass, headers)
     user = _user(headers.get("username") or headers.get("from-user", ""),
                  headers.get("realm") or headers.get("from-host", ""))
     if not user:
@@ -101,6 +107,19 @@ def _custom(subclass, headers):
     if subclass in ("sofia::unregister", "sofia::expire"):
         return Unregistered(user, contact_key(headers.get("contact", "")))
     return None
+
+
+def _verto(subclass, headers):
+    """A browser's Verto login (a successful one) or its socket closing, as the
+    registration or unregistration of a contact of that user: the web phone counts as a
+    phone of the extension (idle while logged in)."""
+    number, _, domain = headers.get("verto_login", "").partition("@")
+    user, address = _user(number, domain), headers.get("verto_client_address", "")
+    if not user or not address:
+        return None
+    if subclass == "verto::client_disconnect":
+        return Unregistered(user, VERTO + address)
+    return Registered(user, VERTO + address) if headers.get("verto_success") == "1" else None
 
 
 def _message_query(headers):
@@ -125,6 +144,21 @@ def registrations_from_json(body):
         user = _user(row.get("reg_user", ""), row.get("realm", ""))
         if user:
             users.setdefault(user, set()).add(contact_key(row.get("url", "")))
+    return users
+
+
+VERTO_CLIENT = re.compile(
+    r"<client>\s*<profile>[^<]*</profile>\s*<name>([^<@]+)@([^<]+)</name>\s*"
+    r"<type>client</type>\s*<data>([^<]+)</data>\s*<state>CONN_REG\b")
+
+
+def verto_logins_from_xml(body):
+    """``{user: {contact, ...}}`` of the logged-in browsers in the body of ``api verto
+    xmlstatus`` (mod_verto's cmd_xml_status: a <client> per socket, CONN_REG once logged
+    in); nothing from an error or another text."""
+    users = {}
+    for number, domain, address in VERTO_CLIENT.findall(body or ""):
+        users.setdefault(_user(number, domain), set()).add(VERTO + address)
     return users
 
 

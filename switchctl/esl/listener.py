@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # header_observers: each feature's module reads its own.
 SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE MESSAGE_QUERY RECORD_STOP "
                 "CUSTOM sofia::register sofia::unregister sofia::expire valet_parking::info "
-                "callcenter::info conference::maintenance")
+                "callcenter::info conference::maintenance verto::login verto::client_disconnect")
 
 
 class Listener:
@@ -91,8 +91,12 @@ class Listener:
             client.connect()
         client.register_handle("*", self._on_event)
         client.command(SUBSCRIPTION)
-        self.states.resync(events.registrations_from_json(client.api("show registrations as json")),
-                           events.channels_from_json(client.api("show channels as json")))
+        phones = events.registrations_from_json(client.api("show registrations as json"))
+        channels = events.channels_from_json(client.api("show channels as json"))
+        # Browsers logged in over Verto (the web phone) are phones of their users too.
+        for user, contacts in events.verto_logins_from_xml(client.api("verto xmlstatus")).items():
+            phones.setdefault(user, set()).update(contacts)
+        self.states.resync(phones, channels)
         self.resyncs += 1
         away = (_now() - self.offline_since).total_seconds()
         self.offline_since = None

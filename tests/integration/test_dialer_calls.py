@@ -8,11 +8,13 @@ DTLS, is tested in Chromium against a stand-in endpoint: tests/test_dialer_brows
 import json
 import os
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 import requests
 
+from switchctl.esl import events
 from tests.clients.portal import csrf_token, log_in_http
 from tests.integration.conftest import api
 from tests.integration.media_phones import answering_phone, talking_call
@@ -148,8 +150,15 @@ def test_a_user_with_only_the_browser_is_rung_there(
     """101 has no desk phone registered: a call to 101 still rings its Verto login (the
     dial string's verto_contact); the browser declines it, and its leg ends."""
     switch_api(fs_address, "sofia profile internal flush_inbound_reg 101@pbx.local")
+    wait_until(lambda: live_state(served, "101") == "unavailable", "101 without a phone")
     given = dialer_credential(served)
     assert "result" in client.login(given["login"], given["password"])
+    # The browser is a phone of 101's: the live state says idle (the verto::login event).
+    wait_until(lambda: live_state(served, "101") == "idle", "101 idle in its browser")
+    logins = events.verto_logins_from_xml(api(esl, "verto xmlstatus"))
+    assert set(logins) == {"101@pbx.local"} and len(logins["101@pbx.local"]) == 1, logins
+    if CAPTURE:
+        (Path(CAPTURE) / "verto_xmlstatus.txt").write_text(api(esl, "verto xmlstatus") + "\n")
     caller = talking_call(sip_address, "102", served["102"], "101", talk=2)
     try:
         invite = client.next_request("verto.invite", seconds=15)
@@ -161,3 +170,19 @@ def test_a_user_with_only_the_browser_is_rung_there(
         caller.stop()  # a killed sipp sends no BYE: the switch hangs up its leg
         api(esl, "hupall NORMAL_CLEARING")
     assert not no_channel_left(fs_address, seconds=10)
+    client.close()  # the browser goes away: 101 has no phone again (verto::client_disconnect)
+    wait_until(lambda: live_state(served, "101") == "unavailable", "101 without its browser")
+
+
+def live_state(served, number):
+    with urllib.request.urlopen(f"http://{served.switch}/status", timeout=5) as response:
+        found = json.load(response)["extensions"]
+    return found.get(number, found.get(f"{number}@pbx.local"))
+
+
+def wait_until(probe, what, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not probe():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(0.1)
