@@ -18,4 +18,4 @@ def test_the_verto_clients_javascript_tests_pass():
     report = run.stdout[-6000:] + run.stderr[-2000:]
     assert run.returncode == 0, report
     counted = dict(re.findall(r"^# (tests|pass|fail) (\d+)$", run.stdout, re.MULTILINE))
-    assert int(counted.get("tests", 0)) >= 19 and counted.get("fail") == "0", report
+    assert int(counted.get("tests", 0)) >= 20 and counted.get("fail") == "0", report

@@ -116,6 +116,11 @@ export class FakePeerConnection extends EventTarget {
     this.remote = description;
   }
 
+  iceFails() {
+    this.iceConnectionState = "failed";
+    this.dispatchEvent(new Event("iceconnectionstatechange"));
+  }
+
   gathered() {
     this.iceGatheringState = "complete";
     this.dispatchEvent(new Event("icegatheringstatechange"));

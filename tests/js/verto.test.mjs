@@ -376,3 +376,15 @@ test("an invite the switch refuses ends the call and says why", async () => {
   assert.equal(verto.calls.size, 0);
   assert.ok(FakePeerConnection.made[0].closed);
 });
+
+test("media that never connects ends the call with a bye", async () => {
+  const { verto, socket } = await loggedIn();
+  const call = await placed(verto, socket);
+  socket.deliver(OUTGOING[3]);
+  await settled();
+  FakePeerConnection.made[0].iceFails();
+  assert.equal(call.state, "ended");
+  assert.equal(call.cause, "media-failed");
+  assert.equal(socket.requests("verto.bye").at(-1).params.cause, "MEDIA_TIMEOUT");
+  assert.equal(verto.calls.size, 0);
+});

@@ -374,6 +374,14 @@ export class Call extends EventTarget {
       pc.addTrack(track, this.stream);
     }
     pc.ontrack = (event) => emit(this, "remote-stream", { stream: event.streams[0] });
+    // Media that never connects (or is lost for good) ends the call rather than leave it
+    // "in a call" with no sound.
+    pc.addEventListener("iceconnectionstatechange", () => {
+      if (pc === this.pc && pc.iceConnectionState === "failed") {
+        this._bye("MEDIA_TIMEOUT", 604);
+        this._end("media-failed");
+      }
+    });
     return pc;
   }
 
