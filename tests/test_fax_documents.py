@@ -96,6 +96,12 @@ def test_an_image_keeps_its_aspect_on_the_page():
     assert abs(height_inches / width_inches - 5) < 0.05
 
 
+def test_a_pdf_ghostscript_can_repair_still_faxes():
+    data = pdf(1)
+    broken_xref = data[:data.rfind(b"startxref")] + b"startxref\n999999\n%%EOF\n"
+    assert fax_document([Upload("saved-badly.pdf", broken_xref)]).pages == 1
+
+
 def test_content_not_the_name_decides():
     assert kind_of(b"\x7fELF\x02\x01\x01") is None
     assert kind_of(pdf(1)) == "pdf" and kind_of(picture(100, 100)) == "png"

@@ -171,7 +171,9 @@ def _pdf_pages(name, data, room, limit):
         if "password" in said or "encrypt" in said:
             raise ValidationError("%(name)s is an encrypted PDF: send one without a password",
                                   {"name": name})
-        if done.returncode != 0 or not drawn or "error" in said:
+        # A PDF Ghostscript repaired still faxes (it says "Error" and draws the pages); one it
+        # could not read at all draws none, whatever its exit code.
+        if done.returncode != 0 or not drawn:
             raise ValidationError("%(name)s is not a PDF that can be read", {"name": name})
         if len(drawn) > room:
             raise _too_many(name, limit)
