@@ -14,7 +14,8 @@ from reportlab.lib.pagesizes import A4, letter
 from reportlab.pdfgen import canvas
 
 from switchctl.services import ValidationError
-from switchctl.services.fax_documents import FAX_WIDTH, Upload, fax_document, kind_of
+from switchctl.services.fax_documents import (
+    FAX_WIDTH, Upload, cover_page, fax_document, kind_of)
 
 pytestmark = pytest.mark.skipif(shutil.which("gs") is None,
                                 reason="Ghostscript (gs) is not installed (.ci/run installs it)")
@@ -137,3 +138,24 @@ def test_size_and_page_limits():
     assert fax_document([Upload("three.pdf", pdf(3))], max_pages=3).pages == 3
     with pytest.raises(ValidationError, match="at least one file"):
         fax_document([])
+
+
+def test_a_cover_page_in_chinese_and_english_leads_the_fax():
+    cover = cover_page("Alice Chen 102", "ACME 采购部 +86 10 5555 0100", subject="报价 Quote",
+                       note="请查收。 " * 40 + "Regards, Alice", when="2026-12-03 14:00",
+                       pages=2)
+    document = fax_document([Upload("cover.pdf", cover), Upload("quote.pdf", pdf(2))])
+    assert document.pages == 3
+    image = tiff_of(document)
+    image.seek(0)
+    ink = image.convert("L").point(lambda v: 255 if v < 128 else 0)
+    left, top, right, bottom = ink.getbbox()
+    assert top < 400 and bottom > 1000  # the heading, the fields and the note are drawn
+    # The Chinese of the heading ("FAX 传真") is drawn, not left blank: ink right of "FAX".
+    heading = ink.crop((0, 0, FAX_WIDTH, 400))
+    assert heading.getbbox()[2] - heading.getbbox()[0] > 300
+
+
+def test_a_cover_note_past_its_limit_is_refused():
+    with pytest.raises(ValidationError, match="at most 2000 characters"):
+        cover_page("a", "b", note="x" * 2001)

@@ -204,3 +204,97 @@ def _pdf(pages, resolution):
     shown[0].save(out, format="PDF", save_all=True, append_images=shown[1:],
                   resolution=HORIZONTAL_DPI)
     return out.getvalue()
+
+
+COVER_FONT, WIDE_FONT = "Helvetica", "STSong-Light"  # reportlab's own: nothing to install
+NOTE_LIMIT = 2000
+
+
+def cover_page(sender, recipient, subject="", note="", when="", pages=0, paper="A4"):
+    """A cover page (a PDF of one page, made with reportlab) saying who sends to whom, when,
+    how many pages follow, the subject and a note. Chinese text is drawn with reportlab's
+    built-in STSong-Light (a CID font Ghostscript substitutes), the rest with Helvetica."""
+    from reportlab.lib.pagesizes import A4, letter
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if WIDE_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(WIDE_FONT))
+    if len(note) > NOTE_LIMIT:
+        raise ValidationError("the note may have at most %(limit)s characters",
+                              {"limit": NOTE_LIMIT})
+    size = A4 if paper == "A4" else letter
+    out = io.BytesIO()
+    drawing = canvas.Canvas(out, pagesize=size)
+    drawing.setTitle("Fax")
+    margin, y = 72, size[1] - 96
+    _runs(drawing, margin, y, "FAX 传真", 36)
+    y -= 64
+    for label, value in (("To 收件人", recipient), ("From 发件人", sender),
+                         ("Date 日期", when), ("Pages 页数", str(pages) if pages else ""),
+                         ("Subject 主题", subject)):
+        _runs(drawing, margin, y, label, 14)
+        _runs(drawing, margin + 130, y, value, 14)
+        y -= 26
+    drawing.line(margin, y, size[0] - margin, y)
+    y -= 30
+    for line in _wrapped(note, size[0] - 2 * margin, 12, pdfmetrics):
+        if y < margin:
+            break
+        _runs(drawing, margin, y, line, 12)
+        y -= 18
+    drawing.showPage()
+    drawing.save()
+    return out.getvalue()
+
+
+def _wide(character):
+    return ord(character) >= 0x2E80  # CJK and the full-width forms
+
+
+def _runs(drawing, x, y, text, size):
+    """Draw ``text`` at (x, y), each stretch in the font that has its characters."""
+    from reportlab.pdfbase import pdfmetrics
+
+    for wide, run in _stretches(text):
+        font = WIDE_FONT if wide else COVER_FONT
+        drawing.setFont(font, size)
+        drawing.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, font, size)
+
+
+def _stretches(text):
+    found = []
+    for character in text:
+        wide = _wide(character)
+        if found and found[-1][0] == wide:
+            found[-1][1] += character
+        else:
+            found.append([wide, character])
+    return [(wide, run) for wide, run in found]
+
+
+def _wrapped(note, width, size, metrics):
+    """The note's lines, each broken to fit ``width`` points (at spaces, or anywhere in
+    Chinese text)."""
+    def measure(text):
+        return sum(metrics.stringWidth(c, WIDE_FONT if _wide(c) else COVER_FONT, size)
+                   for c in text)
+
+    lines = []
+    for paragraph in note.replace("\r\n", "\n").split("\n"):
+        line = ""
+        for character in paragraph:
+            if line and measure(line + character) > width:
+                cut = line.rfind(" ")
+                if cut > 0 and not _wide(character):
+                    lines.append(line[:cut])
+                    line = line[cut + 1:] + character
+                else:
+                    lines.append(line)
+                    line = character
+            else:
+                line += character
+        lines.append(line)
+    return lines
