@@ -10,7 +10,6 @@ gives sofia only the SIP HA1).
 """
 
 import datetime
-import hashlib
 import secrets
 
 from switchctl.models import DialerCredential, Domain, Extension, PortalSession, database
@@ -20,8 +19,8 @@ from switchctl.services import sessions
 LIFETIME = datetime.timedelta(seconds=60)  # from the page's request to the switch's login
 
 
-def token_hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
+# The sessions' own: a credential is a random token kept only as its SHA-256, like them.
+token_hash = sessions.token_hash
 
 
 def issue(session_token, extension_id):

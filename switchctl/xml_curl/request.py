@@ -51,9 +51,8 @@ class FsRequest:
             return self._found[("trusted", name)]
         except KeyError:
             pass
-        key = f"&{name}="
-        first = self._text.find(key)
-        if first < 0 or self._text.find(key, first + 1) >= 0:
+        first = self._text.find(f"&{name}=")
+        if first < 0 or self.repeated(name):
             value = ""
         else:
             value = self._found[name] = self._value_at(first, name)

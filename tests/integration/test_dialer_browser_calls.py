@@ -4,15 +4,13 @@ credential; a call it dials reaches 102's desk phone (a sipp phone that answers)
 bridged, its media negotiated by the browser and the switch (ICE, DTLS-SRTP); and a call
 from 102 rings the browser, which answers it."""
 
-import json
-import time
-
 import pytest
 
 from tests.clients.browser import chromium, log_in, until
 from tests.integration.conftest import api
 from tests.integration.media_phones import answering_phone, talking_call
 from tests.integration.sip_phones import free_udp_port, register
+from tests.integration.test_recording_calls import bridged_rows
 from tests.integration.test_voicemail_calls import no_channel_left
 
 pytestmark = pytest.mark.integration
@@ -37,18 +35,6 @@ def state(driver):
     return driver.find_element("id", "dialer-status").get_attribute("data-state")
 
 
-def bridged(esl, seconds=15):
-    """The rows of the switch's two channels once both are answered."""
-    deadline = time.monotonic() + seconds
-    rows = []
-    while time.monotonic() < deadline:
-        rows = json.loads(api(esl, "show channels as json")).get("rows") or []
-        if len(rows) == 2 and all(row.get("callstate") == "ACTIVE" for row in rows):
-            return rows
-        time.sleep(0.2)
-    raise AssertionError(f"no bridged call: {rows}")
-
-
 def test_the_browser_calls_a_desk_phone(phone, served, sip_address, fs_address, esl):
     from selenium.webdriver.common.keys import Keys
 
@@ -59,7 +45,7 @@ def test_the_browser_calls_a_desk_phone(phone, served, sip_address, fs_address, 
         field = phone.find_element("id", "dialer-number")
         field.clear()
         field.send_keys("102", Keys.ENTER)
-        rows = bridged(esl)
+        rows = bridged_rows(esl)
         browser_leg = next(row for row in rows if row["name"].startswith("verto.rtc/"))
         assert browser_leg["cid_num"] == "101"
         until(lambda: state(phone) == "active", what="the dialer to be in the call")
@@ -82,7 +68,7 @@ def test_a_call_to_101_rings_the_browser_which_answers(
               what="the incoming call in the browser")
         assert "102" in phone.find_element("id", "dialer-incoming-party").text
         phone.find_element("id", "dialer-answer").click()
-        rows = bridged(esl)
+        rows = bridged_rows(esl)
         assert any(row["name"].startswith("verto.rtc/") for row in rows), rows
         until(lambda: state(phone) == "active", what="the dialer to be in the call")
         phone.find_element("id", "dialer-hangup").click()

@@ -5,10 +5,7 @@ and another user's login are refused; a call placed over Verto to 102's answerin
 is bridged, and its bye ends both legs. (The browser itself, with its microphone and
 DTLS, is tested in Chromium against a stand-in endpoint: tests/test_dialer_browser.py.)"""
 
-import json
 import os
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,8 @@ from tests.clients.portal import csrf_token, log_in_http
 from tests.integration.conftest import api
 from tests.integration.media_phones import answering_phone, talking_call
 from tests.integration.sip_phones import free_udp_port, register
+from tests.integration.test_click_to_dial_calls import states, until
+from tests.integration.test_recording_calls import bridged_rows
 from tests.integration.test_voicemail_calls import no_channel_left, switch_api
 from tests.integration.verto_client import VertoClient
 
@@ -52,18 +51,6 @@ def dialer_credential(served, number="101"):
                           timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
-
-
-def bridged(esl, seconds=10):
-    """The rows of the switch's two channels once both are answered."""
-    deadline = time.monotonic() + seconds
-    rows = []
-    while time.monotonic() < deadline:
-        rows = json.loads(api(esl, "show channels as json")).get("rows") or []
-        if len(rows) == 2 and all(row.get("callstate") == "ACTIVE" for row in rows):
-            return rows
-        time.sleep(0.1)
-    raise AssertionError(f"no bridged call: {rows}")
 
 
 @pytest.fixture
@@ -109,7 +96,7 @@ def test_a_call_over_verto_reaches_the_desk_phone_and_its_bye_ends_it(
         call_id = client.invite("102")
         answered = client.next_request("verto.answer", seconds=15)
         assert "m=audio" in answered.get("sdp", "")
-        by_direction = {row["direction"]: row for row in bridged(esl)}
+        by_direction = {row["direction"]: row for row in bridged_rows(esl)}
         assert by_direction["inbound"]["name"].startswith("verto.rtc/")
         assert by_direction["inbound"]["cid_num"] == "101"  # who logged in, not "browser"
         assert "102" in by_direction["outbound"]["name"]
@@ -150,11 +137,11 @@ def test_a_user_with_only_the_browser_is_rung_there(
     """101 has no desk phone registered: a call to 101 still rings its Verto login (the
     dial string's verto_contact); the browser declines it, and its leg ends."""
     switch_api(fs_address, "sofia profile internal flush_inbound_reg 101@pbx.local")
-    wait_until(lambda: live_state(served, "101") == "unavailable", "101 without a phone")
+    until(lambda: states(served)["101"] == "unavailable", 10, "101 without a phone")
     given = dialer_credential(served)
     assert "result" in client.login(given["login"], given["password"])
     # The browser is a phone of 101's: the live state says idle (the verto::login event).
-    wait_until(lambda: live_state(served, "101") == "idle", "101 idle in its browser")
+    until(lambda: states(served)["101"] == "idle", 10, "101 idle in its browser")
     logins = events.verto_logins_from_xml(api(esl, "verto xmlstatus"))
     assert set(logins) == {"101@pbx.local"} and len(logins["101@pbx.local"]) == 1, logins
     if CAPTURE:
@@ -171,18 +158,4 @@ def test_a_user_with_only_the_browser_is_rung_there(
         api(esl, "hupall NORMAL_CLEARING")
     assert not no_channel_left(fs_address, seconds=10)
     client.close()  # the browser goes away: 101 has no phone again (verto::client_disconnect)
-    wait_until(lambda: live_state(served, "101") == "unavailable", "101 without its browser")
-
-
-def live_state(served, number):
-    with urllib.request.urlopen(f"http://{served.switch}/status", timeout=5) as response:
-        found = json.load(response)["extensions"]
-    return found.get(number, found.get(f"{number}@pbx.local"))
-
-
-def wait_until(probe, what, seconds=10):
-    deadline = time.monotonic() + seconds
-    while not probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {seconds} s")
-        time.sleep(0.1)
+    until(lambda: states(served)["101"] == "unavailable", 10, "101 without its browser")

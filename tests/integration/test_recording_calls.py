@@ -19,17 +19,25 @@ from tests.integration.test_wakeup_calls import in_domain
 pytestmark = pytest.mark.integration
 
 
-def bridged_legs(esl, seconds=15):
-    """``(calling leg, leg rung)`` uuids once the switch has one bridged call."""
+def bridged_rows(esl, seconds=15):
+    """The switch's two channel rows (``show channels as json``) once it has one bridged
+    call: both legs answered."""
     deadline = time.monotonic() + seconds
+    rows = []
     while time.monotonic() < deadline:
         rows = json.loads(api(esl, "show channels as json")).get("rows") or []
         if len(rows) == 2 and all(row.get("callstate") == "ACTIVE" for row in rows):
-            calling = next(row["uuid"] for row in rows if row["direction"] == "inbound")
-            rung = next(row["uuid"] for row in rows if row["direction"] == "outbound")
-            return calling, rung
+            return rows
         time.sleep(0.1)
-    raise AssertionError("the call was not bridged")
+    raise AssertionError(f"the call was not bridged: {rows}")
+
+
+def bridged_legs(esl, seconds=15):
+    """``(calling leg, leg rung)`` uuids once the switch has one bridged call."""
+    rows = bridged_rows(esl, seconds)
+    calling = next(row["uuid"] for row in rows if row["direction"] == "inbound")
+    rung = next(row["uuid"] for row in rows if row["direction"] == "outbound")
+    return calling, rung
 
 
 def test_star_1_records_the_call_into_a_file_its_record_links(

@@ -61,6 +61,15 @@ async function loggedIn(verto = client()) {
   return { verto, socket };
 }
 
+// Logged in, with an answered outgoing call to 102.
+async function inCall() {
+  const { verto, socket } = await loggedIn();
+  const call = await placed(verto, socket);
+  socket.deliver(OUTGOING[3]);  // verto.answer with the switch's SDP
+  await settled();
+  return { verto, socket, call };
+}
+
 async function placed(verto, socket, destination = "102") {
   const placing = verto.call(destination);
   await settled();
@@ -134,10 +143,7 @@ test("an outgoing call: the microphone's offer with its candidates, then the ans
 });
 
 test("hanging up sends verto.bye and leaves nothing behind", async () => {
-  const { verto, socket } = await loggedIn();
-  const call = await placed(verto, socket);
-  socket.deliver(OUTGOING[3]);
-  await settled();
+  const { verto, socket, call } = await inCall();
   const ended = [];
   call.addEventListener("ended", (event) => ended.push(event.detail.cause));
   call.hangup();
@@ -242,10 +248,7 @@ test("keys in a call go as verto.info; anything else is refused", async () => {
 });
 
 test("hold and unhold are verto.modify; mute only silences the microphone", async () => {
-  const { verto, socket } = await loggedIn();
-  const call = await placed(verto, socket);
-  socket.deliver(OUTGOING[3]);
-  await settled();
+  const { verto, socket, call } = await inCall();
   const holding = call.hold();
   socket.answer("verto.modify", { jsonrpc: "2.0", result: { holdState: "held" } });
   await holding;
@@ -282,10 +285,7 @@ test("verto.punt (another tab took over): the calls end and it does not reconnec
 
 test("a dropped socket reconnects with a new credential; the switch re-attaches the call",
   async () => {
-    const { verto, socket } = await loggedIn();
-    const call = await placed(verto, socket);
-    socket.deliver(OUTGOING[3]);
-    await settled();
+    const { verto, socket, call } = await inCall();
     const seen = states(verto);
     socket.drop();
     assert.equal(verto.state, "disconnected");
@@ -316,10 +316,7 @@ test("a dropped socket reconnects with a new credential; the switch re-attaches 
   });
 
 test("a call the switch does not re-attach after a reconnect is over", async () => {
-  const { verto, socket } = await loggedIn();
-  const call = await placed(verto, socket);
-  socket.deliver(OUTGOING[3]);
-  await settled();
+  const { verto, socket, call } = await inCall();
   socket.drop();
   timers.fireNext();
   await settled();
@@ -378,10 +375,7 @@ test("an invite the switch refuses ends the call and says why", async () => {
 });
 
 test("media that never connects ends the call with a bye", async () => {
-  const { verto, socket } = await loggedIn();
-  const call = await placed(verto, socket);
-  socket.deliver(OUTGOING[3]);
-  await settled();
+  const { verto, socket, call } = await inCall();
   FakePeerConnection.made[0].iceFails();
   assert.equal(call.state, "ended");
   assert.equal(call.cause, "media-failed");
