@@ -182,6 +182,52 @@ def add_dialer_credentials(migrator):
     DialerCredentialV8.create_table(safe=False)
 
 
+@migration(9)
+def add_fax_queue(migrator):
+    """Faxes are sent from a queue with tries and received into the fax log; fax numbers."""
+    migrate(
+        migrator.add_column("fax_job", "direction", peewee.CharField(max_length=8, default="sent")),
+        migrator.add_column("fax_job", "remote_number",
+                            peewee.CharField(max_length=64, default="")),
+        migrator.add_column("fax_job", "fax_number", peewee.CharField(max_length=32, default="")),
+        migrator.add_column("fax_job", "pages_transferred", peewee.IntegerField(default=0)),
+        migrator.add_column("fax_job", "result_code", peewee.IntegerField(null=True)),
+        migrator.add_column("fax_job", "remote_station",
+                            peewee.CharField(max_length=64, default="")),
+        migrator.add_column("fax_job", "attempts", peewee.IntegerField(default=0)),
+        migrator.add_column("fax_job", "next_try", peewee.DateTimeField(null=True)),
+        migrator.add_column("fax_job", "claimed_by", peewee.CharField(max_length=64, default="")),
+        migrator.add_column("fax_job", "claimed_until", peewee.DateTimeField(null=True)),
+        migrator.add_column("fax_job", "call_uuid", peewee.CharField(max_length=64, default="")),
+        migrator.add_index("fax_job", ("status", "next_try"), False),
+        migrator.add_index("fax_job", ("call_uuid",), False),
+    )
+
+    class FaxAttemptV9(BaseModel):
+        job = peewee.ForeignKeyField(_existing("fax_job"), on_delete="CASCADE")
+        started = peewee.DateTimeField()
+        uuid = peewee.CharField(max_length=64)
+        result = peewee.CharField(max_length=10, default="calling")
+        detail = peewee.CharField(max_length=255, default="")
+        pages_transferred = peewee.IntegerField(default=0)
+
+        class Meta:
+            table_name = "fax_attempt"
+
+    class FaxNumberV9(BaseModel):
+        domain = peewee.ForeignKeyField(_existing("domain"), on_delete="CASCADE")
+        number = peewee.CharField(max_length=32)
+        extension = peewee.ForeignKeyField(_existing("extension"), on_delete="CASCADE")
+        created = peewee.DateTimeField(default=now)
+
+        class Meta:
+            table_name = "fax_number"
+            indexes = ((("domain", "number"), True),)
+
+    FaxAttemptV9.create_table(safe=False)
+    FaxNumberV9.create_table(safe=False)
+
+
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
     foreign key needs, whatever the model of that table becomes later."""

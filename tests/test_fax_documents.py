@@ -159,3 +159,19 @@ def test_a_cover_page_in_chinese_and_english_leads_the_fax():
 def test_a_cover_note_past_its_limit_is_refused():
     with pytest.raises(ValidationError, match="at most 2000 characters"):
         cover_page("a", "b", note="x" * 2001)
+
+
+def test_a_cover_is_told_the_pages_that_follow_and_is_not_counted_against_the_limit():
+    told = []
+
+    def cover(pages):
+        told.append(pages)
+        return cover_page("102", "9 5550100", pages=pages)
+
+    document = fax_document([Upload("quote.pdf", pdf(2))], max_pages=2, cover=cover)
+    assert told == [2]
+    assert document.pages == 3
+    image = tiff_of(document)
+    assert [page[0] for page in pages_of(image)] == [(FAX_WIDTH, 2291)] * 3
+    image.seek(0)
+    assert image.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox() is not None

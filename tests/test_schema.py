@@ -5,7 +5,8 @@ import pytest
 
 from switchctl import schema
 from switchctl.db import open_database
-from switchctl.models import (ALL_MODELS, DialerCredential, Extension, LoginFailure,
+from switchctl.models import (ALL_MODELS, DialerCredential, Extension, FaxAttempt, FaxJob,
+                              FaxNumber, LoginFailure,
                               PortalSession, VoicemailEmail, VoicemailGreeting,
                               VoicemailMessage, WakeupAttempt, WakeupCall)
 from tests.builders.captures import DATA
@@ -15,8 +16,8 @@ pytestmark = pytest.mark.both_databases
 V1_SNAPSHOT = DATA.parent / "schema_v1.sql"
 # Tables the migrations create, and tables they add columns to (how many, at the end).
 ADDED_SINCE_V1 = (PortalSession, VoicemailGreeting, VoicemailEmail, WakeupAttempt,
-                  LoginFailure, DialerCredential)
-CHANGED_SINCE_V1 = {Extension: 4, VoicemailMessage: 1, WakeupCall: 4}
+                  LoginFailure, DialerCredential, FaxAttempt, FaxNumber)
+CHANGED_SINCE_V1 = {Extension: 4, VoicemailMessage: 1, WakeupCall: 4, FaxJob: 11}
 V1_MODELS = [m for m in ALL_MODELS if m not in ADDED_SINCE_V1]
 
 

@@ -7,6 +7,7 @@ import zoneinfo
 
 from switchctl.models import Domain, OutboundRoute, Setting, database
 from switchctl.services import sessions
+from switchctl.services.numbers import split_outbound
 from switchctl.services.prepared import Prepared
 
 DEFAULT_OUTBOUND_PREFIX = "9"
@@ -46,6 +47,16 @@ def domain_record(name):
 def outbound_routes(domain_name):
     """Read-only records of the domain's outbound routes (one prepared query)."""
     return _ROUTES.rows(domain_name)
+
+
+def trunk(domain_name, number):
+    """``(gateway, external number)`` if ``number`` is an outbound prefix + outside number
+    in ``domain_name``; None otherwise."""
+    for route in outbound_routes(domain_name):
+        split = split_outbound(number, [route.prefix])
+        if split:
+            return route.gateway, split[1]
+    return None
 
 
 def get_setting(domain, key, default=""):

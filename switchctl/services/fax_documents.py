@@ -60,8 +60,10 @@ def kind_of(data):
 
 
 def fax_document(uploads, resolution="fine", paper="A4", group=4, max_pages=MAX_PAGES,
-                 max_bytes=MAX_BYTES):
-    """The FaxDocument of ``uploads`` (Upload, in order); ValidationError when any is bad."""
+                 max_bytes=MAX_BYTES, cover=None):
+    """The FaxDocument of ``uploads`` (Upload, in order); ValidationError when any is bad.
+    ``cover``: a function of the number of pages that follow giving a cover page's PDF
+    (cover_page), put first (it is not counted against ``max_pages``)."""
     if resolution not in VERTICAL_DPI or paper not in PAPER_INCHES or group not in COMPRESSIONS:
         raise ValueError(f"fax_document: {resolution!r}, {paper!r}, group {group!r}")
     if not uploads:
@@ -71,6 +73,9 @@ def fax_document(uploads, resolution="fine", paper="A4", group=4, max_pages=MAX_
         room = max_pages - len(pages)
         for image in _pages_of(upload, resolution, room, max_bytes, max_pages):
             pages.append(fax_page(image, resolution, paper))
+    if cover is not None:
+        drawn = _pdf_pages("the cover page", cover(len(pages)), 1, 1)
+        pages.insert(0, fax_page(drawn[0], resolution, paper))
     return FaxDocument(_tiff(pages, resolution, group), _pdf(pages, resolution), len(pages))
 
 

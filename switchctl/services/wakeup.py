@@ -27,14 +27,14 @@ Ringing, safe for several switchctl instances on one database:
 import calendar
 import dataclasses
 import datetime
-import functools
 import logging
 import uuid as uuid_module
 
 import peewee
 
-from switchctl.models import Domain, Extension, Setting, WakeupAttempt, WakeupCall, database
-from switchctl.services import ValidationError, domains
+from switchctl.models import Domain, Extension, WakeupAttempt, WakeupCall, database
+from switchctl.services import ValidationError, domains, setting_limits
+from switchctl.services.setting_limits import Limit
 from switchctl.services.prepared import Prepared
 
 log = logging.getLogger(__name__)
@@ -46,16 +46,6 @@ MAX_PENDING = 20  # per extension
 ANSWER_MARGIN = datetime.timedelta(seconds=15)
 # How long an answered call may talk before its claim runs out (the flow takes < 1 min).
 TALK_LEASE = datetime.timedelta(minutes=5)
-
-
-@dataclasses.dataclass(frozen=True)
-class Limit:
-    """One numeric domain setting: its default and the values it may take."""
-
-    default: int
-    lowest: int
-    highest: int
-    unit: str
 
 
 LIMITS = {
@@ -96,12 +86,7 @@ class WakeupSettings:
     def from_values(cls, values, domain_id=None):
         """From ``{key: text}``; a stored value that cannot be used counts as the default
         (and is logged)."""
-        numbers = {}
-        for key, limit in LIMITS.items():
-            number = _number(values.get(key), limit)
-            if number is None:
-                _bad_setting(domain_id, key, values[key])
-            numbers[key] = limit.default if number is None else number
+        numbers = setting_limits.numbers_of(values, LIMITS, domain_id, "wake-up")
         return cls(zone=domains.zone_setting(values.get(TIMEZONE, ""), domain_id),
                    retries=numbers["wakeup_retries"],
                    retry=datetime.timedelta(minutes=numbers["wakeup_retry_minutes"]),
@@ -110,32 +95,9 @@ class WakeupSettings:
                    ring_seconds=numbers["wakeup_ring_seconds"])
 
 
-def _number(text, limit):
-    """The whole number ``text`` within ``limit``; its default for no text; None if bad."""
-    if text is None or text == "":
-        return limit.default
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        return None
-    number = int(text)
-    return number if limit.lowest <= number <= limit.highest else None
-
-
-@functools.lru_cache(maxsize=256)
-def _bad_setting(domain_id, key, value):
-    """Log (once per value) a stored setting that cannot be used."""
-    log.warning("domain %s: wake-up setting %s=%r cannot be used: the default applies",
-                domain_id, key, value)
-
-
 def settings_of(domain_ids):
     """``{domain id: WakeupSettings}`` for each of ``domain_ids`` (one query)."""
-    ids = list(set(domain_ids))
-    values = {domain_id: {} for domain_id in ids}
-    rows = (Setting.select(Setting.domain, Setting.key, Setting.value)
-            .where(Setting.domain.in_(ids), Setting.key.in_(SETTING_KEYS)).tuples())
-    for domain_id, key, value in rows:
-        values[domain_id][key] = value
+    values = setting_limits.stored_values(domain_ids, SETTING_KEYS)
     return {domain_id: WakeupSettings.from_values(found, domain_id)
             for domain_id, found in values.items()}
 
@@ -168,14 +130,9 @@ def set_setting(domain, key, value):
     if key == TIMEZONE and value and domains.named_zone(value) is None:
         raise ValidationError(f"{value!r} is not a time zone (an IANA name such as "
                               "Europe/Paris)")
-    if key in LIMITS and _number(value, LIMITS[key]) is None:
-        limit = LIMITS[key]
-        raise ValidationError(f"{key} is a whole number from {limit.lowest} to "
-                              f"{limit.highest} ({limit.unit})")
-    if value:
-        domains.set_setting(domain, key, value)
-    else:
-        Setting.delete().where(Setting.domain == domain, Setting.key == key).execute()
+    if key in LIMITS:
+        setting_limits.check_number(key, value, LIMITS[key])
+    setting_limits.store(domain, key, value)
 
 
 # Reading a time.

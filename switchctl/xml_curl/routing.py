@@ -16,10 +16,9 @@ grows past MAX_HOPS, ends with a prompt instead of ringing on.
 import re
 
 from switchctl.freeswitch import contexts, outcome, prompts, variables
-from switchctl.services.domains import outbound_routes
+from switchctl.services.domains import trunk
 from switchctl.services.extensions import NUMBER_PATTERN, extension_record, extension_records
 from switchctl.services.forwarding import active_forwards, follow_me_steps
-from switchctl.services.numbers import split_outbound
 from switchctl.xml_curl import bindings, presence
 from switchctl.xml_curl.actions import Route, multiset, refuse, to_flow
 
@@ -176,15 +175,6 @@ def _dialled_marks(call):
     return (("set", f"force_transfer_context={contexts.INTERNAL}"),
             *presence.caller_marks(call.domain, call.caller),
             *bindings.bindings(call.caller.domain_id, self_side=True))
-
-
-def trunk(domain, number):
-    """``(gateway, external number)`` if ``number`` is prefix + outside number."""
-    for route in outbound_routes(domain):
-        split = split_outbound(number, [route.prefix])
-        if split:
-            return route.gateway, split[1]
-    return None
 
 
 def bridge_outbound(gateway, dialled, external, caller_id="", prelude=()):
