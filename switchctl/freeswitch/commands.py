@@ -77,3 +77,43 @@ def click_to_dial_originate(uuid, number, domain, destination, ring_seconds):
         ("origination_caller_id_name", destination), ("originate_timeout", ring_seconds)))
     return (f"bgapi originate {{{channel}}}user/{number}@{domain} {destination} XML "
             f"{contexts.INTERNAL}")
+
+
+# What may go in a fax's page header and station id: printable text without the characters
+# that end or quote an originate variable ({ } , ' \) or start an expansion ($).
+FAX_TEXT = re.compile(r"^[^{}',\\$\x00-\x1f\x7f]{0,50}\Z")
+GATEWAY = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+# mod_spandsp cannot send a fax over Opus or G.722 (both ends time out at the first message,
+# result 3): the call is held to G.711. The comma is escaped: the value is inside {...}.
+FAX_CODECS = r"PCMU\,PCMA"
+
+
+def fax_originate(uuid, job_id, gateway, number, tiff_path, header="", ident="",
+                  use_ecm=True, caller_id="", ring_seconds=60):
+    """The ``bgapi originate`` sending fax ``job_id``: call ``number`` through ``gateway``
+    and, once answered, run ``txfax`` with the TIFF at ``tiff_path`` (as the switch sees it).
+
+    T.38 is neither offered nor accepted (txfax can hang after a T.38 re-INVITE, FreeSWITCH
+    issue #3044); ``fax_header`` and ``fax_ident`` go on every try (empty: spandsp.conf's).
+    ``origination_uuid`` and the ``Job-UUID`` header are both ``uuid``: the channel's events
+    and its BACKGROUND_JOB name the try. The switch's result comes as the CUSTOM event
+    ``spandsp::txfaxresult`` and in the leg's CDR (``fax_*`` variables), a call that fails
+    before the answer as its CHANNEL_HANGUP_COMPLETE (tests/data/freeswitch/fax)."""
+    if not DIALLABLE.match(number) or not GATEWAY.match(gateway):
+        raise ValueError(f"not a fax destination: {gateway!r} {number!r}")
+    if not FAX_TEXT.match(header) or not FAX_TEXT.match(ident) or not FAX_TEXT.match(caller_id):
+        raise ValueError("fax header, station id and caller id are plain text")
+    if "'" in tiff_path or ")" in tiff_path or "\n" in tiff_path:
+        raise ValueError(f"not a fax file path: {tiff_path!r}")
+    pairs = [("origination_uuid", uuid), (variables.FAX_JOB, int(job_id))]
+    pairs += [(name, f"'{value}'") for name, value in (("fax_header", header),
+                                                       ("fax_ident", ident)) if value]
+    pairs += [("fax_use_ecm", "true" if use_ecm else "false"), ("fax_enable_t38", "false"),
+              ("fax_enable_t38_request", "false"), ("ignore_early_media", "true"),
+              ("absolute_codec_string", FAX_CODECS)]
+    if caller_id:
+        pairs.append(("origination_caller_id_number", f"'{caller_id}'"))
+    pairs.append(("originate_timeout", int(ring_seconds)))
+    channel = ",".join(f"{name}={value}" for name, value in pairs)
+    return (f"bgapi originate {{{channel}}}sofia/gateway/{gateway}/{number} "
+            f"'&txfax({tiff_path})'\nJob-UUID: {uuid}")

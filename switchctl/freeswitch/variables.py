@@ -49,3 +49,7 @@ CONFERENCE_NAME = "conference_name"
 QUEUE_AGENT_ACTION = "switchctl_queue_agent_action"
 QUEUE_AGENT_ACTIONS = ("login", "logout", "pause", "unpause")
 QUEUE_AGENT_EXTENSION = "switchctl_queue_agent_extension"
+# Fax: on the leg switchctl originates to send a fax, the FaxJob's id; on a call the
+# dialplan answers with rxfax, the fax number it called (in the channel's domain_name).
+FAX_JOB = "switchctl_fax_job"
+FAX_NUMBER = "switchctl_fax_number"

@@ -1,0 +1,82 @@
+"""The switch's fax events (real captures: tests/data/freeswitch/fax) as the listener reads
+them: decoded by greenswitch, then fax_events.fax_report."""
+
+import pytest
+from greenswitch.esl import ESLEvent
+
+from switchctl.esl.fax_events import ENDED, RECEIVED, SENT, fax_report
+from switchctl.freeswitch.commands import fax_originate
+from tests.builders.captures import payload
+
+UUID = "11111111-2222-3333-4444-555555555555"
+
+
+def headers(name):
+    return ESLEvent(payload(f"fax/{name}.txt").decode()).headers
+
+
+def test_a_two_page_fax_sent_and_received():
+    sent = fax_report(headers("sent_2_pages_txfaxresult"))
+    assert (sent.kind, sent.uuid, sent.job_id, sent.success, sent.code, sent.text) == (
+        SENT, UUID, 7, True, 0, "OK")
+    assert (sent.pages_transferred, sent.pages_total, sent.remote_station) == (2, 2, "PBX Fax")
+    assert sent.file.endswith("/switch-media/tx.tif")
+    received = fax_report(headers("sent_2_pages_rxfaxresult"))
+    # The stand-in dialplan set no fax number: not one of our receptions.
+    assert received is None
+
+
+def test_a_dropped_fax_reports_its_failure():
+    report = fax_report(headers("dropped_txfaxresult"))
+    assert (report.success, report.code, report.text, report.pages_transferred) == (
+        False, 49, "The call dropped prematurely", 0)
+
+
+@pytest.mark.parametrize("name, cause", [("busy_hangup_sender", "USER_BUSY"),
+                                         ("sent_2_pages_hangup_sender", "NORMAL_CLEARING")])
+def test_a_sending_legs_end_carries_its_cause(name, cause):
+    report = fax_report(headers(name))
+    assert (report.kind, report.uuid, report.job_id, report.hangup_cause) == (
+        ENDED, UUID, 7, cause)
+
+
+def test_a_reception_is_ours_when_our_dialplan_named_its_number():
+    found = headers("sent_2_pages_rxfaxresult")
+    found["variable_switchctl_fax_number"] = "5550100"
+    report = fax_report(found)
+    assert (report.kind, report.fax_number, report.success, report.pages_transferred) == (
+        RECEIVED, "5550100", True, 2)
+    assert report.file.endswith("/switch-media/rx.tif") and report.remote_number == "2000"
+
+
+def test_other_events_and_bad_job_ids_are_not_fax_reports():
+    assert fax_report(headers("sent_2_pages_background_job")) is None
+    forged = headers("sent_2_pages_txfaxresult")
+    forged["variable_switchctl_fax_job"] = "7; drop"
+    assert fax_report(forged) is None
+
+
+def test_the_originate_command_carries_the_header_station_id_and_g711_on_every_try():
+    command = fax_originate(UUID, 7, "trunk", "5550100", "/media/fax/sent/a.tif",
+                            header="ACME Fax", ident="+33 1 2345", use_ecm=False,
+                            caller_id="2000", ring_seconds=45)
+    assert command == (
+        "bgapi originate {origination_uuid=" + UUID + ",switchctl_fax_job=7,"
+        "fax_header='ACME Fax',fax_ident='+33 1 2345',fax_use_ecm=false,fax_enable_t38=false,"
+        "fax_enable_t38_request=false,ignore_early_media=true,absolute_codec_string=PCMU\\,PCMA,"
+        "origination_caller_id_number='2000',originate_timeout=45}sofia/gateway/trunk/5550100 "
+        "'&txfax(/media/fax/sent/a.tif)'\nJob-UUID: " + UUID)
+
+
+@pytest.mark.parametrize("field", ["header", "ident", "caller_id"])
+@pytest.mark.parametrize("text", ["a,b", "it's", "${x}", "a\\b", "line\nbreak"])
+def test_text_that_would_break_out_of_the_command_is_refused(field, text):
+    with pytest.raises(ValueError):
+        fax_originate(UUID, 7, "trunk", "5550100", "/f.tif", **{field: text})
+
+
+def test_a_number_or_gateway_that_is_not_plain_is_refused():
+    with pytest.raises(ValueError):
+        fax_originate(UUID, 7, "trunk", "555 0100", "/f.tif")
+    with pytest.raises(ValueError):
+        fax_originate(UUID, 7, "trunk/x", "5550100", "/f.tif")
