@@ -140,13 +140,14 @@ def test_every_prompt_in_the_dialplan_is_known(client, office):
     assert played and all(prompts.is_known(p) for p in played)
 
 
-@pytest.mark.parametrize(("destination", "queries"), [("102", 2), ("985337106", 3), ("555", 5)])
+@pytest.mark.parametrize(("destination", "queries"), [("102", 2), ("985337106", 3), ("555", 6)])
 def test_routing_takes_one_query_for_the_extensions_and_one_for_the_codes(
         config, office, db, destination, queries):
     """The extensions (caller and dialled) in one query; a bridge adds one for the domain's
     in-call codes, read once for both sides (bindings.one_request); an outside number
     one for the routes. A short number that is none of those is looked for as a parking
-    slot (the lot's settings), a room and a queue, one query each: a misdial's cost."""
+    slot (the lot's settings), a room, a queue and a fax number, one query each: a misdial's
+    cost."""
     request = parse_body(call("101", destination))
     with db.connection_context(), count_queries() as counter:
         dialplan.answer(request, config.domain)

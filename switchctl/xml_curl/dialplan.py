@@ -17,8 +17,8 @@ from switchctl.freeswitch import contexts, prompts
 from switchctl.services import blacklist
 from switchctl.services.contacts import caller_name
 from switchctl.services.extensions import extension_record, extension_records
-from switchctl.xml_curl import (bindings, conferences, features, in_call, parking, queues,
-                                routing, transfers)
+from switchctl.xml_curl import (bindings, conferences, fax, features, in_call, parking,
+                                queues, routing, transfers)
 from switchctl.xml_curl.actions import refuse
 from switchctl.xml_curl.dialled import Dialled
 from switchctl.xml_curl.identity import caller_identity
@@ -68,7 +68,8 @@ def _dialled(request):
 # What a number our users dial may be, tried in order: each kind gives its Route, or None
 # when the number is not of its kind. A new kind of number is a function here.
 INTERNAL_DESTINATIONS = (features.route, routing.ring_dialled, parking.retrieve,
-                         conferences.dial_room, queues.dial_queue, routing.call_out)
+                         conferences.dial_room, queues.dial_queue, routing.call_out,
+                         fax.dial_fax_number)
 
 
 def route_internal(request, domain):
@@ -91,6 +92,9 @@ def _unknown():
 
 def route_public(request, domain):
     number = _dialled(request)
+    answered_as_fax = fax.receive(domain, number) if number else None
+    if answered_as_fax is not None:
+        return answered_as_fax
     target = extension_record(domain, number) if number else None
     if target is None:
         return _unknown()

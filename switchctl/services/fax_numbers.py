@@ -1,0 +1,49 @@
+"""Fax numbers: numbers the switch answers as a fax machine (a DID of the trunk, or an
+internal number), each owned by an extension whose fax log gets what arrives. Set by an
+admin (``switchctl fax number``, the portal's extension page: to come)."""
+
+import re
+
+import peewee
+
+from switchctl.models import Domain, Extension, FaxNumber, database
+from switchctl.services import ValidationError
+
+NUMBER = re.compile(r"^\+?[0-9]{2,31}\Z")
+
+
+def owner_of(domain_name, number):
+    """``(FaxNumber, its Extension)`` answering ``number`` in ``domain_name``, or None (also
+    when the owner is disabled: its faxes would reach nobody)."""
+    if not NUMBER.match(number or ""):
+        return None
+    found = (FaxNumber.select(FaxNumber, Extension).join(Extension)
+             .switch(FaxNumber).join(Domain)
+             .where(Domain.name == domain_name, FaxNumber.number == number,
+                    Extension.enabled == True)  # noqa: E712 (peewee expression)
+             .first())
+    return (found, found.extension) if found else None
+
+
+def assign(extension, number):
+    """Make ``number`` a fax number of ``extension`` (its own domain)."""
+    number = (number or "").strip()
+    if not NUMBER.match(number):
+        raise ValidationError("%(number)s is not a fax number (2 to 31 digits, + first "
+                              "if international)", {"number": number})
+    if Extension.select().where(Extension.domain == extension.domain_id,
+                                Extension.number == number).exists():
+        raise ValidationError("%(number)s is an extension's number", {"number": number})
+    try:
+        with database.atomic():
+            return FaxNumber.create(domain=extension.domain_id, number=number,
+                                    extension=extension)
+    except peewee.IntegrityError:
+        raise ValidationError("%(number)s is already a fax number",
+                              {"number": number}) from None
+
+
+def remove(domain, number):
+    """Stop answering ``number`` as a fax machine; True if it was one."""
+    return FaxNumber.delete().where(FaxNumber.domain == domain,
+                                    FaxNumber.number == number).execute() == 1

@@ -1,0 +1,67 @@
+"""A call to a fax number is answered by the switch's fax receiver (xml_curl/fax.py), from
+the trunk (context public) or from one of our users; fax numbers are set per extension."""
+
+from pathlib import Path
+
+import pytest
+
+from switchctl.models import Extension
+from switchctl.services import ValidationError, fax_numbers
+from tests.builders.dialplan import actions, call
+from tests.clients.xml_curl import parsed, post
+
+pytestmark = pytest.mark.both_databases
+
+
+@pytest.fixture
+def fax_number(office, db):
+    with db.connection_context():
+        return fax_numbers.assign(Extension.get(Extension.number == "102"), "5550100").number
+
+
+def receiver(config):
+    return [
+        ("set", "absolute_codec_string=PCMU,PCMA"),
+        ("set", "switchctl_fax_number=5550100"),
+        ("set", "fax_enable_t38=false"),
+        ("set", "fax_enable_t38_request=false"),
+        ("answer", ""),
+        ("playback", "silence_stream://2000"),
+        ("rxfax", f"{config.switch_media_folder}/fax/received/${{uuid}}.tif"),
+        ("hangup", ""),
+    ]
+
+
+def test_a_fax_number_called_from_the_trunk_is_answered_by_the_fax_receiver(
+        client, config, fax_number):
+    steps = actions(parsed(post(client, call("", fax_number, context="public"))))
+    assert steps == receiver(config)
+    received = Path(config.media_folder) / "fax" / "received"
+    assert received.is_dir() and received.stat().st_mode & 0o2770 == 0o2770
+
+
+def test_one_of_our_users_may_dial_a_fax_number_too(client, config, fax_number):
+    assert actions(parsed(post(client, call("101", fax_number)))) == receiver(config)
+
+
+def test_a_fax_number_of_a_disabled_extension_is_not_answered(client, db, fax_number):
+    with db.connection_context():
+        Extension.update(enabled=False).where(Extension.number == "102").execute()
+    steps = actions(parsed(post(client, call("", fax_number, context="public"))))
+    assert ("rxfax" not in [app for app, _ in steps]) and steps[-1] == (
+        "hangup", "UNALLOCATED_NUMBER")
+
+
+def test_numbers_that_are_not_fax_numbers_route_as_before(client, fax_number):
+    steps = actions(parsed(post(client, call("", "102", context="public"))))
+    assert ("bridge", "user/102@pbx.local") in steps and "rxfax" not in [a for a, _ in steps]
+
+
+@pytest.mark.parametrize("number, message", [
+    ("1", "is not a fax number"), ("12a4", "is not a fax number"),
+    ("101", "is an extension's number"), ("5550100", "is already a fax number")])
+def test_a_fax_number_must_be_digits_not_an_extension_and_not_taken(db, fax_number, number,
+                                                                    message):
+    with db.connection_context():
+        with pytest.raises(ValidationError, match=message):
+            fax_numbers.assign(Extension.get(Extension.number == "103"), number)
