@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from switchctl.freeswitch.encoding import percent_decode
+from switchctl.freeswitch.fax_results import FaxReport, cdr_fax_report
 from switchctl.freeswitch.variables import CLICK_TO_DIAL
 
 # No network, no entity expansion: the body comes from the switch, but is still input.
@@ -72,6 +73,7 @@ class Cdr:
     billsec: int
     hangup_cause: str
     originate_disposition: str
+    fax: FaxReport | None = None  # a leg that sent or received a fax: what the switch said
 
     def __post_init__(self):
         for name, width in WIDTHS.items():
@@ -135,6 +137,7 @@ def parse_cdr(xml_text):
         originate_disposition=variables.get("originate_disposition", ""),
     )
     fields.update(_click_to_dial(variables, profile, root))
+    fields["fax"] = cdr_fax_report(fields["uuid"], variables.get, fields["caller_number"])
     return Cdr(**fields)
 
 

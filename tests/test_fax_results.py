@@ -1,11 +1,13 @@
-"""The switch's fax events (real captures: tests/data/freeswitch/fax) as the listener reads
-them: decoded by greenswitch, then fax_events.fax_report."""
+"""The switch's fax results (real captures: tests/data/freeswitch/fax) as the listener reads
+its events (decoded by greenswitch, then fax_results.fax_report) and as the CDR intake
+reads a fax leg's record (xml_cdr.parse: Cdr.fax)."""
 
 import pytest
 from greenswitch.esl import ESLEvent
 
-from switchctl.esl.fax_events import ENDED, RECEIVED, SENT, fax_report
+from switchctl.freeswitch.fax_results import ENDED, RECEIVED, SENT, fax_report
 from switchctl.freeswitch.commands import fax_originate
+from switchctl.xml_cdr.parse import decode_body, parse_cdr
 from tests.builders.captures import payload
 
 UUID = "11111111-2222-3333-4444-555555555555"
@@ -80,3 +82,30 @@ def test_a_number_or_gateway_that_is_not_plain_is_refused():
         fax_originate(UUID, 7, "trunk", "555 0100", "/f.tif")
     with pytest.raises(ValueError):
         fax_originate(UUID, 7, "trunk/x", "5550100", "/f.tif")
+
+
+def cdr_of(name):
+    return parse_cdr(decode_body(payload(f"fax/{name}.body.txt")))
+
+
+def test_the_sending_legs_cdr_carries_the_same_result_as_its_event():
+    event = fax_report(headers("sent_2_pages_txfaxresult"))
+    record = cdr_of("sent_2_pages_sender").fax
+    assert (record.kind, record.uuid, record.job_id, record.success, record.code,
+            record.text, record.pages_transferred, record.pages_total) == (
+        SENT, UUID, 7, True, 0, "OK", 2, 2)
+    assert (record.remote_station, record.hangup_cause) == (event.remote_station,
+                                                            "NORMAL_CLEARING")
+
+
+def test_a_dropped_fax_reads_the_same_in_its_cdr():
+    record = cdr_of("dropped_sender").fax
+    assert (record.success, record.code, record.text) == (
+        False, 49, "The call dropped prematurely")
+
+
+def test_a_call_that_is_no_fax_of_ours_has_no_fax_report():
+    # The capture's receiving leg was answered by a stand-in that set no fax number.
+    assert cdr_of("sent_2_pages_receiver").fax is None
+    plain = parse_cdr(decode_body(payload("click_to_dial/answered_101_to_102.body.txt")))
+    assert plain.fax is None

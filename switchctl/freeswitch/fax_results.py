@@ -1,0 +1,97 @@
+"""What the switch says of a fax call, read from its events or from the call's CDR
+(tests/data/freeswitch/fax): both carry the same channel variables.
+
+- ``CUSTOM spandsp::txfaxresult`` / ``spandsp::rxfaxresult``: txfax or rxfax ended; the
+  ``fax-*`` headers hold the result (success, code and text, pages transferred and in the
+  document, the other side's station id), the ``variable_*`` headers every channel variable
+  (ours: variables.FAX_JOB on a leg we sent, variables.FAX_NUMBER on one we answered).
+- ``CHANNEL_HANGUP_COMPLETE`` of a sending leg: its end. A try whose result never came
+  (busy, no answer: the call ended before txfax ran) is decided by its hang-up cause.
+
+greenswitch hands the listener each event's headers decoded; xml_cdr/parse hands its
+variables decoded (``fax_success`` where an event says ``variable_fax_success``). Only our
+own legs count: the CDR, posted again and again until stored, is the outcome's durable copy.
+"""
+
+import dataclasses
+
+from switchctl.freeswitch import variables
+
+SENT, RECEIVED, ENDED = "sent", "received", "ended"
+SUBCLASSES = {"spandsp::txfaxresult": SENT, "spandsp::rxfaxresult": RECEIVED}
+SUBSCRIPTION = " ".join(SUBCLASSES)  # after CUSTOM in the listener's subscription
+TEXT_LIMIT = 255
+
+
+@dataclasses.dataclass(frozen=True)
+class FaxReport:
+    kind: str  # SENT, RECEIVED (a fax result) or ENDED (a sending leg hung up)
+    uuid: str  # the channel's
+    job_id: int | None  # a sent fax's FaxJob
+    fax_number: str  # a received fax's number
+    domain: str
+    success: bool = False
+    code: int | None = None
+    text: str = ""
+    pages_transferred: int = 0
+    pages_total: int = 0
+    remote_station: str = ""
+    remote_number: str = ""  # the caller, on a received fax
+    file: str = ""  # the TIFF as the switch sees it
+    hangup_cause: str = ""
+
+
+def fax_report(headers):
+    """The FaxReport in ``headers`` (one event's, decoded), or None when the event is not
+    about one of our fax calls (or is malformed)."""
+    name = headers.get("Event-Name")
+    if name == "CUSTOM":
+        kind = SUBCLASSES.get(headers.get("Event-Subclass", ""))
+    elif name == "CHANNEL_HANGUP_COMPLETE":
+        kind = ENDED
+    else:
+        return None
+    if kind is None:
+        return None
+    return _report(kind, headers.get("Unique-ID", ""), headers.get("Hangup-Cause", ""),
+                   headers.get("Caller-Caller-ID-Number", ""),
+                   lambda variable: headers.get(f"variable_{variable}", ""))
+
+
+def cdr_fax_report(uuid, variable, caller_number=""):
+    """The FaxReport of a CDR (``variable(name)``: its decoded variable, "" if absent): a
+    leg that sent a fax (SENT once txfax reported, else ENDED), or that received one; None
+    for every other call."""
+    if variable(variables.FAX_JOB):
+        kind = SENT if variable("fax_result_code") else ENDED
+    elif variable(variables.FAX_NUMBER):
+        kind = RECEIVED if variable("fax_result_code") else None
+    else:
+        return None
+    if kind is None:
+        return None
+    return _report(kind, uuid, variable("hangup_cause"), caller_number, variable)
+
+
+def _report(kind, uuid, hangup_cause, caller_number, variable):
+    job_id = _number(variable(variables.FAX_JOB))
+    fax_number = variable(variables.FAX_NUMBER)
+    if not uuid or (job_id is None and not fax_number) or (kind != RECEIVED and job_id is None):
+        return None
+    common = dict(kind=kind, uuid=uuid, job_id=job_id, fax_number=fax_number[:32],
+                  domain=variable("domain_name").lower(), hangup_cause=hangup_cause)
+    if kind == ENDED:
+        return FaxReport(**common)
+    return FaxReport(
+        **common, success=variable("fax_success") == "1",
+        code=_number(variable("fax_result_code")),
+        text=variable("fax_result_text")[:TEXT_LIMIT],
+        pages_transferred=_number(variable("fax_document_transferred_pages")) or 0,
+        pages_total=_number(variable("fax_document_total_pages")) or 0,
+        remote_station=variable("fax_remote_station_id")[:64],
+        remote_number=caller_number[:64], file=variable("fax_filename"))
+
+
+def _number(text):
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
