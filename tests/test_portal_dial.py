@@ -279,8 +279,11 @@ def test_in_a_browser_the_call_button_follows_the_states_and_calls(tmp_path):
             until(lambda: table.get_attribute("data-live") == "on", what="the event stream")
 
             def callable_numbers():
-                return [form.find_element(By.NAME, "number").get_attribute("value")
-                        for form in driver.find_elements(By.CSS_SELECTOR, "#extensions form.dial")]
+                # Read in one script, atomic against the live updates that replace the rows
+                # (element by element, a row replaced between two calls went stale: CI).
+                return driver.execute_script(
+                    "return Array.from(document.querySelectorAll("
+                    "'#extensions form.dial input[name=number]'), input => input.value)")
 
             assert callable_numbers() == []
             for number in ("101", "102", "104"):
