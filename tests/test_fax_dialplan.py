@@ -4,6 +4,7 @@ the trunk (context public) or from one of our users; fax numbers are set per ext
 from pathlib import Path
 
 import pytest
+from playhouse.test_utils import count_queries
 
 from switchctl.models import Extension
 from switchctl.services import ValidationError, fax_numbers
@@ -11,6 +12,7 @@ from tests.builders.dialplan import actions, call
 from tests.clients.xml_curl import parsed, post
 
 pytestmark = pytest.mark.both_databases
+EXTENSION_QUERIES = 4  # the extension, its in-call codes, its blacklist and contact names
 
 
 @pytest.fixture
@@ -65,3 +67,16 @@ def test_a_fax_number_must_be_digits_not_an_extension_and_not_taken(db, fax_numb
     with db.connection_context():
         with pytest.raises(ValidationError, match=message):
             fax_numbers.assign(Extension.get(Extension.number == "103"), number)
+
+
+def test_a_call_from_the_trunk_to_an_extension_does_not_look_for_fax_numbers(
+        client, db, fax_number):
+    """The extension is found first (a fax number is never an extension's): a call to it
+    costs what it did before fax numbers; one to a fax number, the extension lookup that
+    missed and the fax number's."""
+    with count_queries() as counter:
+        steps = actions(parsed(post(client, call("", "102", context="public"))))
+    assert ("bridge", "user/102@pbx.local") in steps and counter.count == EXTENSION_QUERIES
+    with count_queries() as counter:
+        steps = actions(parsed(post(client, call("", fax_number, context="public"))))
+    assert "rxfax" in [app for app, _ in steps] and counter.count == 2

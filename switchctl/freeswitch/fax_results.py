@@ -19,7 +19,6 @@ from switchctl.freeswitch import variables
 
 SENT, RECEIVED, ENDED = "sent", "received", "ended"
 SUBCLASSES = {"spandsp::txfaxresult": SENT, "spandsp::rxfaxresult": RECEIVED}
-SUBSCRIPTION = " ".join(SUBCLASSES)  # after CUSTOM in the listener's subscription
 TEXT_LIMIT = 255
 
 
@@ -64,11 +63,9 @@ def cdr_fax_report(uuid, variable, caller_number=""):
     for every other call."""
     if variable(variables.FAX_JOB):
         kind = SENT if variable("fax_result_code") else ENDED
-    elif variable(variables.FAX_NUMBER):
-        kind = RECEIVED if variable("fax_result_code") else None
+    elif variable(variables.FAX_NUMBER) and variable("fax_result_code"):
+        kind = RECEIVED
     else:
-        return None
-    if kind is None:
         return None
     return _report(kind, uuid, variable("hangup_cause"), caller_number, variable)
 
@@ -76,7 +73,8 @@ def cdr_fax_report(uuid, variable, caller_number=""):
 def _report(kind, uuid, hangup_cause, caller_number, variable):
     job_id = _number(variable(variables.FAX_JOB))
     fax_number = variable(variables.FAX_NUMBER)
-    if not uuid or (job_id is None and not fax_number) or (kind != RECEIVED and job_id is None):
+    # A sent leg (or its end) names its job; a received one, its job or its number.
+    if not uuid or (job_id is None and (kind != RECEIVED or not fax_number)):
         return None
     common = dict(kind=kind, uuid=uuid, job_id=job_id, fax_number=fax_number[:32],
                   domain=variable("domain_name").lower(), hangup_cause=hangup_cause)

@@ -70,7 +70,8 @@ def check_number(key, value, limit):
 
 
 def store(domain, key, value):
-    """Store ``value`` (checked) as setting ``key``; "" puts the default back."""
+    """Store ``value`` (check it first: check_number) as setting ``key``; "" puts the
+    default back."""
     if value:
         domains.set_setting(domain, key, value)
     else:

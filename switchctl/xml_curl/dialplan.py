@@ -92,12 +92,11 @@ def _unknown():
 
 def route_public(request, domain):
     number = _dialled(request)
-    answered_as_fax = fax.receive(domain, number) if number else None
-    if answered_as_fax is not None:
-        return answered_as_fax
     target = extension_record(domain, number) if number else None
     if target is None:
-        return _unknown()
+        # Not an extension (a fax number never is one): the fax numbers are looked up only
+        # now, so a call to an extension costs no more than before they existed.
+        return (fax.receive(domain, number) if number else None) or _unknown()
     calling = request.caller_number
     if blacklist.is_listed(target.domain_id, calling):
         return refuse("blacklisted", prompts.NOT_PERMITTED, "CALL_REJECTED")

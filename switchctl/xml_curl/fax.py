@@ -31,7 +31,7 @@ def receive(domain, number):
         return refuse("fax-no-folder", prompts.CANNOT_COMPLETE, "NORMAL_TEMPORARY_FAILURE")
     return Route("fax-receive", (
         ("set", "absolute_codec_string=PCMU,PCMA"),
-        ("set", f"{variables.FAX_NUMBER}={found[0].number}"),
+        ("set", f"{variables.FAX_NUMBER}={found.number}"),
         ("set", "fax_enable_t38=false"),
         ("set", "fax_enable_t38_request=false"),
         ("answer", ""),
