@@ -189,6 +189,7 @@ def serve(config):
     log.info("call flows: outbound event socket on %s", config.outbound)
     mailer = gevent.spawn(service.mailer.run)
     ringer = gevent.spawn(service.wakeup_ringer.run)
+    faxes = gevent.spawn(service.fax_sender.run)
     # A signal may come at any moment, even before the portal's server has started (the
     # switch's answers already): it only says to stop, and the stop happens below.
     stopping = gevent.event.Event()
@@ -205,8 +206,9 @@ def serve(config):
         switch_server.stop()
     flows.stop()
     service.wakeup_ringer.stop()
+    service.fax_sender.stop()
     live.listener.stop()
-    gevent.killall([greenlet for greenlet in (follower, importer, mailer, ringer)
+    gevent.killall([greenlet for greenlet in (follower, importer, mailer, ringer, faxes)
                     if greenlet is not None])
 
 
@@ -214,7 +216,8 @@ def _import_spool(config):
     """The greenlet importing the records FreeSWITCH kept in ``cdr_spool``, or None."""
     if config.cdr_spool is None:
         return None
-    return gevent.spawn(spool.follow, config.cdr_spool, config.domain)
+    return gevent.spawn(spool.follow, config.cdr_spool, config.domain,
+                        config.media_folder)
 
 
 def _where(portal_socket, switch_socket, https=False):

@@ -6,6 +6,7 @@ import dataclasses
 from switchctl import portal
 from switchctl.esl import mwi
 from switchctl.esl.extension_state import ExtensionStates
+from switchctl.esl.fax_sender import FaxSender
 from switchctl.esl.listener import Listener
 from switchctl.esl.live import LiveView
 from switchctl.esl.outbound import OutboundServer
@@ -26,6 +27,7 @@ class Service:
     flows: OutboundServer  # not started
     mailer: Mailer  # voicemail emails: run() in a greenlet
     wakeup_ringer: WakeupRinger  # places the wake-up calls: run() in a greenlet
+    fax_sender: FaxSender  # sends the queued faxes, stores fax results: run() in a greenlet
 
 
 def build_live(config):
@@ -44,4 +46,5 @@ def build(config):
                    switch_app=switch_app.create_app(config, live),
                    flows=OutboundServer(config.outbound, flows(FlowContext(config, live))),
                    mailer=Mailer(config, mailbox_changed=live.mailbox_changed),
-                   wakeup_ringer=WakeupRinger(live.listener))
+                   wakeup_ringer=WakeupRinger(live.listener),
+                   fax_sender=FaxSender(live.listener, config))

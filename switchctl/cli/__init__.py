@@ -8,9 +8,9 @@ import peewee
 from switchctl import config as config_module
 from switchctl import logs, schema
 from switchctl.cli import (blacklist, calls, cdr, codes, conferences, contacts, database,
-                           departments, extensions, outbox, parking, portal, queues, routes,
+                           departments, extensions, fax, outbox, parking, portal, queues, routes,
                            serve, voicemail, wakeup)
-from switchctl.cli.common import DATABASE, SETTINGS
+from switchctl.cli.common import DATABASE, DOMAIN_SETTINGS, SETTINGS
 from switchctl.db import DatabaseURLError, open_database
 from switchctl.services import ValidationError
 from switchctl.services import domains as domain_service
@@ -18,7 +18,7 @@ from switchctl.services import domains as domain_service
 # One module per command group, in the order ``switchctl --help`` lists them; each has
 # ``add_parser(commands)``, which adds its subcommands and names their handlers (common.handles).
 GROUPS = (database, serve, extensions, departments, conferences, queues, parking, blacklist,
-          routes, contacts, calls, cdr, portal, voicemail, outbox, wakeup, codes)
+          routes, contacts, calls, cdr, portal, voicemail, outbox, wakeup, fax, codes)
 
 
 class UsageError(Exception):
@@ -72,6 +72,8 @@ def run(args, settings):
     with db.connection_context():
         if args.needs == DATABASE:
             return args.handler(db, settings, args)
+        if args.needs == DOMAIN_SETTINGS:
+            return args.handler(_domain(db, settings), settings, args)
         return args.handler(_domain(db, settings), args)
 
 

@@ -4,6 +4,7 @@ from switchctl.services import ValidationError
 from switchctl.services import extensions as extension_service
 
 SETTINGS, DATABASE, DOMAIN = "settings", "database", "domain"
+DOMAIN_SETTINGS = "domain and settings"
 
 
 def handles(parser, handler, needs=DOMAIN):
@@ -11,7 +12,8 @@ def handles(parser, handler, needs=DOMAIN):
 
     ``SETTINGS``: ``handler(settings, args)``, no database opened; ``DATABASE``:
     ``handler(db, settings, args)``; ``DOMAIN``: ``handler(domain, args)`` once the schema is
-    current and the configured domain exists.
+    current and the configured domain exists; ``DOMAIN_SETTINGS``: ``handler(domain,
+    settings, args)`` likewise.
     """
     parser.set_defaults(handler=handler, needs=needs)
 

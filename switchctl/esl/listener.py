@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 # header_observers: each feature's module reads its own.
 SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE MESSAGE_QUERY RECORD_STOP "
                 "CUSTOM sofia::register sofia::unregister sofia::expire valet_parking::info "
-                "callcenter::info conference::maintenance verto::login verto::client_disconnect")
+                "callcenter::info conference::maintenance verto::login verto::client_disconnect "
+                "spandsp::txfaxresult spandsp::rxfaxresult")
 
 
 class Listener:

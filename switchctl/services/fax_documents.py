@@ -211,6 +211,31 @@ def _pdf(pages, resolution):
     return out.getvalue()
 
 
+def received_pdf(data):
+    """``(PDF, pages)`` of a TIFF the fax receiver wrote (rxfax: one page per frame, its
+    pixels as tall as the resolution says); ValueError when it has no page to read."""
+    pages = []
+    try:
+        image = Image.open(io.BytesIO(data))
+        for number in range(getattr(image, "n_frames", 1)):
+            image.seek(number)
+            dpi_x, dpi_y = _dpi_of(image)
+            page = image.convert("1")
+            # Square pixels for the PDF's one resolution: each line as tall as it is wide.
+            height = max(1, round(page.height * dpi_x / dpi_y))
+            pages.append(page if height == page.height else page.resize((page.width, height)))
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        if not pages:
+            raise ValueError(f"no fax page can be read ({exc})") from None
+        # A reception cut short may leave a last page unreadable: the pages before it stand.
+    if not pages:
+        raise ValueError("no fax page can be read")
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:],
+                  resolution=HORIZONTAL_DPI)
+    return out.getvalue(), len(pages)
+
+
 COVER_FONT, WIDE_FONT = "Helvetica", "STSong-Light"  # reportlab's own: nothing to install
 NOTE_LIMIT = 2000
 

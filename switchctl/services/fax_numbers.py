@@ -52,3 +52,9 @@ def remove(domain, number):
     """Stop answering ``number`` as a fax machine; True if it was one."""
     return FaxNumber.delete().where(FaxNumber.domain == domain,
                                     FaxNumber.number == number).execute() == 1
+
+
+def listing(domain):
+    """``[(number, owner's extension number)]`` of the domain's fax numbers, by number."""
+    return list(FaxNumber.select(FaxNumber.number, Extension.number).join(Extension)
+                .where(FaxNumber.domain == domain).order_by(FaxNumber.number).tuples())

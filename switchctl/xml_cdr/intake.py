@@ -9,6 +9,7 @@ import dataclasses
 import logging
 
 from switchctl.db import database_guard
+from switchctl.services import fax
 from switchctl.services.call_records import DUPLICATE, SKIPPED, STORED, NoDomain, record_call
 from switchctl.xml_cdr.parse import CdrError, decode_body, parse_cdr
 
@@ -31,10 +32,11 @@ class Decision:
         return self.outcome in DONE
 
 
-def take(body, default_domain, content_type=""):
+def take(body, default_domain, content_type="", media_folder=None):
     """Store the CDR in ``body`` (bytes, in any of mod_xml_cdr's encodings) unless
-    stored already. Never raises: an unexpected error is KEPT (logged with its
-    traceback at debug level), so the record is tried again, never lost."""
+    stored already; a fax leg's record also tells services/fax its outcome (``media_folder``:
+    where a received fax lies; None: not told). Never raises: an unexpected error is KEPT
+    (logged with its traceback at debug level), so the record is tried again, never lost."""
     try:
         cdr = parse_cdr(decode_body(body, content_type))
     except CdrError as exc:
@@ -44,6 +46,8 @@ def take(body, default_domain, content_type=""):
     try:
         with database_guard() as failed:
             result = record_call(cdr, default_domain)
+            if cdr.fax is not None and media_folder is not None:
+                fax.report(cdr.fax, media_folder)  # taken once, however often it comes
     except NoDomain as exc:
         return Decision(KEPT, cdr.uuid, str(exc))
     except Exception as exc:

@@ -53,7 +53,7 @@ def unusable(folder):
     return None
 
 
-def import_folder(folder, default_domain):
+def import_folder(folder, default_domain, media_folder=None):
     """Import every record file in ``folder``; return a Tally. Stops early, leaving the
     rest, when the database is away."""
     folder = Path(folder)
@@ -62,7 +62,7 @@ def import_folder(folder, default_domain):
     for index, name in enumerate(names):
         if index:
             gevent.sleep(0)  # under switchctl serve: the loop's other work goes on
-        decision = _import_file(folder, name, default_domain)
+        decision = _import_file(folder, name, default_domain, media_folder)
         if decision.outcome == UNAVAILABLE:
             tally.left += len(names) - index
             tally.why_left = decision.reason
@@ -84,7 +84,7 @@ def record_files(folder):
                       if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False))
 
 
-def _import_file(folder, name, default_domain):
+def _import_file(folder, name, default_domain, media_folder):
     path = folder / name
     try:
         body, modified = _read(path)
@@ -92,8 +92,8 @@ def _import_file(folder, name, default_domain):
         log.warning("cdr file %s: left in place, cannot read it (%s)", path,
                     exc.strerror or exc)
         return Decision(KEPT, reason=f"cannot read {name}")
-    decision = (take(as_posted(body), default_domain) if body is not None else
-                Decision(REFUSED, reason=f"larger than {MAX_BODY} bytes"))
+    decision = (take(as_posted(body), default_domain, media_folder=media_folder)
+                if body is not None else Decision(REFUSED, reason=f"larger than {MAX_BODY} bytes"))
     if decision.outcome == REFUSED and time.time() - modified < SETTLE_SECONDS:
         log.debug("cdr file %s: not a CDR yet, may be being written", path)
         return Decision(KEPT, reason="being written")
@@ -135,16 +135,16 @@ def _move(path, into):
                   "run (stored once all the same)", path, into.name, exc.strerror or exc)
 
 
-def follow(folder, default_domain, interval=INTERVAL):
+def follow(folder, default_domain, media_folder=None, interval=INTERVAL):
     """Import ``folder`` now and then every ``interval`` seconds, for ever (a greenlet of
     switchctl serve). A folder it cannot use is logged when found so, and when usable again."""
     problem = None
     while True:
-        problem = _run_once(folder, default_domain, problem)
+        problem = _run_once(folder, default_domain, media_folder, problem)
         gevent.sleep(interval)
 
 
-def _run_once(folder, default_domain, known_problem):
+def _run_once(folder, default_domain, media_folder, known_problem):
     problem = unusable(folder)
     if problem != known_problem:
         if problem:
@@ -155,7 +155,7 @@ def _run_once(folder, default_domain, known_problem):
     if problem:
         return problem
     try:
-        tally = import_folder(folder, default_domain)
+        tally = import_folder(folder, default_domain, media_folder)
     except Exception as exc:  # a greenlet that dies would import nothing more, ever
         log.error("cdr spool %s: import failed (%s: %s); tried again next run", folder,
                   type(exc).__name__, exc)

@@ -52,7 +52,7 @@ def create_app(config, live=None):
     def xml_cdr():
         guard.check(request)
         return cdr_intake(posted_body(), request.content_type,
-                          request.args.get("uuid", ""), config.domain)
+                          request.args.get("uuid", ""), config.domain, config.media_folder)
 
     @app.get(STATUS_PATH)
     def status():
@@ -113,12 +113,12 @@ def _answer(handler, fs_request):
     return NOT_FOUND
 
 
-def cdr_intake(body, content_type, posted_uuid, default_domain):
+def cdr_intake(body, content_type, posted_uuid, default_domain, media_folder=None):
     """Store a posted CDR. 2xx only when it is stored (or was already): any other answer
     makes mod_xml_cdr retry, then keep the record in its err-log-dir (see
     xml_cdr.intake: a record that can never be stored is a 400, one that may be later a
     503). The body is recognised by content (see xml_cdr.parse.decode_body)."""
-    decision = take(body, default_domain, content_type)
+    decision = take(body, default_domain, content_type, media_folder)
     uuid = decision.uuid or posted_uuid or "?"
     if decision.done:
         log.debug("cdr %s: %s", uuid, decision.outcome)

@@ -182,7 +182,9 @@ class FakeSwitch:
         return answer() if callable(answer) else answer
 
     def _bgapi(self, sock, command):
-        job = str(uuid_module.uuid4())
+        # A Job-UUID header line (joined onto the command) names the job, as on the switch.
+        command, marker, named = command.partition(" Job-UUID: ")
+        job = named.strip() if marker else str(uuid_module.uuid4())
         sock.sendall(f"Content-Type: command/reply\nReply-Text: +OK Job-UUID: {job}\n"
                      f"Job-UUID: {job}\n\n".encode())
         result = self._answer(command).encode()

@@ -1,0 +1,411 @@
+"""The fax queue (services/fax) sent by the fax sender (esl/fax_sender) through a fake switch
+speaking the real event-socket protocol: the originate command, the switch's real results
+(tests/data/freeswitch/fax, the uuid and job of each try put in) coming back as events and
+as CDRs, retries, the watchdog, restarts, and a received fax logged as a PDF."""
+
+import datetime
+import io
+import logging
+
+import gevent
+import pytest
+from greenswitch.esl import ESLEvent
+from PIL import Image
+
+from switchctl.esl.fax_sender import FaxSender
+from switchctl.freeswitch.commands import fax_originate
+from switchctl.models import Extension, FaxAttempt, FaxJob, FaxNumber
+from switchctl.services import ValidationError, fax, fax_numbers
+from switchctl.services.fax_documents import Upload, fax_document
+from switchctl.xml_cdr.intake import take
+from tests.builders.captures import payload
+from tests.builders.wakeup import Clock, Link, inbound_switch
+
+pytestmark = pytest.mark.both_databases
+T0 = datetime.datetime(2026, 3, 2, 9, 0)
+CAPTURED_UUID = "11111111-2222-3333-4444-555555555555"  # the sending leg's, in the captures
+
+
+def ext(number):
+    return Extension.get(Extension.number == number)
+
+
+def page_png(text_width=800):
+    image = Image.new("L", (text_width, 1100), 255)
+    image.paste(0, (100, 100, 700, 140))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return Upload("page.png", out.getvalue())
+
+
+def event(name, uuid, job_id=None, **variables):
+    """A captured fax event's headers with this test's call uuid (and job) put in."""
+    headers = ESLEvent(payload(f"fax/{name}.txt").decode()).headers
+    captured = headers["Unique-ID"]
+    for key, value in list(headers.items()):
+        if value == captured:
+            headers[key] = uuid
+    if job_id is not None:
+        headers["variable_switchctl_fax_job"] = str(job_id)
+    headers.update({f"variable_{key}": value for key, value in variables.items()})
+    return headers
+
+
+def cdr_body(name, uuid, job_id):
+    body = payload(f"fax/{name}.body.txt").replace(CAPTURED_UUID.encode(), uuid.encode())
+    return body.replace(b"<switchctl_fax_job>7</switchctl_fax_job>",
+                        f"<switchctl_fax_job>{job_id}</switchctl_fax_job>".encode())
+
+
+@pytest.fixture
+def clock():
+    return Clock(T0)
+
+
+@pytest.fixture
+def link(office):
+    followed = Link(inbound_switch())
+    yield followed
+    followed.stop()
+    followed.switch.stop()
+
+
+@pytest.fixture
+def sender(link, config, clock):
+    return FaxSender(link.listener, config, clock=clock, instance="here")
+
+
+def queued(config, clock, number="95550100", pages=1, who="101"):
+    return fax.submit(ext(who), number, [page_png()] * pages, config.media_folder, now=clock())
+
+
+def originates(switch):
+    return [c for c in switch.commands if c.startswith("bgapi originate")]
+
+
+def emitted(link, sender, headers):
+    """Send ``headers`` as the switch would and let the sender store what it reads."""
+    link.switch.emit_event(headers)
+    with gevent.Timeout(5):
+        while sender.reports.empty():
+            gevent.sleep(0.01)
+    sender.take_waiting()
+
+
+def attempt_uuid(job, index=-1):
+    return fax.attempts_of(job.id)[index].uuid
+
+
+# Submitting.
+
+def test_a_fax_is_queued_with_its_tiff_and_pdf_under_the_media_folder(office, config, clock):
+    job = queued(config, clock, pages=2)
+    assert (job.status, job.direction, job.pages, job.next_try, job.attempts) == (
+        "queued", "sent", 2, T0, 0)
+    with Image.open(config.media_folder / job.tiff_path) as tiff:
+        assert (tiff.n_frames, tiff.width) == (2, 1728)
+    assert (config.media_folder / job.pdf_path).read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(("who", "number", "said"), [
+    ("101", "5550100", "not an outside number"),  # no outbound prefix
+    ("101", "9abc", "not a fax number"),
+    ("103", "95550100", "may not call outside numbers"),  # the lobby phone
+])
+def test_a_fax_nobody_may_send_is_refused_and_nothing_is_written(
+        office, config, clock, who, number, said):
+    with pytest.raises(ValidationError, match=said):
+        queued(config, clock, number=number, who=who)
+    assert FaxJob.select().count() == 0
+    assert list(config.media_folder.rglob("*.tif")) == []
+
+
+def test_a_bad_file_queues_nothing(office, config, clock):
+    with pytest.raises(ValidationError, match="cannot be faxed|not a"):
+        fax.submit(ext("101"), "95550100", [Upload("run.pdf", b"\x7fELF\x02\x01\x01")],
+                   config.media_folder, now=clock())
+    assert FaxJob.select().count() == 0
+
+
+# Sending, through the fake switch.
+
+def test_the_sender_places_a_due_fax_with_the_originate_command(sender, link, config, clock):
+    fax.set_setting(ext("101").domain, "fax_header", "ACME Sales")
+    Extension.update(outbound_caller_id="+33 1 23 45 67 89").where(
+        Extension.number == "101").execute()
+    job = queued(config, clock, pages=2)
+    assert sender.tick() == 1
+    uuid = attempt_uuid(job)
+    expected = fax_originate(uuid, job.id, "trunk", "5550100",
+                             f"{config.switch_media_folder}/{job.tiff_path}",
+                             header="ACME Sales", ident="+33123456789", use_ecm=True,
+                             caller_id="+33123456789", ring_seconds=60)
+    # The fake switch joins a command's lines with spaces, as it records them.
+    assert originates(link.switch) == [expected.replace("\n", " ")]
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.attempts, row.call_uuid, row.claimed_by) == (
+        "sending", 1, uuid, "here")
+    # Claimed for the ring time and 90 s a page, and a minute more.
+    assert row.claimed_until == T0 + datetime.timedelta(seconds=60 + 180 + 60)
+    assert sender.tick() == 0 and len(originates(link.switch)) == 1  # not sent twice
+
+
+def test_a_fax_the_switch_sent_reads_sent_with_its_pages_and_station(
+        sender, link, config, clock):
+    job = queued(config, clock, pages=2)
+    sender.tick()
+    uuid = attempt_uuid(job)
+    emitted(link, sender, event("sent_2_pages_txfaxresult", uuid, job.id))
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.pages_transferred, row.result_code, row.result_text,
+            row.remote_station, row.finished, row.claimed_by) == (
+        "sent", 2, 0, "OK", "PBX Fax", T0, "")
+    # The hang-up that follows and the CDR change nothing.
+    emitted(link, sender, event("sent_2_pages_hangup_sender", uuid, job.id))
+    assert take(cdr_body("sent_2_pages_sender", uuid, job.id), "pbx.local",
+                media_folder=config.media_folder).done
+    assert [(a.result, a.pages_transferred) for a in fax.attempts_of(job.id)] == [("sent", 2)]
+    assert FaxJob.get_by_id(job.id).status == "sent"
+
+
+def test_busy_then_sent_tries_again_at_the_interval_with_the_header_each_time(
+        sender, link, config, clock):
+    fax.set_setting(ext("101").domain, "fax_header", "ACME Sales")
+    job = queued(config, clock)
+    sender.tick()
+    emitted(link, sender, event("busy_hangup_sender", attempt_uuid(job), job.id))
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.next_try) == ("queued", T0 + datetime.timedelta(minutes=5))
+    assert row.result_text == "busy (USER_BUSY); try 2 at 09:05"
+    clock.advance(minutes=4, seconds=59)
+    assert sender.tick() == 0
+    clock.advance(seconds=1)
+    assert sender.tick() == 1
+    first, second = originates(link.switch)
+    assert "fax_header='ACME Sales'" in first and "fax_header='ACME Sales'" in second
+    assert attempt_uuid(job, 0) != attempt_uuid(job, 1)
+    emitted(link, sender, event("sent_2_pages_txfaxresult", attempt_uuid(job), job.id))
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert [a.result for a in fax.attempts_of(job.id)] == ["busy", "sent"]
+
+
+def test_a_fax_that_keeps_failing_fails_after_its_last_try(sender, link, config, clock, caplog):
+    fax.set_setting(ext("101").domain, "fax_retries", "1")
+    job = queued(config, clock)
+    for _ in range(2):
+        sender.tick()
+        emitted(link, sender, event("dropped_txfaxresult", attempt_uuid(job), job.id))
+        clock.advance(minutes=5)
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.attempts, row.result_code, row.result_text) == (
+        "failed", 2, 49, "The call dropped prematurely (code 49) after 2 tries")
+    assert sender.tick() == 0 and len(originates(link.switch)) == 2
+    assert f"fax {job.id} to 95550100: The call dropped prematurely" in caplog.text
+
+
+def test_a_number_that_cannot_be_called_fails_at_once(sender, link, config, clock):
+    job = queued(config, clock)
+    sender.tick()
+    headers = event("busy_hangup_sender", attempt_uuid(job), job.id)
+    headers["Hangup-Cause"] = "UNALLOCATED_NUMBER"
+    emitted(link, sender, headers)
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.result_text) == ("failed", "cannot be called (UNALLOCATED_NUMBER)")
+
+
+def test_the_watchdog_takes_back_a_call_lost_mid_fax(sender, link, config, clock, caplog):
+    job = queued(config, clock)
+    sender.tick()
+    uuid = attempt_uuid(job)
+    lease = FaxJob.get_by_id(job.id).claimed_until
+    link.switch.answers[f"uuid_exists {uuid}"] = "true"
+    clock.now = lease
+    sender.tick()  # still up: the claim is extended
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.claimed_until) == ("sending", lease + fax.STILL_UP)
+    link.switch.answers[f"uuid_exists {uuid}"] = "false"  # the call went, no result came
+    clock.now = row.claimed_until
+    sender.tick()
+    assert FaxJob.get_by_id(job.id).status == "sending"  # its record may yet come
+    assert fax.attempts_of(job.id)[0].result == "gone"
+    clock.advance(seconds=fax.CDR_GRACE.total_seconds())
+    sender.tick()
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.next_try) == ("queued", clock() + datetime.timedelta(minutes=5))
+    assert fax.attempts_of(job.id)[0].result == "lost"
+    assert f"fax {job.id}: its call {uuid} is gone without a result" in caplog.text
+    clock.now = row.next_try
+    assert sender.tick() == 1  # tried again
+
+
+def test_a_result_coming_by_cdr_during_the_grace_is_taken(sender, link, config, clock):
+    job = queued(config, clock, pages=2)
+    sender.tick()
+    uuid = attempt_uuid(job)
+    link.switch.answers[f"uuid_exists {uuid}"] = "false"
+    clock.now = FaxJob.get_by_id(job.id).claimed_until
+    sender.tick()
+    assert take(cdr_body("sent_2_pages_sender", uuid, job.id), "pbx.local",
+                media_folder=config.media_folder).done
+    assert FaxJob.get_by_id(job.id).status == "sent"
+
+
+def test_a_restart_loses_no_fax_and_sends_none_twice(link, config, clock):
+    before = FaxSender(link.listener, config, clock=clock, instance="before")
+    waiting = queued(config, clock)
+    out, sent, lost = (queued(config, clock) for _ in range(3))
+    failed = queued(config, clock, number="95550199")
+    FaxJob.update(next_try=T0 + datetime.timedelta(hours=1)).where(
+        FaxJob.id == waiting.id).execute()
+    assert before.tick() == 4
+    link.listener.header_observers.remove(before.on_event)  # "before" dies here
+    uuids = {job.id: attempt_uuid(job) for job in (out, sent, lost, failed)}
+    link.switch.answers[f"uuid_exists {uuids[out.id]}"] = "true"
+    link.switch.answers[f"uuid_exists {uuids[lost.id]}"] = "false"
+    after = FaxSender(link.listener, config, clock=clock, instance="after")
+    # While switchctl was away: one fax went through (its CDR comes from the spool), one
+    # number was refused for good.
+    assert take(cdr_body("sent_2_pages_sender", uuids[sent.id], sent.id), "pbx.local",
+                media_folder=config.media_folder).done
+    headers = event("busy_hangup_sender", uuids[failed.id], failed.id)
+    headers["Hangup-Cause"] = "UNALLOCATED_NUMBER"
+    emitted(link, after, headers)
+    assert after.tick() == 0  # nothing due: the claims of "before" still run
+    clock.now = FaxJob.get_by_id(out.id).claimed_until
+    assert after.tick() == 0
+    for _ in range(2):  # the lost one: its record waited for, then tried again
+        clock.advance(seconds=fax.CDR_GRACE.total_seconds())
+        after.tick()
+    statuses = {job.id: FaxJob.get_by_id(job.id).status
+                for job in (waiting, out, sent, lost, failed)}
+    assert statuses == {waiting.id: "queued", out.id: "sending", sent.id: "sent",
+                        lost.id: "queued", failed.id: "failed"}
+    assert len(originates(link.switch)) == 4  # none sent twice
+    clock.now = T0 + datetime.timedelta(hours=1)
+    link.switch.answers[f"uuid_exists {uuids[out.id]}"] = "true"
+    assert after.tick() == 2  # the waiting one, and the lost one's second try
+    assert FaxJob.get_by_id(waiting.id).claimed_by == "after"
+
+
+def test_the_switch_away_sends_nothing_and_loses_nothing(link, sender, config, clock):
+    job = queued(config, clock)
+    link.switch.stop()
+    with gevent.Timeout(5):
+        while link.listener.online.is_set():
+            gevent.sleep(0.01)
+    assert sender.tick() == 0
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.attempts) == ("queued", 0)
+
+
+def test_a_fax_whose_command_could_not_be_sent_is_given_back(office, config, clock):
+    class Away:
+        online = gevent.event.Event()
+        header_observers = []
+
+        def send(self, command):
+            return False
+
+    Away.online.set()
+    job = queued(config, clock)
+    assert FaxSender(Away(), config, clock=clock).tick() == 0
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.attempts, row.next_try, row.call_uuid) == ("queued", 0, T0, "")
+    assert fax.attempts_of(job.id) == []
+
+
+def test_a_route_removed_after_queueing_fails_the_fax(sender, link, config, clock):
+    job = queued(config, clock)
+    Extension.update(outbound_allowed=False).where(Extension.number == "101").execute()
+    assert sender.tick() == 0
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.result_text) == (
+        "failed", "the sender may no longer call outside numbers")
+
+
+def test_a_failed_fax_is_sent_again_on_resend(sender, link, config, clock):
+    fax.set_setting(ext("101").domain, "fax_retries", "0")
+    job = queued(config, clock)
+    sender.tick()
+    emitted(link, sender, event("dropped_txfaxresult", attempt_uuid(job), job.id))
+    assert FaxJob.get_by_id(job.id).status == "failed"
+    with pytest.raises(ValidationError):
+        fax.resend(ext("102"), job.id)  # not Bob's
+    assert fax.resend(ext("101"), job.id, now=clock()).status == "queued"
+    assert sender.tick() == 1 and len(originates(link.switch)) == 2
+
+
+# Receiving.
+
+@pytest.fixture
+def fax_number(office):
+    return fax_numbers.assign(ext("102"), "5550100")
+
+
+def received_tiff(config, uuid, pages):
+    document = fax_document([page_png()] * pages, resolution="standard")
+    path = config.media_folder / "fax" / "received" / f"{uuid}.tif"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(document.tiff)
+
+
+def test_a_received_fax_lands_in_the_owners_log_as_a_pdf(sender, link, config, fax_number):
+    uuid = "aaaaaaaa-2222-3333-4444-555555555555"
+    received_tiff(config, uuid, 2)
+    emitted(link, sender, event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                                domain_name="pbx.local"))
+    (job,) = FaxJob.select().where(FaxJob.direction == "received")
+    assert (job.extension.number, job.status, job.pages, job.pages_transferred,
+            job.fax_number, job.call_uuid) == ("102", "received", 2, 2, "5550100", uuid)
+    pdf = fax.pdf_file(job, config.media_folder).read_bytes()
+    assert fax_document([Upload("received.pdf", pdf)]).pages == 2  # Ghostscript reads it
+    # The record of the same call adds nothing.
+    emitted(link, sender, event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                                domain_name="pbx.local"))
+    assert FaxJob.select().where(FaxJob.direction == "received").count() == 1
+
+
+def test_a_failed_reception_is_logged_with_its_reason(sender, link, config, fax_number, caplog):
+    uuid = "bbbbbbbb-2222-3333-4444-555555555555"
+    with caplog.at_level(logging.WARNING):
+        emitted(link, sender, event("dropped_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                                    domain_name="pbx.local"))
+    (job,) = FaxJob.select().where(FaxJob.direction == "received")
+    assert (job.status, job.pdf_path, job.result_text) == (
+        "failed", "", "The call dropped prematurely")
+    assert "fax received on 5550100 for extension 102" in caplog.text
+
+
+def test_a_reception_on_a_number_no_longer_a_fax_number_is_kept_aside(
+        sender, link, config, fax_number, caplog):
+    FaxNumber.delete().execute()
+    emitted(link, sender, event("sent_2_pages_rxfaxresult", "cccccccc-2222-3333-4444-555555555555",
+                                switchctl_fax_number="5550100", domain_name="pbx.local"))
+    assert FaxJob.select().count() == 0
+    assert "no longer a fax number" in caplog.text
+
+
+# The log.
+
+def test_the_log_lists_each_outcome_newest_first_and_searches_by_date(
+        sender, link, config, clock, fax_number):
+    first = queued(config, clock)
+    clock.advance(days=1)
+    second = queued(config, clock)
+    sender.tick()
+    emitted(link, sender, event("sent_2_pages_txfaxresult", attempt_uuid(first), first.id))
+    rows = fax.log_of(ext("101").domain, ext("101"))
+    assert [(row.id, row.status) for row in rows] == [(second.id, "sending"), (first.id, "sent")]
+    assert str(rows[1]).startswith(f"{first.id}\t101\tsent\t2026-03-02 09:00\t95550100\tsent\t2/1")
+    only_first_day = fax.log_of(ext("101").domain, start=T0.date(), end=T0.date())
+    assert [row.id for row in only_first_day] == [first.id]
+    assert fax.log_of(ext("101").domain, direction="received") == []
+    assert fax.log_of(ext("101").domain, ext("102")) == []
+
+
+def test_attempts_are_kept_per_try(sender, link, config, clock):
+    job = queued(config, clock)
+    sender.tick()
+    assert [(a.result, a.started) for a in FaxAttempt.select()] == [("calling", T0)]
+    assert job.id == FaxAttempt.get().job_id
