@@ -25,6 +25,7 @@ def receiver(config):
     return [
         ("set", "absolute_codec_string=PCMU,PCMA"),
         ("set", "switchctl_fax_number=5550100"),
+        ("set", "domain_name=pbx.local"),
         ("set", "fax_enable_t38=false"),
         ("set", "fax_enable_t38_request=false"),
         ("answer", ""),

@@ -32,6 +32,8 @@ def receive(domain, number):
     return Route("fax-receive", (
         ("set", "absolute_codec_string=PCMU,PCMA"),
         ("set", f"{variables.FAX_NUMBER}={found.number}"),
+        # A call from the trunk carries no domain: the result must name the number's.
+        ("set", f"domain_name={domain}"),
         ("set", "fax_enable_t38=false"),
         ("set", "fax_enable_t38_request=false"),
         ("answer", ""),

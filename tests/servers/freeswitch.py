@@ -6,7 +6,8 @@ The repository's ``freeswitch-conf/`` is copied into a folder /tmp/switchctl-fs-
 that copy's vars.xml is edited: SIP, media, Verto and the event socket on 127.0.0.1,
 ports free at start (the event socket, both SIP profiles, SIP over WebSocket, Verto, and
 ``switchctl_url``, where the session's ``switchctl serve`` is to serve the switch; its
-portal and outbound-socket ports are chosen here too), a random ESL password. Every
+portal and outbound-socket ports are chosen here too), a random ESL password, and the
+gateway ``trunk`` pointed at the switch's own external profile (a fax calls itself). Every
 folder FreeSWITCH writes (log, db, run, temp, storage, recordings, sounds, certs, cache)
 is inside that folder, but for the self-signed certificates FreeSWITCH makes on its
 first start (dtls-srtp.pem, wss.pem: RSA keys, seconds of CPU), kept in
@@ -295,6 +296,10 @@ class FreeswitchServer:
             "verto_port": self.ports["verto"], "verto_secure_port": self.ports["verto_secure"],
             "switchctl_url": f"http://{self.switch_http}",
             "switchctl_socket": self.outbound,
+            # The gateway "trunk" calls this switch's own external profile, which takes
+            # calls from loopback as from the provider: fax calls itself over SIP.
+            "trunk_proxy": f"{HOST}:{self.ports['external_sip']}",
+            "trunk_inbound_cidr": f"{HOST}/32",
         }.items():
             text = set_var(text, name, str(value))
         vars_xml.write_text(text)
