@@ -228,6 +228,17 @@ def add_fax_queue(migrator):
     FaxNumberV9.create_table(safe=False)
 
 
+@migration(10)
+def add_fax_emails(migrator):
+    """The outbox sends received faxes too: a row tells of a voicemail message or a fax."""
+    fax_job = _existing("fax_job")
+    migrate(
+        migrator.drop_not_null("voicemail_email", "message_id"),
+        migrator.add_column("voicemail_email", "fax_id", peewee.ForeignKeyField(
+            fax_job, field=fax_job.id, null=True, on_delete="CASCADE")),
+    )
+
+
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
     foreign key needs, whatever the model of that table becomes later."""

@@ -1,4 +1,5 @@
-"""Voicemail emails out of the outbox (services.voicemail_email), through the SMTP server
+"""Voicemail emails, and received faxes' (the PDF attached), out of the outbox
+(services.voicemail_email), through the SMTP server
 ``smtp_url`` names: ``smtp://`` plain, ``smtp+starttls://`` STARTTLS, ``smtps://`` TLS
 from the start, each with an optional ``user:password@`` (percent-decoded) for AUTH.
 
@@ -27,7 +28,7 @@ import gevent.ssl
 from switchctl.config import SMTP_PORTS
 from switchctl.db import database_guard
 from switchctl.logs import one_line
-from switchctl.models import Domain, Extension, VoicemailMessage
+from switchctl.models import Domain, Extension, FaxJob, VoicemailMessage
 from switchctl.models.base import now as local_now
 from switchctl.pool import run_in_pool
 from switchctl.services import voicemail, voicemail_email as outbox
@@ -215,6 +216,37 @@ def _body(message):
     ))
 
 
+def build_fax_email(job, recipient, sender, media_folder, message_id):
+    """The EmailMessage sending ``recipient`` the received fax ``job`` (extension loaded)
+    as its PDF; Unsendable when the PDF cannot be read or an address cannot be used."""
+    path = Path(media_folder) / job.pdf_path
+    try:
+        pdf = path.read_bytes()
+    except OSError as exc:
+        raise Unsendable(f"cannot read the fax {path}: {exc.strerror or exc}") from None
+    content = EmailMessage()
+    try:
+        content["To"] = recipient
+        content["From"] = sender
+    except ValueError as exc:
+        raise Unsendable(f"address not usable: {exc}") from None
+    other = job.remote_number or job.remote_station or "an unknown number"
+    pages = f"{job.pages} page{'s' * (job.pages != 1)}"
+    content["Subject"] = f"Fax from {other} for {job.extension.number} ({pages})"
+    content["Date"] = formatdate(localtime=True)
+    content["Message-ID"] = message_id
+    content.set_content("\n".join((
+        f"A fax from {other} arrived on {job.fax_number}.", "",
+        f"Pages:    {job.pages_transferred} of {job.pages}" if job.pages_transferred !=
+        job.pages else f"Pages:    {job.pages}",
+        f"Station:  {job.remote_station or '-'}",
+        f"Received: {job.created:%Y-%m-%d %H:%M:%S}",
+        f"Result:   {job.result_text}", "", "The fax is attached as a PDF.", "")))
+    content.add_attachment(pdf, maintype="application", subtype="pdf",
+                           filename=f"fax-{job.created:%Y%m%d-%H%M%S}.pdf")
+    return content
+
+
 SENT, TRIED, STOP = "sent", "tried", "stop"  # what came of one due email
 
 
@@ -287,7 +319,8 @@ class Mailer:
     def _send(self, email_id, now):
         with database_guard() as failed:
             email = outbox.claim(email_id, now)
-            message = email and _message(email.message_id)
+            message = email and (_fax(email.fax_id) if email.fax_id else
+                                 _message(email.message_id))
         if failed:
             self._went_down("database", failed.error)
             return STOP
@@ -296,8 +329,8 @@ class Mailer:
         try:
             self._deliver(self._build(email, message))
         except Unsendable as exc:
-            log.warning("voicemail email %s for mailbox %s failed: %s", email.id,
-                        message.mailbox.number, exc)
+            log.warning("email %s for extension %s failed: %s", email.id,
+                        _owner(message).number, exc)
             return self._record(outbox.mark_failed, email, str(exc))
         except SendFailure as exc:
             return self._failed_try(email, exc)
@@ -306,6 +339,10 @@ class Mailer:
 
     def _build(self, email, message):
         """The email, built in a thread: reading and encoding a long WAV takes a while."""
+        if isinstance(message, FaxJob):
+            return run_in_pool(build_fax_email, message, email.recipient, self.sender,
+                               self.config.media_folder,
+                               f"<fax.{email.id}.{message.id}@{self.config.domain}>")
         message_id = f"<voicemail.{email.id}.{message.uid or message.id}@{self.config.domain}>"
         return run_in_pool(build_email, message, email.recipient, self.sender,
                            self.config.media_folder, message_id)
@@ -349,7 +386,7 @@ class Mailer:
         self._after_sent(message)
 
     def _after_sent(self, message):
-        if message.mailbox.voicemail_delete_after_email:
+        if isinstance(message, VoicemailMessage) and message.mailbox.voicemail_delete_after_email:
             self._delete(message)
 
     def _record_unrecorded(self):
@@ -401,3 +438,13 @@ def _message(message_id):
             .switch(VoicemailMessage)
             .join(Domain, on=(VoicemailMessage.domain == Domain.id))
             .where(VoicemailMessage.id == message_id).first())
+
+
+def _fax(job_id):
+    """The received fax with its owner (one query), or None when it is gone."""
+    return (FaxJob.select(FaxJob, Extension).join(Extension)
+            .where(FaxJob.id == job_id).first())
+
+
+def _owner(item):
+    return item.extension if isinstance(item, FaxJob) else item.mailbox

@@ -16,10 +16,13 @@ from switchctl.esl.fax_sender import FaxSender
 from switchctl.freeswitch.commands import fax_originate
 from switchctl.models import Extension, FaxAttempt, FaxJob, FaxNumber
 from switchctl.services import ValidationError, fax, fax_numbers
+from switchctl.services import voicemail_email as outbox
 from switchctl.services.fax_documents import Upload, fax_document
+from switchctl.voicemail_mailer import Mailer
 from switchctl.xml_cdr.intake import take
 from tests.builders.captures import payload
 from tests.builders.wakeup import Clock, Link, inbound_switch
+from tests.servers.smtp import SmtpServer
 
 pytestmark = pytest.mark.both_databases
 T0 = datetime.datetime(2026, 3, 2, 9, 0)
@@ -409,3 +412,37 @@ def test_attempts_are_kept_per_try(sender, link, config, clock):
     sender.tick()
     assert [(a.result, a.started) for a in FaxAttempt.select()] == [("calling", T0)]
     assert job.id == FaxAttempt.get().job_id
+
+
+def test_a_received_fax_is_emailed_to_its_owner_as_a_pdf(sender, link, config, fax_number,
+                                                         tmp_path):
+    Extension.update(email="bob@example.com").where(Extension.number == "102").execute()
+    uuid = "dddddddd-2222-3333-4444-555555555555"
+    received_tiff(config, uuid, 2)
+    emitted(link, sender, event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                                domain_name="pbx.local"))
+    job = FaxJob.get(FaxJob.direction == "received")
+    smtp = SmtpServer(tmp_path / "mail").start()
+    try:
+        mailer = Mailer(config.with_changes(smtp_url=smtp.url()))
+        assert mailer.tick() == 1
+        [(facts, mail)] = smtp.received()
+    finally:
+        smtp.stop()
+    assert facts["rcpt_tos"] == ["bob@example.com"]
+    assert mail["Subject"] == "Fax from 2000 for 102 (2 pages)"
+    assert "arrived on 5550100" in mail.get_body(("plain",)).get_content()
+    [attachment] = mail.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == fax.pdf_file(job, config.media_folder).read_bytes()
+    (listed,) = outbox.listing(job.domain)
+    assert (listed.mailbox, listed.fax_id, listed.status) == ("102", job.id, "sent")
+
+
+def test_a_fax_is_not_emailed_to_an_owner_without_an_address(sender, link, config, fax_number):
+    uuid = "eeeeeeee-2222-3333-4444-555555555555"
+    received_tiff(config, uuid, 1)
+    emitted(link, sender, event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                                domain_name="pbx.local"))
+    assert FaxJob.get(FaxJob.direction == "received").status == "received"
+    assert outbox.listing(ext("102").domain) == []

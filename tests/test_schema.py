@@ -17,7 +17,9 @@ V1_SNAPSHOT = DATA.parent / "schema_v1.sql"
 # Tables the migrations create, and tables they add columns to (how many, at the end).
 ADDED_SINCE_V1 = (PortalSession, VoicemailGreeting, VoicemailEmail, WakeupAttempt,
                   LoginFailure, DialerCredential, FaxAttempt, FaxNumber)
-CHANGED_SINCE_V1 = {Extension: 4, VoicemailMessage: 1, WakeupCall: 4, FaxJob: 11}
+# (voicemail_email, made by v5, gains fax_id in v10.)
+CHANGED_SINCE_V1 = {Extension: 4, VoicemailMessage: 1, WakeupCall: 4, FaxJob: 11,
+                    VoicemailEmail: 1}
 V1_MODELS = [m for m in ALL_MODELS if m not in ADDED_SINCE_V1]
 
 

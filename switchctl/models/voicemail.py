@@ -6,6 +6,7 @@ import peewee
 from switchctl.models.base import BaseModel, now
 from switchctl.models.domains import Domain
 from switchctl.models.extensions import Extension
+from switchctl.models.fax import FaxJob
 
 GREETING_KINDS = ("busy", "unavailable")
 EMAIL_STATUSES = ("pending", "retrying", "sent", "failed")
@@ -46,7 +47,9 @@ class VoicemailEmail(BaseModel):
     """The outbox: one email telling a mailbox's owner of one message, sent with back-off
     until it is sent or has failed for good (``error`` keeps the server's words)."""
 
-    message = peewee.ForeignKeyField(VoicemailMessage, backref="emails", on_delete="CASCADE")
+    # What it tells of: a voicemail message, or (schema v10) a received fax.
+    message = peewee.ForeignKeyField(VoicemailMessage, backref="emails", on_delete="CASCADE",
+                                     null=True)
     recipient = peewee.CharField(max_length=254)
     status = peewee.CharField(max_length=10, default="pending",
                               choices=[(s, s) for s in EMAIL_STATUSES])
@@ -55,6 +58,7 @@ class VoicemailEmail(BaseModel):
     error = peewee.TextField(default="")
     sent = peewee.DateTimeField(null=True)
     created = peewee.DateTimeField(default=now)
+    fax = peewee.ForeignKeyField(FaxJob, backref="emails", on_delete="CASCADE", null=True)
 
     class Meta:
         # The due query: open rows by time; sent and failed ones, however many, stay out.

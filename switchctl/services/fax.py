@@ -20,7 +20,8 @@ and for restarts of either switchctl or the switch:
   (switchctl may have been away when it ended), then the try is ``lost`` and retried.
 
 A received fax (the rxfax result of a call to a fax number) becomes a ``received`` row (or a
-``failed`` one with the switch's reason), its TIFF converted to a PDF, once per call.
+``failed`` one with the switch's reason), its TIFF converted to a PDF, once per call, and
+the PDF is emailed to the owner when it has an address (the outbox: voicemail_mailer).
 
 Times are local and naive, as models/fax keeps them.
 """
@@ -37,7 +38,9 @@ from switchctl.freeswitch import fax_results
 from switchctl.freeswitch.commands import FAX_TEXT
 from switchctl.models import Domain, Extension, FaxAttempt, FaxJob, database
 from switchctl.models.base import now as local_now
-from switchctl.services import ValidationError, domains, fax_documents, fax_numbers, setting_limits
+from switchctl.services import (ValidationError, domains, fax_documents, fax_numbers,
+                                setting_limits, voicemail_email)
+from switchctl.pool import run_in_pool
 from switchctl.services.setting_limits import Limit
 
 log = logging.getLogger(__name__)
@@ -496,18 +499,25 @@ def _received(found, media_folder, now):
     pdf, pages = _received_pdf(media_folder, tiff)
     ok = found.success and pages > 0
     extension = Extension.get_by_id(owner.extension_id)
-    job = FaxJob.create(
+    with database.atomic():
+        job = _log_received(found, extension, tiff, pdf, pages, ok, now)
+        emailed = voicemail_email.queue_fax_email(job, clock=lambda: now)
+    log.log(logging.INFO if ok else logging.WARNING,
+            "fax received on %s for extension %s from %s: %s pages, %s%s", found.fax_number,
+            extension.number, found.remote_number or found.remote_station or "unknown",
+            found.pages_transferred, job.result_text,
+            f"; emailed to {emailed.recipient}" if emailed else "")
+    return job
+
+
+def _log_received(found, extension, tiff, pdf, pages, ok, now):
+    return FaxJob.create(
         domain=extension.domain_id, extension=extension, destination="", direction="received",
         status="received" if ok else "failed", pages=pages or found.pages_transferred,
         original_path="", tiff_path=str(tiff) if pages else "", pdf_path=pdf,
         result_text=(found.text or ("OK" if ok else "reception failed"))[:255],
         created=now, finished=now, remote_number=found.remote_number,
         fax_number=found.fax_number, call_uuid=found.uuid, **_results(found))
-    log.log(logging.INFO if ok else logging.WARNING,
-            "fax received on %s for extension %s from %s: %s pages, %s", found.fax_number,
-            extension.number, found.remote_number or found.remote_station or "unknown",
-            found.pages_transferred, job.result_text)
-    return job
 
 
 def _safe(call_uuid):
@@ -522,8 +532,8 @@ def _received_pdf(media_folder, tiff):
         data = source.read_bytes()
     except OSError:
         return "", 0
-    try:
-        pdf, pages = fax_documents.received_pdf(data)
+    try:  # off the loop: it also answers the switch
+        pdf, pages = run_in_pool(fax_documents.received_pdf, data)
     except ValueError as exc:
         log.warning("fax %s: %s", source, exc)
         return "", 0

@@ -1,6 +1,8 @@
-"""The voicemail email outbox: one row per email telling a mailbox's owner of a message.
+"""The email outbox: one row per email telling a mailbox's owner of a voicemail message, or
+a fax number's owner of a fax received (with its PDF).
 
-``queue_email`` puts a row in (in the caller's transaction, beside the message). The sender
+``queue_email`` / ``queue_fax_email`` put a row in (in the caller's transaction, beside the
+message or the fax). The sender
 (switchctl.voicemail_mailer) takes the rows that are due (``due``: one query on the
 ``next_try`` index), claims each (``claim``: an UPDATE that only one of several switchctl
 instances on the database can win, moving ``next_try`` a lease ahead so a sender that dies
@@ -14,7 +16,9 @@ portal; ``listing`` and ``retry`` serve ``switchctl outbox``.
 import dataclasses
 import datetime
 
-from switchctl.models import Extension, VoicemailEmail, VoicemailMessage
+import peewee
+
+from switchctl.models import Extension, FaxJob, VoicemailEmail, VoicemailMessage
 from switchctl.models.base import now as local_now
 from switchctl.services import ValidationError
 
@@ -37,6 +41,15 @@ def queue_email(message, clock=local_now):
     if not recipient:
         return None
     return VoicemailEmail.create(message=message, recipient=recipient, next_try=clock())
+
+
+def queue_fax_email(job, clock=local_now):
+    """The outbox row sending the received fax ``job`` (its PDF) to its owner, or None when
+    the owner has no email address or nothing was received."""
+    recipient = (job.extension.email or "").strip()
+    if not recipient or not job.pdf_path:
+        return None
+    return VoicemailEmail.create(fax=job, recipient=recipient, next_try=clock())
 
 
 def due(now, limit=DUE_BATCH):
@@ -107,7 +120,7 @@ class EmailStatus:
     """What became of one message's email, for the portal and the CLI."""
 
     id: int
-    message_id: int
+    message_id: int | None  # a voicemail message's email
     mailbox: str
     recipient: str
     status: str
@@ -115,6 +128,7 @@ class EmailStatus:
     next_try: datetime.datetime | None  # None once sent or failed
     error: str
     sent: datetime.datetime | None
+    fax_id: int | None = None  # a received fax's email
 
     def __str__(self):
         if self.status == "sent":
@@ -134,12 +148,17 @@ def _status(email, mailbox):
                        recipient=email.recipient, status=email.status,
                        attempts=email.attempts,
                        next_try=email.next_try if email.status in OPEN else None,
-                       error=email.error, sent=email.sent)
+                       error=email.error, sent=email.sent, fax_id=email.fax_id)
 
 
 def _with_mailbox():
-    return (VoicemailEmail.select(VoicemailEmail, VoicemailMessage.id, Extension.number)
-            .join(VoicemailMessage).join(Extension))
+    """The outbox rows with the extension each is for (a message's mailbox, a fax's owner):
+    read ``row.owner.number``."""
+    return (VoicemailEmail.select(VoicemailEmail, Extension.number)
+            .join(VoicemailMessage, peewee.JOIN.LEFT_OUTER).switch(VoicemailEmail)
+            .join(FaxJob, peewee.JOIN.LEFT_OUTER).switch(VoicemailEmail)
+            .join(Extension, on=((Extension.id == VoicemailMessage.mailbox)
+                                 | (Extension.id == FaxJob.extension)), attr="owner"))
 
 
 def statuses(message_ids):
@@ -147,7 +166,7 @@ def statuses(message_ids):
     (one query)."""
     rows = (_with_mailbox().where(VoicemailEmail.message.in_(list(message_ids)))
             .order_by(VoicemailEmail.id))
-    return {row.message_id: _status(row, row.message.mailbox.number) for row in rows}
+    return {row.message_id: _status(row, row.owner.number) for row in rows}
 
 
 def status_of(message):
@@ -161,15 +180,15 @@ def listing(domain, only_open=False, limit=100):
              .order_by(VoicemailEmail.id.desc()).limit(limit))
     if only_open:
         query = query.where(VoicemailEmail.status.in_(OPEN))
-    return [_status(row, row.message.mailbox.number) for row in query]
+    return [_status(row, row.owner.number) for row in query]
 
 
 def retry(domain, email_id, now=None):
     """Try the failed email ``email_id`` of ``domain`` again now, its attempts counted from
     zero (an operator's answer once the cause is fixed). An open one is left alone: it may
     be being sent right now."""
-    email = (VoicemailEmail.select(VoicemailEmail).join(VoicemailMessage).join(Extension)
-             .where(VoicemailEmail.id == email_id, Extension.domain == domain).first())
+    email = _with_mailbox().where(VoicemailEmail.id == email_id,
+                                  Extension.domain == domain).first()
     if email is None:
         raise ValidationError(f"no email {email_id} in the outbox")
     if email.status == "sent":
