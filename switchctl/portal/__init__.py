@@ -19,9 +19,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from switchctl.config import secret_key
 from switchctl.db import database_failed
 from switchctl.portal import (accounts, auth, blacklist, call_records, conferences, contacts,
-                              departments, dial, dialer, extensions, feature_codes, forwarding,
-                              i18n, nav, outbound_routes, paging, queues, recordings, settings,
-                              voicemail)
+                              departments, dial, dialer, extensions, fax, feature_codes,
+                              forwarding, i18n, nav, outbound_routes, paging, queues, recordings,
+                              settings, voicemail)
 from switchctl.portal.access import public
 from switchctl.portal.policy import CONTENT_SECURITY_POLICY
 from switchctl.portal.context import KEY, PortalContext
@@ -32,7 +32,7 @@ from switchctl.portal.users import load_user
 
 log = logging.getLogger(__name__)
 # The page families, each a blueprint (nav.py lists the pages a person goes to).
-FAMILIES = (auth, extensions, contacts, call_records, voicemail, recordings, forwarding,
+FAMILIES = (auth, extensions, contacts, call_records, voicemail, recordings, fax, forwarding,
             feature_codes, settings, dial, dialer, departments, conferences, queues, blacklist,
             outbound_routes, accounts)
 

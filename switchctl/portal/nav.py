@@ -17,6 +17,7 @@ PAGES = (
     ("call_records.index", _l("Call records"), OWN),
     ("voicemail.index", _l("Voicemail"), OWN),
     ("recordings.index", _l("Recordings"), OWN),
+    ("fax.index", _l("Fax"), OWN),
     ("forwarding.index", _l("Call forwarding"), OWN),
     ("feature_codes.index", _l("Feature codes"), ROLES),
     ("settings.index", _l("Settings"), ROLES),

@@ -1,0 +1,296 @@
+"""The fax pages (/fax/send, /fax) through the real app: an extension user queues a fax of
+its files (refusals said, nothing queued), reads the log of its own faxes (searched by day
+and direction), downloads their PDFs and resends a failed one (with CSRF); another
+extension's fax ids find nothing, and no other role opens the pages."""
+
+import datetime
+import html
+import io
+import json
+import re
+
+import pytest
+
+from switchctl.models import Extension, FaxJob
+from switchctl.services import fax
+from switchctl.services.extensions import set_portal_access
+from switchctl.services.logins import add_account
+from tests.builders.fax import png_page
+from tests.clients.portal import ADMIN, EXTENSION, OPERATOR, csrf_token, page_error, signed_in
+
+pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
+
+DAY = datetime.datetime(2026, 11, 30, 9, 15)
+PDF = b"%PDF-1.4 a fax\n"
+
+
+def files(*named):
+    """The form's files field: ``(name, bytes)`` each, in order."""
+    return [(io.BytesIO(data), name) for name, data in named]
+
+
+def send_form(browser, number="95550100", uploads=None, **fields):
+    uploads = (("page.png", png_page()),) if uploads is None else uploads
+    token = csrf_token(browser.get("/fax/send").get_data(as_text=True))
+    form = {"csrf_token": token, "number": number, "files": files(*uploads), **fields}
+    return browser.post("/fax/send", data=form, content_type="multipart/form-data")
+
+
+def nothing_queued(config):
+    return FaxJob.select().count() == 0 and not list(config.media_folder.rglob("*.tif"))
+
+
+def listed(text):
+    return [int(n) for n in re.findall(r'<tr data-fax="(\d+)"', text)]
+
+
+def test_a_png_sent_from_the_page_is_queued_with_its_tiff(app, config):
+    browser = signed_in(app, *EXTENSION)
+    answer = send_form(browser)
+    assert answer.status_code == 302 and answer.location == "/fax"
+    job = FaxJob.get()
+    assert (job.status, job.direction, job.destination, job.pages) == (
+        "queued", "sent", "95550100", 1)
+    assert job.extension.number == "101"
+    assert (config.media_folder / job.tiff_path).read_bytes()[:4] == b"II*\x00"
+    page = browser.get("/fax").get_data(as_text=True)
+    assert "Fax queued." in page and listed(page) == [job.id]
+    assert 'data-status="queued"' in page and ">Queued<" in page and ">0/1<" in page
+
+
+def test_several_files_in_order_and_a_cover_page(app, config):
+    browser = signed_in(app, *EXTENSION)
+    answer = send_form(browser, uploads=(("one.png", png_page()), ("two.png", png_page())),
+                       cover="1", recipient="Dr. Wu", subject="Invoice", note="Two pages")
+    assert answer.status_code == 302
+    assert FaxJob.get().pages == 3  # the cover first
+
+
+@pytest.mark.parametrize(("who", "number", "uploads", "said"), [
+    ("101", "95550100", (("invoice.png", b"\x7fELF\x02\x01\x01" + bytes(64)),),
+     "invoice.png is not a PDF, TIFF, PNG or JPEG file"),  # a renamed executable
+    ("101", "95550100", (("empty.pdf", b""),), "empty.pdf is empty"),
+    ("101", "95550100", (), "choose at least one file to fax"),
+    ("101", "5550100", (("page.png", png_page()),),
+     "5550100 is not an outside number: dial it with an outbound prefix first"),
+    ("101", "9abc", (("page.png", png_page()),), "9abc is not a fax number"),
+    ("103", "95550100", (("page.png", png_page()),),
+     "extension 103 may not call outside numbers"),  # the lobby phone
+])
+def test_what_cannot_be_faxed_is_said_and_nothing_is_queued(app, office, config, who, number,
+                                                            uploads, said):
+    set_portal_access(office, ["103"], True)
+    browser = signed_in(app, who, f"Passw0rd{who}")
+    answer = send_form(browser, number=number, uploads=uploads)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and said in page_error(text)
+    assert "Traceback" not in text and f'value="{number}"' in text  # typed, kept
+    assert nothing_queued(config)
+
+
+def test_a_file_over_the_domains_limit_and_a_request_over_the_pages_are_refused(
+        app, office, config):
+    fax.set_setting(office, "fax_max_megabytes", "1")
+    browser = signed_in(app, *EXTENSION)
+    big = b"\x89PNG\r\n\x1a\n" + bytes(1024 * 1024 + 10)
+    answer = send_form(browser, uploads=(("scan.png", big),))
+    assert answer.status_code == 400
+    assert page_error(answer.get_data(as_text=True)) == "scan.png is larger than 1 MB"
+    # Over what one request may carry (4 files of the largest size): refused before the view.
+    answer = send_form(browser, uploads=[(f"scan{n}.png", big) for n in range(5)])
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 413 and "Traceback" not in text
+    assert page_error(text) == ("The files are too large to send together: at most 4 MB in "
+                                "one fax, 1 MB per file. Send fewer or smaller files.")
+    assert 'id="fax-form"' in text
+    assert nothing_queued(config)
+
+
+def test_the_request_limit_is_raised_for_the_send_form_only(app):
+    browser = signed_in(app, *EXTENSION)
+    assert send_form(browser, uploads=(("page.png", png_page() + bytes(2 * 1024 * 1024)),)
+                     ).status_code == 302  # over the portal's 1 MB: the fax form takes it
+    token = csrf_token(browser.get("/fax").get_data(as_text=True))
+    answer = browser.post(f"/fax/{FaxJob.get().id}/resend",
+                          data={"csrf_token": token, "x": "y" * (2 * 1024 * 1024)})
+    assert answer.status_code == 413  # any other form: the portal's limit
+
+
+def test_the_send_page_allows_its_previews_and_nothing_more(app):
+    browser = signed_in(app, *EXTENSION)
+    page = browser.get("/fax/send")
+    assert page.headers["Content-Security-Policy"] == (
+        "default-src 'self'; img-src 'self' data: blob:; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'self'")
+    text = page.get_data(as_text=True)
+    assert 'type="file" name="files" id="fax-files" multiple' in text
+    assert '<script src="/fax/fax.js"></script>' in text and "<script>" not in text
+    script = browser.get("/fax/fax.js")
+    assert script.mimetype == "text/javascript" and b"DataTransfer" in script.data
+    assert "blob:" not in browser.get("/fax").headers["Content-Security-Policy"]
+
+
+# The log.
+
+def logged(office, number, days=0, status="sent", direction="sent", pdf=None, **fields):
+    extension = Extension.get(Extension.number == number)
+    values = {"result_text": "OK", "attempts": 1, **fields}
+    return FaxJob.create(
+        domain=office, extension=extension, status=status, direction=direction,
+        destination="95550100" if direction == "sent" else "", pages=2, pages_transferred=2,
+        original_path="", pdf_path=pdf or "", created=DAY + datetime.timedelta(days=days),
+        **values)
+
+
+@pytest.fixture
+def faxes(office, config):
+    """101: a sent fax (with its PDF), a received one a day later, a failed one two days
+    later; 102: a sent fax (with its PDF)."""
+    folder = config.media_folder / "fax" / "sent"
+    folder.mkdir(parents=True)
+    for name in ("mine", "theirs"):
+        (folder / f"{name}.pdf").write_bytes(PDF)
+    return {"sent": logged(office, "101", pdf="fax/sent/mine.pdf"),
+            "received": logged(office, "101", 1, status="received", direction="received",
+                               remote_number="01065550100"),
+            "failed": logged(office, "101", 2, status="failed", attempts=4,
+                             result_text="busy (USER_BUSY) after 4 tries"),
+            "theirs": logged(office, "102", pdf="fax/sent/theirs.pdf")}
+
+
+def test_the_log_shows_the_users_own_faxes_newest_first(app, faxes):
+    text = signed_in(app, *EXTENSION).get("/fax").get_data(as_text=True)
+    assert listed(text) == [faxes["failed"].id, faxes["received"].id, faxes["sent"].id]
+    row = re.search(rf'<tr data-fax="{faxes["failed"].id}".*?</tr>', text, re.S).group(0)
+    for cell in ("2026-12-02 09:15", ">Sent<", ">95550100<", ">Failed<", ">2/2<",
+                 "busy (USER_BUSY) after 4 tries", '<td class="tries">4<'):
+        assert cell in row, cell
+    assert f'action="/fax/{faxes["failed"].id}/resend"' in row
+    received = re.search(rf'<tr data-fax="{faxes["received"].id}".*?</tr>', text, re.S).group(0)
+    assert ">Received<" in received and "01065550100" in received and "resend" not in received
+    assert f'href="/fax/{faxes["sent"].id}/pdf"' in text
+    assert text.count("/resend") == 1 and text.count("/pdf") == 1
+    other = signed_in(app, "102", "Passw0rd102").get("/fax").get_data(as_text=True)
+    assert listed(other) == [faxes["theirs"].id]
+
+
+@pytest.mark.parametrize(("query", "shown"), [
+    ("start=2026-12-01", ["failed", "received"]),
+    ("end=2026-12-01", ["received", "sent"]),
+    ("start=2026-12-01&end=2026-12-01", ["received"]),
+    ("start=2026-11-30&end=2026-11-30&direction=sent", ["sent"]),
+    ("direction=sent", ["failed", "sent"]),
+    ("direction=received", ["received"]),
+    ("start=2027-01-01", []),
+])
+def test_the_log_is_searched_by_day_and_direction(app, faxes, query, shown):
+    answer = signed_in(app, *EXTENSION).get(f"/fax?{query}")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert listed(text) == [faxes[name].id for name in shown]
+    if not shown:
+        assert "No data" in text
+
+
+@pytest.mark.parametrize(("query", "said"), [
+    ("start=yesterday", "The date is not a date: write it as 2018-03-14."),
+    ("end=2026-02-30", "The date is not a date: write it as 2018-03-14."),
+    ("start=2026-12-02&end=2026-12-01", "The end date is before the start date."),
+    ("direction=both", "Choose sent or received faxes from the list."),
+])
+def test_a_search_that_names_no_day_says_so(app, faxes, query, said):
+    answer = signed_in(app, *EXTENSION).get(f"/fax?{query}")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and page_error(text) == said and listed(text) == []
+
+
+def test_the_pdf_of_an_own_fax_downloads_another_ones_is_not_found(app, config, faxes):
+    browser = signed_in(app, *EXTENSION)
+    answer = browser.get(f"/fax/{faxes['sent'].id}/pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.data == PDF
+    assert answer.headers["Content-Disposition"] == \
+        f"attachment; filename=fax-20261130-091500-{faxes['sent'].id}.pdf"
+    for forged in (faxes["theirs"].id, faxes["received"].id, 999999):  # none: no PDF
+        assert browser.get(f"/fax/{forged}/pdf").status_code == 404
+    (config.media_folder / "fax" / "sent" / "mine.pdf").unlink()
+    assert browser.get(f"/fax/{faxes['sent'].id}/pdf").status_code == 404  # gone
+
+
+def test_a_pdf_path_out_of_the_media_folder_is_not_served(app, config, faxes):
+    (config.media_folder.parent / "secret.pdf").write_bytes(b"%PDF- secret")
+    FaxJob.update(pdf_path="../secret.pdf").where(FaxJob.id == faxes["sent"].id).execute()
+    assert signed_in(app, *EXTENSION).get(f"/fax/{faxes['sent'].id}/pdf").status_code == 404
+
+
+def test_a_failed_fax_is_resent_with_the_csrf_token_only(app, faxes):
+    browser = signed_in(app, *EXTENSION)
+    failed = faxes["failed"].id
+    assert browser.post(f"/fax/{failed}/resend").status_code == 400
+    assert browser.post(f"/fax/{failed}/resend", data={"csrf_token": "forged"}
+                        ).status_code == 400
+    assert FaxJob.get_by_id(failed).status == "failed"
+    token = csrf_token(browser.get("/fax").get_data(as_text=True))
+    answer = browser.post(f"/fax/{failed}/resend", data={"csrf_token": token})
+    assert answer.status_code == 302 and answer.location == "/fax"
+    job = FaxJob.get_by_id(failed)
+    assert (job.status, job.attempts, job.result_text) == ("queued", 0, "queued again")
+    text = browser.get("/fax").get_data(as_text=True)
+    assert "Fax queued again." in text and "/resend" not in text
+
+
+def test_resending_another_ones_or_a_fax_that_did_not_fail_changes_nothing(app, faxes):
+    browser = signed_in(app, *EXTENSION)
+    token = csrf_token(browser.get("/fax").get_data(as_text=True))
+    FaxJob.update(status="failed").where(FaxJob.id == faxes["theirs"].id).execute()
+    for forged in (faxes["theirs"].id, 999999):
+        answer = browser.post(f"/fax/{forged}/resend",
+                              data={"csrf_token": token, "job_id": faxes["failed"].id})
+        assert answer.status_code == 404
+    assert FaxJob.get_by_id(faxes["theirs"].id).status == "failed"
+    browser.post(f"/fax/{faxes['sent'].id}/resend", data={"csrf_token": token})
+    said = page_error(browser.get("/fax").get_data(as_text=True))
+    assert said == f"fax {faxes['sent'].id} is not a failed fax of yours"
+    assert FaxJob.get_by_id(faxes["sent"].id).status == "sent"
+    assert FaxJob.get_by_id(faxes["failed"].id).status == "failed"
+
+
+def test_no_other_role_opens_the_fax_pages_logged_out_asks_a_login(app, office, config,
+                                                                   faxes):
+    add_account(office, *OPERATOR[:1], "operator", OPERATOR[1])
+    job = faxes["failed"].id
+    for login in (ADMIN, OPERATOR):
+        browser = signed_in(app, *login)
+        for url in ("/fax", "/fax/send", f"/fax/{faxes['sent'].id}/pdf", "/fax/fax.js"):
+            assert browser.get(url).status_code == 403, (login, url)
+        token = csrf_token(browser.get("/extensions").get_data(as_text=True))
+        assert browser.post(f"/fax/{job}/resend", data={"csrf_token": token}
+                            ).status_code == 403
+        answer = browser.post("/fax/send", data={
+            "csrf_token": token, "number": "95550100", "files": files(("p.png", png_page()))},
+            content_type="multipart/form-data")
+        assert answer.status_code == 403
+        assert "/fax" not in browser.get("/extensions").get_data(as_text=True)  # no link
+    anonymous = app.test_client()
+    assert anonymous.get("/fax").location == "/login?next=/fax"
+    assert anonymous.get("/fax/send").location == "/login?next=/fax/send"
+    assert FaxJob.get_by_id(job).status == "failed" and FaxJob.select().count() == 4
+
+
+def test_the_header_links_the_log_after_recordings_and_the_pages_speak_chinese(app, faxes):
+    browser = signed_in(app, *EXTENSION, language="zh-CN")
+    text = browser.get("/fax").get_data(as_text=True)
+    links = re.findall(r'data-endpoint="([\w.]+)"', text)
+    assert links[links.index("recordings.index") + 1] == "fax.index"
+    for words in ("<title>传真 · switchctl", "发送传真", "开始日期", "方向", "对方号码", "状态",
+                  "页数", "已接收", "失败", "下载 PDF", "重新发送"):
+        assert words in text, words
+    page = browser.get("/fax/send").get_data(as_text=True)
+    for words in ("传真号码", "封面页", "拖放"):
+        assert words in page, words
+    strings = json.loads(html.unescape(re.search(
+        r'<script type="application/json" id="fax-strings">(.*?)</script>', page, re.S).group(1)))
+    assert strings["remove"] == "移除" and strings["preview"] == "{name} 的预览"
+    answer = send_form(browser, number="5550100")
+    assert page_error(answer.get_data(as_text=True)).startswith("5550100 ")
+    assert not re.search(r"[a-z]{4}", page_error(answer.get_data(as_text=True)))
