@@ -42,6 +42,7 @@ from switchctl.services import (ValidationError, domains, fax_documents, fax_num
                                 setting_limits, voicemail_email)
 from switchctl.pool import run_in_pool
 from switchctl.services.setting_limits import Limit
+from switchctl.services.voicemail import make_folders
 
 log = logging.getLogger(__name__)
 SENT_FOLDER = Path("fax") / "sent"
@@ -53,6 +54,7 @@ CALL_MARGIN = datetime.timedelta(seconds=60)  # answer, training, the result's w
 CDR_GRACE = datetime.timedelta(minutes=2)  # for a gone call's record to come
 STILL_UP = datetime.timedelta(minutes=2)  # the claim a live call gets each time it is asked
 MAX_PENDING = 50  # queued or sending per extension
+FILE_MODE = 0o640
 
 LIMITS = {
     "fax_retries": Limit(3, 0, 10, "tries after the first"),
@@ -200,6 +202,7 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
     tiff, pdf = SENT_FOLDER / f"{name}.tif", SENT_FOLDER / f"{name}.pdf"
     written = []
     try:
+        make_folders(Path(media_folder), SENT_FOLDER)  # the switch's group reads them
         for relative, data in ((tiff, document.tiff), (pdf, document.pdf)):
             _write(Path(media_folder) / relative, data)
             written.append(Path(media_folder) / relative)
@@ -226,9 +229,9 @@ def _cover_maker(extension, destination, cover, now, rules):
 
 def _write(path, data):
     """Write ``data`` whole, or not at all (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     partial.write_bytes(data)
+    os.chmod(partial, FILE_MODE)  # whatever the umask: the switch (the group) reads it
     os.replace(partial, path)
 
 
