@@ -296,15 +296,17 @@ def errors(caplog):
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+@pytest.mark.parametrize("ending", [{}, {"vanish_at": 4}])
 def test_a_folder_the_switch_cannot_write_is_an_error_naming_its_path(
-        client, server, settings, lamps, caplog):
+        client, server, settings, lamps, caplog, ending):
     """On the real switch: record cannot open the file, the switch hangs the caller up
     (DESTINATION_OUT_OF_ORDER) and sets no record_ms. switchctl saw the folder's mode
     before the caller spoke (a warning) and says at ERROR where the switch could not
-    write and what to check."""
+    write and what to check; also when the socket's end comes before record's completion
+    (``vanish_at``: as on the real switch now and then)."""
     mailbox_folder(settings, 0o755)
     fake = leave(server, settings, no_answer_102(client), recordings=[wav(5)],
-                 switch_writes=group_writes)
+                 switch_writes=group_writes, **ending)
     assert [app for app, _ in fake.executed][-2:] == ["playback", "record"]  # then hung up
     assert_nothing_left(settings)
     assert not [c for c in lamps.commands if c.startswith("sendevent")]

@@ -97,7 +97,12 @@ class LeaveMessageFlow:
                 self.switch_path(message_file), voicemail.max_seconds(box.domain_id),
                 voicemail.SILENCE_THRESHOLD, voicemail.SILENCE_SECONDS)
         except CallerHungUp:
-            self.store(box, message_file, None)  # the switch went away mid-recording
+            # The call went before record's completion came (the switch hung up, or the
+            # socket's end arrived first): no file and a folder seen unwritable is the
+            # switch's failure all the same.
+            stored = self.store(box, message_file, None)
+            if stored.reason == voicemail.MISSING and folder_problem:
+                self.report_unwritable(box, message_file, folder_problem)
             raise
         stored = self.store(box, message_file, recording)
         if stored.reason == voicemail.MISSING and recording.switch_failed:

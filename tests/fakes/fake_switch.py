@@ -290,7 +290,8 @@ class FakeCall:
         self.local_path = local_path
         self.switch_writes = switch_writes
         self.hang_up_at = hang_up_at
-        self.vanish_at = vanish_at  # close the socket without a word at that application
+        # Close the socket without a word at that application (it counts as executed).
+        self.vanish_at = vanish_at
         self.channel = {}
         self.written = []  # paths of the recordings written, as this machine sees them
         self.commands = []
@@ -354,6 +355,7 @@ class FakeCall:
                     "Application-Data": arg, "Application-Response": "_none_",
                     "Answer-State": "answered", "variable_current_application": app}
         if len(self.executed) == self.vanish_at:
+            self.executed.append((app, arg))  # the switch had it when it went away
             if app == "record":  # what the switch wrote of it before it went away
                 self._record(arg, {})
             self.done.set()
