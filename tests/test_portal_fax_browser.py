@@ -1,7 +1,8 @@
 """The send-fax page in real Chromium against ``switchctl serve`` and a fake switch: an
 extension user drops a PNG on the drop zone (WebDriver cannot drag the computer's files:
 the drop is a DataTransfer of Files made in the page from the test's bytes), sees it
-listed with its preview, removes it, drops two, sends them, and finds the fax in the log;
+listed with its preview, removes it, drops two (and picks a third with the file picker,
+removed again), sends them, and finds the fax in the log;
 the serve's fax sender then calls it out through the trunk."""
 
 import base64
@@ -59,7 +60,7 @@ def in_thread(action, *args):
     return gevent.get_hub().threadpool.apply(action, args)
 
 
-def test_a_user_drops_files_and_sends_them_as_a_fax(office, browser):
+def test_a_user_drops_files_and_sends_them_as_a_fax(office, browser, tmp_path):
     log_in(browser, office.base, "102", office.passwords["102"])
     browser.find_element(By.CSS_SELECTOR, 'header nav a[href="/fax"]').click()
     until(lambda: browser.find_elements(By.ID, "fax-log"), what="the fax log")
@@ -78,6 +79,13 @@ def test_a_user_drops_files_and_sends_them_as_a_fax(office, browser):
 
     drop(browser, "page-1.png", "page-2.png")
     until(lambda: previews_loaded(browser, 2), what="two previews")
+    assert chosen(browser)["files"] == ["page-1.png", "page-2.png"]
+    picked = tmp_path / "picked.png"  # the file picker adds after those dropped
+    picked.write_bytes(png_page())
+    browser.find_element(By.ID, "fax-files").send_keys(str(picked))
+    until(lambda: previews_loaded(browser, 3), what="the picked file's preview")
+    assert chosen(browser)["files"] == ["page-1.png", "page-2.png", "picked.png"]
+    browser.find_elements(By.CSS_SELECTOR, "#fax-chosen li button.remove")[2].click()
     assert chosen(browser)["files"] == ["page-1.png", "page-2.png"]
     assert not browser.find_element(By.ID, "fax-cover-fields").is_displayed()
     browser.find_element(By.ID, "fax-number").send_keys("95550100")
