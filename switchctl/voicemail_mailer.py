@@ -174,23 +174,32 @@ def _words(exc):
 def build_email(message, recipient, sender, media_folder, message_id):
     """The EmailMessage telling ``recipient`` of ``message`` (mailbox, domain loaded), its
     WAV attached; Unsendable when the WAV cannot be read or an address cannot be used."""
-    path = Path(media_folder) / message.path
+    wav = _attachment(Path(media_folder) / message.path, "the recording")
+    content = _envelope(recipient, sender, message_id,
+                        f"Voicemail from {_caller(message)} for {message.mailbox.number}")
+    content.set_content(_body(message))
+    content.add_attachment(wav, maintype="audio", subtype="wav",
+                           filename=f"voicemail-{message.received:%Y%m%d-%H%M%S}.wav")
+    return content
+
+
+def _attachment(path, what):
     try:
-        wav = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise Unsendable(f"cannot read the recording {path}: {exc.strerror or exc}") from None
+        raise Unsendable(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def _envelope(recipient, sender, message_id, subject):
     content = EmailMessage()
     try:
         content["To"] = recipient
         content["From"] = sender
     except ValueError as exc:
         raise Unsendable(f"address not usable: {exc}") from None
-    content["Subject"] = f"Voicemail from {_caller(message)} for {message.mailbox.number}"
+    content["Subject"] = subject
     content["Date"] = formatdate(localtime=True)
     content["Message-ID"] = message_id
-    content.set_content(_body(message))
-    content.add_attachment(wav, maintype="audio", subtype="wav",
-                           filename=f"voicemail-{message.received:%Y%m%d-%H%M%S}.wav")
     return content
 
 
@@ -219,22 +228,11 @@ def _body(message):
 def build_fax_email(job, recipient, sender, media_folder, message_id):
     """The EmailMessage sending ``recipient`` the received fax ``job`` (extension loaded)
     as its PDF; Unsendable when the PDF cannot be read or an address cannot be used."""
-    path = Path(media_folder) / job.pdf_path
-    try:
-        pdf = path.read_bytes()
-    except OSError as exc:
-        raise Unsendable(f"cannot read the fax {path}: {exc.strerror or exc}") from None
-    content = EmailMessage()
-    try:
-        content["To"] = recipient
-        content["From"] = sender
-    except ValueError as exc:
-        raise Unsendable(f"address not usable: {exc}") from None
+    pdf = _attachment(Path(media_folder) / job.pdf_path, "the fax")
     other = job.remote_number or job.remote_station or "an unknown number"
     pages = f"{job.pages} page{'s' * (job.pages != 1)}"
-    content["Subject"] = f"Fax from {other} for {job.extension.number} ({pages})"
-    content["Date"] = formatdate(localtime=True)
-    content["Message-ID"] = message_id
+    content = _envelope(recipient, sender, message_id,
+                        f"Fax from {other} for {job.extension.number} ({pages})")
     content.set_content("\n".join((
         f"A fax from {other} arrived on {job.fax_number}.", "",
         f"Pages:    {job.pages_transferred} of {job.pages}" if job.pages_transferred !=

@@ -1,10 +1,9 @@
 """``switchctl calls``: search call records (newest first)."""
 
 import argparse
-import datetime
 import json
 
-from switchctl.cli.common import existing_extension, handles
+from switchctl.cli.common import date_argument, existing_extension, handles
 from switchctl.config import whole_number
 from switchctl.services import call_records
 
@@ -12,20 +11,13 @@ from switchctl.services import call_records
 def add_parser(commands):
     parser = commands.add_parser("calls", help="search call records (newest first)")
     parser.add_argument("--extension", type=_given, help="only this extension's calls")
-    parser.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD")
+    parser.add_argument("--from", dest="start", type=date_argument, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=date_argument, help="last day, YYYY-MM-DD")
     parser.add_argument("--type", dest="kind", default="all", choices=call_records.CALL_TYPES)
     parser.add_argument("--number", type=_given, help="the other party's number")
     parser.add_argument("--page", type=_page, default=1)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     handles(parser, cmd_calls)
-
-
-def _date(text):
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _given(text):

@@ -1,5 +1,8 @@
 """What the command groups share: how a command names its handler, and the lookups they repeat."""
 
+import argparse
+import datetime
+
 from switchctl.services import ValidationError
 from switchctl.services import extensions as extension_service
 
@@ -39,3 +42,24 @@ def print_password(password, given):
     """Print a generated password once; one the user typed is never echoed."""
     if not given:
         print(f"password {password}")
+
+
+def date_argument(text):
+    """A day given as YYYY-MM-DD (an argparse type)."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def print_settings(values):
+    """A feature's settings in force, ``[(key, value, what it is)]``, one per line."""
+    for key, value, what in values:
+        print(f"{key}\t{value}\t({what})")
+    return 0
+
+
+def print_setting(values, key):
+    """The one setting ``key`` of ``values`` (as print_settings takes them) after a change."""
+    print(f"{key} = {dict((name, value) for name, value, _ in values)[key]}")
+    return 0

@@ -2,10 +2,10 @@
 virtual fax for ops (services/fax). ``serve`` sends what is queued."""
 
 import argparse
-import datetime
 from pathlib import Path
 
-from switchctl.cli.common import DOMAIN_SETTINGS, existing_extension, handles
+from switchctl.cli.common import (DOMAIN_SETTINGS, date_argument, existing_extension,
+                                  handles, print_setting, print_settings)
 from switchctl.services import ValidationError, fax, fax_numbers
 from switchctl.services.fax_documents import MAX_BYTES, Upload
 
@@ -14,13 +14,6 @@ def job_id(text):
     if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise argparse.ArgumentTypeError(f"{text!r} is not a fax id (a number)")
     return int(text)
-
-
-def day(text):
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def add_parser(commands):
@@ -39,8 +32,9 @@ def add_parser(commands):
     listing = actions.add_parser("list", help="the fax log, newest first")
     listing.add_argument("--extension", help="only this extension's faxes")
     listing.add_argument("--direction", choices=("sent", "received"))
-    listing.add_argument("--from", dest="start", type=day, help="from this day (YYYY-MM-DD)")
-    listing.add_argument("--to", dest="end", type=day, help="to this day, inclusive")
+    listing.add_argument("--from", dest="start", type=date_argument,
+                         help="from this day (YYYY-MM-DD)")
+    listing.add_argument("--to", dest="end", type=date_argument, help="to this day, inclusive")
     handles(listing, cmd_list)
     show = actions.add_parser("show", help="one fax and each try made to send it")
     show.add_argument("id", type=job_id)
@@ -144,13 +138,9 @@ def cmd_number_remove(domain, args):
 
 
 def cmd_settings(domain, args):
-    for key, value, what in fax.setting_values(domain):
-        print(f"{key}\t{value}\t({what})")
-    return 0
+    return print_settings(fax.setting_values(domain))
 
 
 def cmd_set(domain, args):
     fax.set_setting(domain, args.key, args.value)
-    shown = dict((key, value) for key, value, _ in fax.setting_values(domain))
-    print(f"{args.key} = {shown[args.key]}")
-    return 0
+    return print_setting(fax.setting_values(domain), args.key)

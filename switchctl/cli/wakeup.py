@@ -3,7 +3,7 @@ for ops, in the domain's time zone."""
 
 import argparse
 
-from switchctl.cli.common import existing_extension, handles
+from switchctl.cli.common import existing_extension, handles, print_setting, print_settings
 from switchctl.services import wakeup
 
 
@@ -67,16 +67,12 @@ def cmd_cancel(domain, args):
 
 
 def cmd_settings(domain, args):
-    for key, value, unit in wakeup.setting_values(domain):
-        print(f"{key}\t{value}\t({unit})")
-    return 0
+    return print_settings(wakeup.setting_values(domain))
 
 
 def cmd_set(domain, args):
     wakeup.set_setting(domain, args.key, args.value)
-    shown = dict((key, value) for key, value, _ in wakeup.setting_values(domain))
-    print(f"{args.key} = {shown[args.key]}")
-    return 0
+    return print_setting(wakeup.setting_values(domain), args.key)
 
 
 def _zone_name(zone):

@@ -21,14 +21,11 @@ survived: the next tick tries again.
 
 import functools
 import logging
-import time
 
 import gevent
-from gevent.event import Event
 from gevent.queue import Empty, Queue
 
-from switchctl.db import database_guard
-from switchctl.esl.wakeup_ringer import instance_name
+from switchctl.esl.every_second import EverySecond, instance_name
 from switchctl.freeswitch.commands import fax_originate
 from switchctl.freeswitch.fax_results import fax_report
 from switchctl.models.base import now as local_now
@@ -38,8 +35,11 @@ log = logging.getLogger(__name__)
 BATCH = 200
 
 
-class FaxSender:
+class FaxSender(EverySecond):
+    what = "fax"
+
     def __init__(self, listener, config, clock=local_now, instance=None, batch=BATCH):
+        super().__init__()
         self.listener = listener  # send / api: False / None while the switch is away
         self.config = config
         self.clock = clock  # now, local and naive
@@ -47,8 +47,6 @@ class FaxSender:
         self.batch = batch
         self.placed = 0
         self.reports = Queue()  # FaxReport from the listener's events, taken in order
-        self._stopped = Event()
-        self._problem = None
         listener.header_observers.append(self.on_event)
 
     def on_event(self, headers):
@@ -61,13 +59,9 @@ class FaxSender:
         """Tick on every whole second, and take each report as it comes, until stop()."""
         taker = gevent.spawn(self._take_reports)
         try:
-            while not self._stopped.wait(1.0 - time.time() % 1.0 + 0.001):
-                self.survive(self.tick)
+            self.every_second(self.tick)
         finally:
             taker.kill()
-
-    def stop(self):
-        self._stopped.set()
 
     def _take_reports(self):
         while True:
@@ -85,25 +79,6 @@ class FaxSender:
             except Empty:
                 return
             self.take(found)
-
-    def survive(self, work):
-        """Run ``work``; a failure is logged once while it repeats, and its end once."""
-        try:
-            with database_guard() as failed:
-                work()
-        except Exception as exc:  # a bug must not end the faxes for good
-            self._failed(f"{type(exc).__name__}: {exc}", exc)
-            return
-        if failed:
-            self._failed(f"database error ({failed.error})")
-        elif self._problem is not None:
-            log.warning("fax: working again after %s", self._problem)
-            self._problem = None
-
-    def _failed(self, problem, exc=None):
-        if problem != self._problem:
-            log.error("fax: %s; trying again every second", problem, exc_info=exc)
-        self._problem = problem
 
     def tick(self):
         """Send what is due now and watch the calls out; returns how many were placed."""

@@ -13,14 +13,8 @@ the next tick tries again.
 """
 
 import logging
-import os
-import socket
-import time
-import uuid
 
-from gevent.event import Event
-
-from switchctl.db import database_guard
+from switchctl.esl.every_second import EverySecond, instance_name
 from switchctl.freeswitch.commands import wakeup_originate
 from switchctl.services import wakeup
 
@@ -29,49 +23,21 @@ BATCH = 500  # rows per query; a tick goes on while full batches come
 MAX_ROUNDS = 100  # batches per tick at most (50,000 calls), so a tick always ends
 
 
-def instance_name():
-    """This process, as ``claimed_by`` names it: host, pid and a random part."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+class WakeupRinger(EverySecond):
+    what = "wake-up calls"
 
-
-class WakeupRinger:
     def __init__(self, listener, clock=wakeup.utc_now, instance=None, batch=BATCH):
+        super().__init__()
         self.listener = listener  # send(command) -> False while the switch is away
         self.clock = clock  # now, naive UTC
         self.instance = instance or instance_name()
         self.batch = batch
         self.placed = 0  # calls placed since start
-        self._stopped = Event()
-        self._problem = None  # what failed last, while it fails
 
     def run(self):
         """Tick on every whole second until stop()."""
         self.survive(wakeup.adopt_old_rows)
-        while not self._stopped.wait(1.0 - time.time() % 1.0 + 0.001):
-            self.survive(self.tick)
-
-    def survive(self, work):
-        """Run ``work``; a failure (the database away, or a bug) is logged once while it
-        repeats, and its end once: the next second tries again."""
-        try:
-            with database_guard() as failed:  # drops the connection: the next one is new
-                work()
-        except Exception as exc:  # a bug must not end the wake-up calls for good
-            self._failed(f"{type(exc).__name__}: {exc}", exc)
-            return
-        if failed:
-            self._failed(f"database error ({failed.error})")
-        elif self._problem is not None:
-            log.warning("wake-up calls: working again after %s", self._problem)
-            self._problem = None
-
-    def _failed(self, problem, exc=None):
-        if problem != self._problem:
-            log.error("wake-up calls: %s; trying again every second", problem, exc_info=exc)
-        self._problem = problem
-
-    def stop(self):
-        self._stopped.set()
+        self.every_second(self.tick)
 
     def tick(self):
         """Place what is due now; returns how many calls were placed."""

@@ -112,9 +112,7 @@ class FaxSettings:
 
 def settings_of(domain_ids):
     """``{domain id: FaxSettings}`` (one query)."""
-    values = setting_limits.stored_values(domain_ids, SETTING_KEYS)
-    return {domain_id: FaxSettings.from_values(found, domain_id)
-            for domain_id, found in values.items()}
+    return setting_limits.settings_by_domain(domain_ids, SETTING_KEYS, FaxSettings.from_values)
 
 
 def settings(domain):

@@ -76,3 +76,10 @@ def store(domain, key, value):
         domains.set_setting(domain, key, value)
     else:
         Setting.delete().where(Setting.domain == domain, Setting.key == key).execute()
+
+
+def settings_by_domain(domain_ids, keys, make):
+    """``{domain id: make(its stored values of keys, domain id)}`` for each of
+    ``domain_ids`` (one query): a feature's settings object per domain."""
+    return {domain_id: make(found, domain_id)
+            for domain_id, found in stored_values(domain_ids, keys).items()}

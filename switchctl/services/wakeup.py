@@ -97,9 +97,8 @@ class WakeupSettings:
 
 def settings_of(domain_ids):
     """``{domain id: WakeupSettings}`` for each of ``domain_ids`` (one query)."""
-    values = setting_limits.stored_values(domain_ids, SETTING_KEYS)
-    return {domain_id: WakeupSettings.from_values(found, domain_id)
-            for domain_id, found in values.items()}
+    return setting_limits.settings_by_domain(domain_ids, SETTING_KEYS,
+                                             WakeupSettings.from_values)
 
 
 def settings(domain):
