@@ -1,11 +1,17 @@
 """Slow work off the event loop: the loop also answers FreeSWITCH, so CPU-heavy or long
-file work (hashing a PIN, scanning or attaching a WAV) runs in gevent's threadpool.
+file work (hashing a PIN, scanning or attaching a WAV) runs in gevent's threadpool; work
+whose C code holds the interpreter's lock for long (Pillow drawing fax pages) runs in a
+Python process of its own (``run_in_child``), the loop waiting for it without a stall.
 
 Any part of switchctl may use it: it imports nothing of switchctl's.
 """
 
 import dataclasses
+import importlib
 import os
+import pickle
+import subprocess
+import sys
 
 import gevent
 from gevent.threadpool import ThreadPool
@@ -54,3 +60,50 @@ def _captured(function, args):
         return _Outcome(value=function(*args))
     except Exception as exc:  # every one is raised again on the loop
         return _Outcome(error=exc)
+
+
+CHILD_SECONDS = 180
+
+
+class ChildFailed(RuntimeError):
+    """The child process died or said nothing usable (its last words are the message)."""
+
+
+def run_in_child(module, function, *args, timeout=CHILD_SECONDS, **kwargs):
+    """``module.function(*args, **kwargs)`` (a switchctl module; arguments and result
+    picklable) in a fresh Python process: what it returns, or the exception it raised,
+    raised again here.
+    Under serve the wait is gevent's (subprocess is patched): the loop goes on meanwhile."""
+    if not module.startswith("switchctl."):
+        raise ValueError(f"run_in_child runs switchctl's own functions, not {module!r}")
+    try:
+        done = subprocess.run([sys.executable, "-m", "switchctl.pool"],
+                              input=pickle.dumps((module, function, args, kwargs)),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise ChildFailed(f"{module}.{function} took longer than {timeout} s") from None
+    try:
+        outcome = pickle.loads(done.stdout)
+    except Exception:  # died before it could answer: its stderr says why
+        words = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise ChildFailed(f"{module}.{function} failed (exit {done.returncode}): "
+                          f"{words[0]}") from None
+    return _result(outcome)
+
+
+def _child():
+    """The child's side of run_in_child: one call read from stdin, its outcome to stdout."""
+    module, function, args, kwargs = pickle.loads(sys.stdin.buffer.read())
+    call = getattr(importlib.import_module(module), function)
+    outcome = _captured(lambda *given: call(*given, **kwargs), args)
+    try:
+        data = pickle.dumps(outcome)
+    except Exception as exc:  # an error that cannot be pickled: its words come back
+        data = pickle.dumps(_Outcome(error=RuntimeError(f"{type(exc).__name__}: {exc}")))
+    sys.stdout.buffer.write(data)
+
+
+if __name__ == "__main__":
+    from switchctl import pool  # its own name: the outcome unpickles as switchctl.pool's
+
+    pool._child()

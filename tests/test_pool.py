@@ -64,3 +64,25 @@ def test_hashing_runs_at_most_hashing_threads_at_once_and_the_loop_goes_on():
     assert most[0] == HASHING_THREADS
     with pytest.raises(ZeroDivisionError):
         run_hashing(divmod, 1, 0)
+
+
+def test_a_child_process_gives_its_result_and_its_exceptions_back():
+    from switchctl.pool import run_in_child
+    from switchctl.services import ValidationError
+    from switchctl.services.fax_documents import Upload
+
+    assert run_in_child("switchctl.services.fax_documents", "kind_of", b"%PDF-1.4") == "pdf"
+    with pytest.raises(ValidationError) as raised:
+        run_in_child("switchctl.services.fax_documents", "fax_document",
+                     [Upload("setup.pdf", b"\x7fELF\x02\x01")], resolution="standard")
+    assert raised.value.template == "%(name)s is not a PDF, TIFF, PNG or JPEG file"
+    assert raised.value.params == {"name": "setup.pdf"}
+
+
+def test_a_child_that_cannot_run_its_work_is_a_clear_failure():
+    from switchctl.pool import ChildFailed, run_in_child
+
+    with pytest.raises(ChildFailed, match="no_such_function failed .*AttributeError"):
+        run_in_child("switchctl.pool", "no_such_function")
+    with pytest.raises(ValueError, match="switchctl's own functions"):
+        run_in_child("os", "system", "true")

@@ -28,6 +28,7 @@ Times are local and naive, as models/fax keeps them.
 
 import dataclasses
 import datetime
+import functools
 import logging
 import os
 import re
@@ -40,7 +41,7 @@ from switchctl.models import Domain, Extension, FaxAttempt, FaxJob, database
 from switchctl.models.base import now as local_now
 from switchctl.services import (ValidationError, domains, fax_documents, fax_numbers,
                                 setting_limits, voicemail_email)
-from switchctl.pool import run_in_pool
+from switchctl.pool import run_in_child, run_in_pool
 from switchctl.services.setting_limits import Limit
 from switchctl.services.voicemail import make_folders
 
@@ -193,8 +194,12 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
                               "already", {"number": extension.number, "count": MAX_PENDING})
     rules = settings(extension.domain_id)
     page = None if cover is None else _cover_maker(extension, destination, cover, now, rules)
-    document = fax_documents.fax_document(
-        uploads, resolution=rules.resolution, paper=rules.paper, max_pages=rules.max_pages,
+    # In a process of its own: seconds of Pillow for a long fax, holding the interpreter's
+    # lock, would stall the loop that answers the switch (and the uploads' decoders run
+    # apart from serve).
+    document = run_in_child(
+        "switchctl.services.fax_documents", "fax_document", list(uploads),
+        resolution=rules.resolution, paper=rules.paper, max_pages=rules.max_pages,
         max_bytes=rules.max_bytes, cover=page)
     name = uuid_module.uuid4().hex
     tiff, pdf = SENT_FOLDER / f"{name}.tif", SENT_FOLDER / f"{name}.pdf"
@@ -215,14 +220,11 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
 
 
 def _cover_maker(extension, destination, cover, now, rules):
-    """The function fax_document calls with the count of pages to draw ``cover``."""
-    sender = f"{extension.name or extension.number} ({extension.number})"
-
-    def page(pages):
-        return fax_documents.cover_page(
-            sender=sender, recipient=cover.recipient or destination, subject=cover.subject,
-            note=cover.note, when=f"{now:%Y-%m-%d %H:%M}", pages=pages, paper=rules.paper)
-    return page
+    """What fax_document calls with the count of pages to draw ``cover`` (picklable)."""
+    return functools.partial(
+        fax_documents.cover_page, sender=f"{extension.name or extension.number} "
+        f"({extension.number})", recipient=cover.recipient or destination,
+        subject=cover.subject, note=cover.note, when=f"{now:%Y-%m-%d %H:%M}", paper=rules.paper)
 
 
 def _write(path, data):

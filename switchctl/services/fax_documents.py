@@ -62,20 +62,19 @@ def kind_of(data):
 def fax_document(uploads, resolution="fine", paper="A4", group=4, max_pages=MAX_PAGES,
                  max_bytes=MAX_BYTES, cover=None):
     """The FaxDocument of ``uploads`` (Upload, in order); ValidationError when any is bad.
-    ``cover``: a function of the number of pages that follow giving a cover page's PDF
-    (cover_page), put first (it is not counted against ``max_pages``)."""
+    ``cover``: a function called with ``pages=`` the number of pages that follow, giving a
+    cover page's PDF (cover_page), put first (it is not counted against ``max_pages``)."""
     if resolution not in VERTICAL_DPI or paper not in PAPER_INCHES or group not in COMPRESSIONS:
         raise ValueError(f"fax_document: {resolution!r}, {paper!r}, group {group!r}")
     if not uploads:
         raise ValidationError("choose at least one file to fax")
-    pages = []
+    drawn = []
     for upload in uploads:
-        room = max_pages - len(pages)
-        for image in _pages_of(upload, resolution, room, max_bytes, max_pages):
-            pages.append(fax_page(image, resolution, paper))
+        room = max_pages - len(drawn)
+        drawn.extend(_pages_of(upload, resolution, room, max_bytes, max_pages))
     if cover is not None:
-        drawn = _pdf_pages("the cover page", cover(len(pages)), 1, 1)
-        pages.insert(0, fax_page(drawn[0], resolution, paper))
+        drawn.insert(0, _pdf_pages("the cover page", cover(pages=len(drawn)), 1, 1)[0])
+    pages = [fax_page(image, resolution, paper) for image in drawn]
     return FaxDocument(_tiff(pages, resolution, group), _pdf(pages, resolution), len(pages))
 
 
