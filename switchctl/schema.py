@@ -239,6 +239,19 @@ def add_fax_emails(migrator):
     )
 
 
+@migration(11)
+def receive_each_fax_call_once(migrator):
+    """A received fax is one row per call: repeats of one call (the event and the call
+    record told at the same moment) are dropped, the first kept, and a unique index on the
+    received rows' call keeps it so."""
+    db = migrator.database
+    db.execute_sql(
+        "DELETE FROM fax_job WHERE direction = 'received' AND call_uuid <> '' AND id NOT IN "
+        "(SELECT MIN(id) FROM fax_job WHERE direction = 'received' GROUP BY call_uuid)")
+    db.execute_sql("CREATE UNIQUE INDEX fax_job_received_call_uuid ON fax_job (call_uuid) "
+                   "WHERE direction = 'received'")
+
+
 def _existing(table):
     """A stand-in for an existing table that a new one points at: its ``id`` is all a
     foreign key needs, whatever the model of that table becomes later."""

@@ -14,6 +14,7 @@ from PIL import Image
 
 from switchctl.esl.fax_sender import FaxSender
 from switchctl.freeswitch.commands import fax_originate
+from switchctl.freeswitch.fax_results import fax_report
 from switchctl.models import Extension, FaxAttempt, FaxJob, FaxNumber
 from switchctl.services import ValidationError, fax, fax_numbers
 from switchctl.services import voicemail_email as outbox
@@ -367,6 +368,22 @@ def test_a_received_fax_lands_in_the_owners_log_as_a_pdf(sender, link, config, f
     emitted(link, sender, event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
                                 domain_name="pbx.local"))
     assert FaxJob.select().where(FaxJob.direction == "received").count() == 1
+
+
+def test_a_reception_told_twice_at_the_same_moment_is_logged_and_emailed_once(
+        config, fax_number):
+    Extension.update(email="bob@example.com").where(Extension.number == "102").execute()
+    uuid = "abababab-2222-3333-4444-555555555555"
+    received_tiff(config, uuid, 2)
+    found = fax_report(event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                             domain_name="pbx.local"))
+    # The event and the call record, each in its own greenlet: the first makes the PDF in
+    # the thread pool while the second comes in.
+    told = [gevent.spawn(fax.report, found, config.media_folder) for _ in range(2)]
+    gevent.joinall(told, raise_error=True)
+    assert sorted(bool(greenlet.value) for greenlet in told) == [False, True]
+    assert FaxJob.select().where(FaxJob.direction == "received").count() == 1
+    assert len(outbox.listing(ext("102").domain)) == 1
 
 
 def test_a_failed_reception_is_logged_with_its_reason(sender, link, config, fax_number, caplog):

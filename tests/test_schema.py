@@ -165,3 +165,30 @@ def test_a_session_opens_on_an_upgraded_database_and_goes_with_its_extension(tmp
         remove_extension(domain, "102")
         assert PortalSession.select().count() == 0
     db.close()
+
+
+def test_v11_keeps_the_first_of_a_received_call_logged_twice_and_then_refuses_a_repeat(
+        tmp_path, monkeypatch):
+    path = tmp_path / "v1.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript(V1_SNAPSHOT.read_text())
+    con.close()
+    monkeypatch.delitem(schema.MIGRATIONS, 11)
+    db = open_database(f"sqlite:///{path}")
+    with db.connection_context():
+        schema.upgrade(db)  # to v10, where a race could log one received call twice
+        extension = Extension.select().first()
+        made = [FaxJob.create(domain=extension.domain_id, extension=extension, destination="",
+                              original_path="", direction=direction, call_uuid=call)
+                for direction, call in (("received", "call-1"), ("received", "call-1"),
+                                        ("received", "call-2"), ("sent", ""), ("sent", ""))]
+        monkeypatch.undo()
+        assert schema.upgrade(db) == (10, 11)
+        assert [job.id for job in FaxJob.select().order_by(FaxJob.id)] == \
+            [made[0].id, *(job.id for job in made[2:])]
+        FaxJob.create(domain=extension.domain_id, extension=extension, destination="",
+                      original_path="", direction="sent", call_uuid="call-1")  # a sent try
+        with pytest.raises(peewee.IntegrityError), db.atomic():
+            FaxJob.create(domain=extension.domain_id, extension=extension, destination="",
+                          original_path="", direction="received", call_uuid="call-2")
+    db.close()

@@ -52,6 +52,12 @@ class FaxJob(BaseModel):
                    (("call_uuid",), False))
 
 
+# Schema v11: a call is received once, however many reports of it come at the same moment.
+RECEIVED_ONCE = "fax_job_received_call_uuid"
+FaxJob.add_index(FaxJob.index(FaxJob.call_uuid, unique=True, name=RECEIVED_ONCE,
+                              where=FaxJob.direction == "received"))
+
+
 class FaxAttempt(BaseModel):
     """One call placed for a sent fax, and how it ended."""
 

@@ -35,6 +35,8 @@ import re
 import uuid as uuid_module
 from pathlib import Path
 
+import peewee
+
 from switchctl.freeswitch import fax_results
 from switchctl.freeswitch.commands import FAX_TEXT
 from switchctl.models import Domain, Extension, FaxAttempt, FaxJob, database
@@ -489,10 +491,28 @@ def _close_attempt(attempt, result, detail, pages):
 
 # Receiving.
 
+_RECEIVING = set()  # calls whose received fax this process is logging now
+
+
 def _received(found, media_folder, now):
-    if FaxJob.select().where(FaxJob.call_uuid == found.uuid,
-                             FaxJob.direction == "received").exists():
-        return None  # the event and the record both tell it
+    """The event and the call record both tell of a received fax, often at the same
+    moment: the first logs it (one PDF made, one email), the unique index on received
+    calls stops a repeat another process logs meanwhile."""
+    if found.uuid in _RECEIVING or _logged(found.uuid):
+        return None
+    _RECEIVING.add(found.uuid)
+    try:
+        return _log_received_once(found, media_folder, now)
+    finally:
+        _RECEIVING.discard(found.uuid)
+
+
+def _logged(call_uuid):
+    return FaxJob.select().where(FaxJob.call_uuid == call_uuid,
+                                 FaxJob.direction == "received").exists()
+
+
+def _log_received_once(found, media_folder, now):
     owner = fax_numbers.owner_of(found.domain, found.fax_number)
     if owner is None:
         log.warning("fax received on %s@%s: the number is no longer a fax number; kept as "
@@ -502,9 +522,12 @@ def _received(found, media_folder, now):
     pdf, pages = _received_pdf(media_folder, tiff)
     ok = found.success and pages > 0
     extension = Extension.get_by_id(owner.extension_id)
-    with database.atomic():
-        job = _log_received(found, extension, tiff, pdf, pages, ok, now)
-        emailed = voicemail_email.queue_fax_email(job, clock=lambda: now)
+    try:
+        with database.atomic():
+            job = _log_received(found, extension, tiff, pdf, pages, ok, now)
+            emailed = voicemail_email.queue_fax_email(job, clock=lambda: now)
+    except peewee.IntegrityError:  # logged by another process while the PDF was made
+        return None
     log.log(logging.INFO if ok else logging.WARNING,
             "fax received on %s for extension %s from %s: %s pages, %s%s", found.fax_number,
             extension.number, found.remote_number or found.remote_station or "unknown",
