@@ -1,7 +1,8 @@
 """Slow work off the event loop: the loop also answers FreeSWITCH, so CPU-heavy or long
 file work (hashing a PIN, scanning or attaching a WAV) runs in gevent's threadpool; work
-whose C code holds the interpreter's lock for long (Pillow drawing fax pages) runs in a
-Python process of its own (``run_in_child``), the loop waiting for it without a stall.
+that also starts programs (Ghostscript drawing a fax's pages), which gevent cannot do from
+a pool thread, runs in a Python process of its own (``run_in_child``), the loop waiting for
+it without a stall.
 
 Any part of switchctl may use it: it imports nothing of switchctl's.
 """

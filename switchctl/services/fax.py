@@ -196,9 +196,9 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
                               "already", {"number": extension.number, "count": MAX_PENDING})
     rules = settings(extension.domain_id)
     page = None if cover is None else _cover_maker(extension, destination, cover, now, rules)
-    # In a process of its own: seconds of Pillow for a long fax, holding the interpreter's
-    # lock, would stall the loop that answers the switch (and the uploads' decoders run
-    # apart from serve).
+    # In a process of its own: on the loop, a long fax would stall the loop that answers
+    # the switch for a second, and Ghostscript cannot be started from a pool thread (the
+    # uploads' decoders run apart from serve, too).
     document = run_in_child(
         "switchctl.services.fax_documents", "fax_document", list(uploads),
         resolution=rules.resolution, paper=rules.paper, max_pages=rules.max_pages,
