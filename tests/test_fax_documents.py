@@ -86,6 +86,15 @@ def test_several_files_go_in_order_and_landscape_pages_are_turned():
     assert right - left < bottom - top  # the block (wider than tall) stands upright
 
 
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+@pytest.mark.parametrize("width, height", [(1000, 1400), (1400, 1000)])
+def test_portrait_and_landscape_pngs_and_jpegs_make_one_upright_fax_page(kind, width, height):
+    document = fax_document([Upload(f"scan.{kind.lower()}", picture(width, height, kind))],
+                            resolution="standard")
+    assert document.pages == 1
+    assert pages_of(tiff_of(document)) == [((FAX_WIDTH, 1146), "1", "group4", (204, 98))]
+
+
 def test_an_image_keeps_its_aspect_on_the_page():
     strip = io.BytesIO()
     Image.new("L", (1000, 200), 0).save(strip, format="PNG", dpi=(200, 200))  # 5 × 1 inch
