@@ -1,5 +1,6 @@
 """``switchctl fax``: ops queue a fax from files on disk, read the log and each try, resend a
-failed one, set fax numbers and settings (the real command, in this process)."""
+failed one, cancel a queued one, set fax numbers and settings (the real command, in this
+process)."""
 
 import io
 
@@ -33,7 +34,7 @@ def fail(data, job_id):
             FaxJob.id == job_id).execute()
 
 
-def test_switchctl_fax_send_list_show_and_resend(tmp_path):
+def test_switchctl_fax_send_list_show_resend_and_cancel(tmp_path):
     data = tmp_path / "data"
     cli_ok(switchctl(data, "init", "--demo"))
     files = [png(tmp_path / "one.png"), png(tmp_path / "two.png", (1100, 800))]
@@ -55,6 +56,11 @@ def test_switchctl_fax_send_list_show_and_resend(tmp_path):
     fail(data, 1)
     assert cli_ok(switchctl(data, "fax", "resend", "1")) == "fax 1 queued again\n"
     assert jobs(data) == [(1, "queued", 3, "95550100")]
+    said = cli_ok(switchctl(data, "fax", "cancel", "1"))
+    assert said == "fax 1 canceled: it will not be sent\n"
+    assert jobs(data) == [(1, "canceled", 3, "95550100")]
+    assert "not one of your faxes waiting" in cli_refused(switchctl(data, "fax", "cancel", "1"), 1)
+    assert "no fax 9" in cli_refused(switchctl(data, "fax", "cancel", "9"), 1)
     assert "no fax 9" in cli_refused(switchctl(data, "fax", "show", "9"), 1)
     assert "not a fax id" in cli_refused(switchctl(data, "fax", "show", "one"), 2)
     assert "not a date" in cli_refused(switchctl(data, "fax", "list", "--from", "1 May"), 2)

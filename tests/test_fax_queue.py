@@ -340,6 +340,31 @@ def test_a_failed_fax_is_sent_again_on_resend(sender, link, config, clock):
     assert sender.tick() == 1 and len(originates(link.switch)) == 2
 
 
+def test_a_queued_fax_canceled_by_its_sender_is_not_sent_and_can_be_resent(
+        sender, link, config, clock):
+    waiting = queued(config, clock)
+    with pytest.raises(ValidationError, match="not one of your faxes waiting"):
+        fax.cancel(ext("102"), waiting.id)  # not 102's
+    job = fax.cancel(ext("101"), waiting.id, now=clock())
+    assert (job.status, job.next_try, job.finished, job.result_text) == (
+        "canceled", None, T0, "canceled by 101")
+    sender.tick()
+    assert originates(link.switch) == [] and FaxAttempt.select().count() == 0
+    with pytest.raises(ValidationError, match="not one of your faxes waiting"):
+        fax.cancel(ext("101"), waiting.id)  # once
+    assert fax.resend(ext("101"), waiting.id, now=clock()).status == "queued"
+    sender.tick()
+    assert len(originates(link.switch)) == 1
+
+
+def test_a_fax_whose_call_is_out_cannot_be_canceled(sender, link, config, clock):
+    job = queued(config, clock)
+    sender.tick()
+    with pytest.raises(ValidationError, match="not one of your faxes waiting"):
+        fax.cancel(ext("101"), job.id)
+    assert FaxJob.get_by_id(job.id).status == "sending"
+
+
 # Receiving.
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The fax pages (/fax/send, /fax) through the real app: an extension user queues a fax of
 its files (refusals said, nothing queued), reads the log of its own faxes (searched by day
-and direction), downloads their PDFs and resends a failed one (with CSRF); another
-extension's fax ids find nothing, and no other role opens the pages."""
+and direction), downloads their PDFs, cancels a queued one and resends a failed one (with
+CSRF); another extension's fax ids find nothing, and no other role opens the pages."""
 
 import datetime
 import html
@@ -255,6 +255,41 @@ def test_resending_another_ones_or_a_fax_that_did_not_fail_changes_nothing(app, 
     assert FaxJob.get_by_id(faxes["failed"].id).status == "failed"
 
 
+def test_a_queued_fax_is_canceled_from_the_log_and_then_offers_resend(app, faxes):
+    browser = signed_in(app, *EXTENSION)
+    waiting = faxes["sent"].id
+    FaxJob.update(status="queued").where(FaxJob.id == waiting).execute()
+    text = browser.get("/fax").get_data(as_text=True)
+    row = re.search(rf'<tr data-fax="{waiting}".*?</tr>', text, re.S).group(0)
+    assert f'action="/fax/{waiting}/cancel"' in row and "/resend" not in row
+    assert text.count("/cancel") == 1  # only the queued one
+    assert browser.post(f"/fax/{waiting}/cancel").status_code == 400  # no CSRF token
+    assert FaxJob.get_by_id(waiting).status == "queued"
+    token = csrf_token(text)
+    answer = browser.post(f"/fax/{waiting}/cancel", data={"csrf_token": token})
+    assert answer.status_code == 302 and answer.location == "/fax"
+    text = browser.get("/fax").get_data(as_text=True)
+    row = re.search(rf'<tr data-fax="{waiting}".*?</tr>', text, re.S).group(0)
+    assert "Fax canceled: it will not be sent." in text
+    assert ">Canceled<" in row and "canceled by 101" in row
+    assert f'action="/fax/{waiting}/resend"' in row and "/cancel" not in row
+
+
+def test_canceling_another_ones_or_a_fax_not_waiting_changes_nothing(app, faxes):
+    browser = signed_in(app, *EXTENSION)
+    token = csrf_token(browser.get("/fax").get_data(as_text=True))
+    FaxJob.update(status="queued").where(FaxJob.id == faxes["theirs"].id).execute()
+    for forged in (faxes["theirs"].id, 999999):
+        assert browser.post(f"/fax/{forged}/cancel", data={"csrf_token": token}
+                            ).status_code == 404
+    assert FaxJob.get_by_id(faxes["theirs"].id).status == "queued"
+    FaxJob.update(status="sending").where(FaxJob.id == faxes["sent"].id).execute()
+    browser.post(f"/fax/{faxes['sent'].id}/cancel", data={"csrf_token": token})
+    said = page_error(browser.get("/fax").get_data(as_text=True))
+    assert said == f"fax {faxes['sent'].id} is not one of your faxes waiting to be sent"
+    assert FaxJob.get_by_id(faxes["sent"].id).status == "sending"
+
+
 def test_no_other_role_opens_the_fax_pages_logged_out_asks_a_login(app, office, config,
                                                                    faxes):
     add_account(office, *OPERATOR[:1], "operator", OPERATOR[1])
@@ -264,13 +299,15 @@ def test_no_other_role_opens_the_fax_pages_logged_out_asks_a_login(app, office, 
         for url in ("/fax", "/fax/send", f"/fax/{faxes['sent'].id}/pdf", "/fax/fax.js"):
             assert browser.get(url).status_code == 403, (login, url)
         token = csrf_token(browser.get("/extensions").get_data(as_text=True))
-        assert browser.post(f"/fax/{job}/resend", data={"csrf_token": token}
-                            ).status_code == 403
+        for action in ("resend", "cancel"):
+            assert browser.post(f"/fax/{job}/{action}", data={"csrf_token": token}
+                                ).status_code == 403
         answer = browser.post("/fax/send", data={
             "csrf_token": token, "number": "95550100", "files": files(("p.png", png_page()))},
             content_type="multipart/form-data")
         assert answer.status_code == 403
-        assert "/fax" not in browser.get("/extensions").get_data(as_text=True)  # no link
+        header = browser.get("/extensions").get_data(as_text=True)
+        assert 'href="/fax"' not in header and 'href="/fax/send"' not in header  # no link
     anonymous = app.test_client()
     assert anonymous.get("/fax").location == "/login?next=/fax"
     assert anonymous.get("/fax/send").location == "/login?next=/fax/send"

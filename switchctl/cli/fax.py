@@ -1,4 +1,4 @@
-"""``switchctl fax send|list|show|resend|numbers|number-add|number-remove|settings|set``:
+"""``switchctl fax send|list|show|cancel|resend|numbers|number-add|number-remove|settings|set``:
 virtual fax for ops (services/fax). ``serve`` sends what is queued."""
 
 import argparse
@@ -39,7 +39,10 @@ def add_parser(commands):
     show = actions.add_parser("show", help="one fax and each try made to send it")
     show.add_argument("id", type=job_id)
     handles(show, cmd_show)
-    resend = actions.add_parser("resend", help="queue a failed fax again")
+    cancel = actions.add_parser("cancel", help="take a queued fax out of the queue")
+    cancel.add_argument("id", type=job_id)
+    handles(cancel, cmd_cancel)
+    resend = actions.add_parser("resend", help="queue a failed or canceled fax again")
     resend.add_argument("id", type=job_id)
     handles(resend, cmd_resend)
     handles(actions.add_parser("numbers", help="the numbers answered as fax machines"),
@@ -106,19 +109,32 @@ def cmd_show(domain, args):
     return 0
 
 
+def cmd_cancel(domain, args):
+    job = _job(domain, args.id)
+    fax.cancel(job.extension, job.id)
+    print(f"fax {job.id} canceled: it will not be sent")
+    return 0
+
+
 def cmd_resend(domain, args):
-    job = fax.job_of(domain, args.id)
-    if job is None:
-        raise ValidationError(f"no fax {args.id}")
+    job = _job(domain, args.id)
     fax.resend(job.extension, job.id)
     print(f"fax {job.id} queued again")
     return 0
 
 
+def _job(domain, job_id):
+    job = fax.job_of(domain, job_id)
+    if job is None:
+        raise ValidationError(f"no fax {job_id}")
+    return job
+
+
 def cmd_numbers(domain, args):
     rows = fax_numbers.listing(domain)
-    for number, extension in rows:
-        print(f"{number}\t{extension}")
+    for row in rows:
+        state = "" if row.extension.enabled else "\towner disabled: not answered"
+        print(f"{row.number}\t{row.extension.number}{state}")
     if not rows:
         print("no fax numbers")
     return 0

@@ -10,8 +10,9 @@ from switchctl.models.extensions import Extension
 
 DIRECTIONS = ("sent", "received")
 # A sent fax: queued (waiting for next_try), sending (claimed: a call is out), sent,
-# failed (after its last try, or refused for good). A received one: received or failed.
-FAX_STATUSES = ("queued", "sending", "sent", "received", "failed")
+# failed (after its last try, or refused for good), canceled (by its sender, while queued).
+# A received one: received or failed.
+FAX_STATUSES = ("queued", "sending", "sent", "received", "failed", "canceled")
 ATTEMPT_RESULTS = ("calling", "sent", "busy", "no_answer", "failed", "lost")
 
 

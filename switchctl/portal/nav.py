@@ -33,6 +33,7 @@ ADMIN_PAGES = (
     ("queues.index", _l("Queues"), ADMIN),
     ("feature_codes.overrides", _l("Code overrides"), ADMIN),
     ("blacklist.index", _l("Blacklist"), ADMIN),
+    ("fax.numbers", _l("Fax numbers"), ADMIN),
     ("outbound_routes.index", _l("Outbound routes"), ADMIN),
     ("accounts.index", _l("Portal accounts"), ADMIN),
 )

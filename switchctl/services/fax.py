@@ -241,21 +241,41 @@ def _open_of(extension):
     return FaxJob.select().where(FaxJob.extension == extension, FaxJob.status.in_(OPEN))
 
 
+RESENDABLE = ("failed", "canceled")
+
+
 def resend(extension, job_id, now=None):
-    """Queue again one of ``extension``'s failed faxes (same pages, same number, its tries
-    counted afresh); ValidationError when it has no failed sent fax by that id."""
+    """Queue again one of ``extension``'s failed (or canceled) faxes (same pages, same
+    number, its tries counted afresh); ValidationError when it has no such fax by that id."""
     now = now or local_now()
     job = FaxJob.get_or_none(FaxJob.id == job_id, FaxJob.extension == extension,
                              FaxJob.direction == "sent")
-    if job is None or job.status != "failed":
+    if job is None or job.status not in RESENDABLE:
         raise ValidationError("fax %(id)s is not a failed fax of yours", {"id": job_id})
     check_destination(extension, job.destination)
     won = (FaxJob.update(status="queued", next_try=now, attempts=0, finished=None,
                          result_text="queued again", result_code=None)
-           .where(FaxJob.id == job.id, FaxJob.status == "failed").execute())
+           .where(FaxJob.id == job.id, FaxJob.status == job.status).execute())
     if won != 1:
         raise ValidationError("fax %(id)s is not a failed fax of yours", {"id": job_id})
     return FaxJob.get_by_id(job.id)
+
+
+def cancel(extension, job_id, now=None):
+    """Take one of ``extension``'s queued faxes out of the queue before its next try: it
+    reads canceled (Resend queues it again). ValidationError when it is not waiting: a fax
+    whose call is out (sending) is sent or fails as the call goes."""
+    now = now or local_now()
+    who = extension.number
+    won = (FaxJob.update(status="canceled", next_try=None, finished=now,
+                         result_text=f"canceled by {who}")
+           .where(FaxJob.id == job_id, FaxJob.extension == extension,
+                  FaxJob.direction == "sent", FaxJob.status == "queued").execute())
+    if won != 1:
+        raise ValidationError("fax %(id)s is not one of your faxes waiting to be sent",
+                              {"id": job_id})
+    log.info("fax %s: canceled by %s", job_id, who)
+    return FaxJob.get_by_id(job_id)
 
 
 @dataclasses.dataclass(frozen=True)

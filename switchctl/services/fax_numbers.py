@@ -1,6 +1,6 @@
 """Fax numbers: numbers the switch answers as a fax machine (a DID of the trunk, or an
 internal number), each owned by an extension whose fax log gets what arrives. Set by an
-admin (``switchctl fax number``, the portal's extension page: to come)."""
+admin (``switchctl fax number-add``, the portal's Fax numbers page)."""
 
 import re
 
@@ -55,6 +55,12 @@ def remove(domain, number):
 
 
 def listing(domain):
-    """``[(number, owner's extension number)]`` of the domain's fax numbers, by number."""
-    return list(FaxNumber.select(FaxNumber.number, Extension.number).join(Extension)
-                .where(FaxNumber.domain == domain).order_by(FaxNumber.number).tuples())
+    """The domain's fax numbers by number, each with its owner (``.extension``: its number,
+    name and whether it is enabled, so answered)."""
+    return list(FaxNumber.select(FaxNumber, Extension).join(Extension)
+                .where(FaxNumber.domain == domain).order_by(FaxNumber.number))
+
+
+def find(domain, number_id):
+    """The domain's fax number ``number_id``, or None (another domain's, or none)."""
+    return FaxNumber.get_or_none(FaxNumber.id == number_id, FaxNumber.domain == domain)

@@ -1,7 +1,8 @@
 """The fax pages (SPEC 1.6) of an extension user: ``/fax/send`` queues a fax of files
 dropped on the page or chosen with its picker (in order, an optional cover page), and
 ``/fax`` is the log of the user's sent and received faxes, searched by date and direction,
-each with its PDF and, when a sent one failed, a Resend button.
+each with its PDF, a Cancel button while a sent one waits in the queue, and a Resend
+button when it failed or was canceled.
 
 Every fax is looked up among the logged-in extension's (services.fax.job_of filters by it
 in the query), so the id of another extension's fax finds nothing: 404, nothing changed.
@@ -46,7 +47,7 @@ SEND_POLICY = CONTENT_SECURITY_POLICY.replace("img-src 'self' data:",
                                               "img-src 'self' data: blob:")
 DIRECTIONS = (("all", _l("All")), ("sent", _l("Sent")), ("received", _l("Received")))
 STATUSES = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"),
-            "received": _l("Received"), "failed": _l("Failed")}
+            "received": _l("Received"), "failed": _l("Failed"), "canceled": _l("Canceled")}
 # The log's days are the domain's; the service's are this machine's: asked a day wider.
 ZONE_SLACK = datetime.timedelta(days=2)
 
@@ -190,7 +191,8 @@ def rows(extension, start, end, direction):
             continue
         shown.append({"fax": item, "time": at, "status": STATUSES.get(item.status, item.status),
                       "direction": dict(DIRECTIONS).get(item.direction, item.direction),
-                      "resend": item.direction == "sent" and item.status == "failed"})
+                      "resend": item.direction == "sent" and item.status in fax.RESENDABLE,
+                      "cancel": item.direction == "sent" and item.status == "queued"})
     return shown
 
 
@@ -233,4 +235,19 @@ def resend(job_id):
         flash(error_text(error), "error")
     else:
         flash(_("Fax queued again."))
+    return redirect(url_for(".index"))
+
+
+@blueprint.post("/fax/<int:job_id>/cancel")
+@roles_required(ROLE_EXTENSION)
+def cancel(job_id):
+    """Take a queued fax out of the queue (one whose call is out goes on)."""
+    extension = my_extension()
+    own_fax(extension, job_id)
+    try:
+        fax.cancel(extension, job_id)
+    except ValidationError as error:
+        flash(error_text(error), "error")
+    else:
+        flash(_("Fax canceled: it will not be sent."))
     return redirect(url_for(".index"))
