@@ -70,13 +70,14 @@ class ChildFailed(RuntimeError):
     """The child process died or said nothing usable (its last words are the message)."""
 
 
-def run_in_child(module, function, *args, timeout=CHILD_SECONDS, **kwargs):
+def run_in_child(module, function, *args, timeout=None, **kwargs):
     """``module.function(*args, **kwargs)`` (a switchctl module; arguments and result
     picklable) in a fresh Python process: what it returns, or the exception it raised,
     raised again here.
     Under serve the wait is gevent's (subprocess is patched): the loop goes on meanwhile."""
     if not module.startswith("switchctl."):
         raise ValueError(f"run_in_child runs switchctl's own functions, not {module!r}")
+    timeout = CHILD_SECONDS if timeout is None else timeout
     try:
         done = subprocess.run([sys.executable, "-m", "switchctl.pool"],
                               input=pickle.dumps((module, function, args, kwargs)),

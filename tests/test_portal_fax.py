@@ -11,6 +11,9 @@ import re
 
 import pytest
 
+from reportlab.pdfgen import canvas
+
+from switchctl import pool
 from switchctl.models import Extension, FaxJob
 from switchctl.services import fax
 from switchctl.services.extensions import set_portal_access
@@ -22,6 +25,18 @@ pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what
 
 DAY = datetime.datetime(2026, 11, 30, 9, 15)
 PDF = b"%PDF-1.4 a fax\n"
+
+
+def letter_pdf():
+    out = io.BytesIO()
+    drawing = canvas.Canvas(out)
+    drawing.drawString(72, 720, "A letter")
+    drawing.showPage()
+    drawing.save()
+    return out.getvalue()
+
+
+LETTER = letter_pdf()
 
 
 def files(*named):
@@ -85,6 +100,26 @@ def test_what_cannot_be_faxed_is_said_and_nothing_is_queued(app, office, config,
     text = answer.get_data(as_text=True)
     assert answer.status_code == 400 and said in page_error(text)
     assert "Traceback" not in text and f'value="{number}"' in text  # typed, kept
+    assert nothing_queued(config)
+
+
+def test_a_converter_that_runs_out_of_time_queues_nothing_and_says_so(
+        app, config, monkeypatch, caplog):
+    monkeypatch.setattr(pool, "CHILD_SECONDS", 0.05)  # the child process is stopped
+    answer = send_form(signed_in(app, *EXTENSION))
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and page_error(text) == (
+        "The fax could not be made from these files just now. Try again, or send fewer pages.")
+    assert 'value="95550100"' in text and nothing_queued(config)
+    assert "took longer than 0.05 s" in caplog.text
+
+
+def test_without_ghostscript_a_pdf_is_not_faxed_and_the_user_is_told(
+        app, config, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")  # the converter finds no gs
+    answer = send_form(signed_in(app, *EXTENSION), uploads=(("letter.pdf", LETTER),))
+    assert answer.status_code == 503 and page_error(answer.get_data(as_text=True)) == (
+        "PDF files cannot be faxed on this system now. Ask your administrator.")
     assert nothing_queued(config)
 
 

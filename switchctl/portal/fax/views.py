@@ -28,6 +28,7 @@ from switchctl.portal.call_records.views import parse_day
 from switchctl.portal.i18n import error_text
 from switchctl.portal.lookups import my_extension, or_404
 from switchctl.portal.policy import CONTENT_SECURITY_POLICY
+from switchctl.pool import ChildFailed
 from switchctl.services import ValidationError, fax
 from switchctl.services.domains import find_domain, time_zone
 from switchctl.services.fax_documents import NOTE_LIMIT, Upload
@@ -115,6 +116,11 @@ def send():
                    cover=cover_of(values))
     except ValidationError as error:
         return send_page(extension, values, error_text(error), 400)
+    except ChildFailed as exc:  # the converter died or ran out of time: nothing queued
+        log.error("portal: a fax of extension %s could not be made: %s", extension.number, exc)
+        return send_page(extension, values, _(
+            "The fax could not be made from these files just now. Try again, or send fewer "
+            "pages."), 503)
     except RuntimeError as exc:  # no Ghostscript: a PDF cannot be drawn
         log.error("portal: a fax of extension %s cannot be made: %s", extension.number, exc)
         return send_page(extension, values, _("PDF files cannot be faxed on this system now. "
