@@ -440,13 +440,16 @@ def test_the_log_lists_each_outcome_newest_first_and_searches_by_date(
     second = queued(config, clock)
     sender.tick()
     emitted(link, sender, event("sent_2_pages_txfaxresult", attempt_uuid(first), first.id))
-    rows = fax.log_of(ext("101").domain, ext("101"))
+    rows, more = fax.log_of(ext("101").domain, ext("101"))
     assert [(row.id, row.status) for row in rows] == [(second.id, "sending"), (first.id, "sent")]
+    assert not more
     assert str(rows[1]).startswith(f"{first.id}\t101\tsent\t2026-03-02 09:00\t95550100\tsent\t2/1")
-    only_first_day = fax.log_of(ext("101").domain, start=T0.date(), end=T0.date())
+    only_first_day, _ = fax.log_of(ext("101").domain, start=T0.date(), end=T0.date())
     assert [row.id for row in only_first_day] == [first.id]
-    assert fax.log_of(ext("101").domain, direction="received") == []
-    assert fax.log_of(ext("101").domain, ext("102")) == []
+    assert fax.log_of(ext("101").domain, direction="received") == ([], False)
+    assert fax.log_of(ext("101").domain, ext("102")) == ([], False)
+    assert [row.id for row in fax.log_of(ext("101").domain, per_page=1)[0]] == [second.id]
+    assert fax.log_of(ext("101").domain, per_page=1, page=2) == ([rows[1]], False)
 
 
 def test_attempts_are_kept_per_try(sender, link, config, clock):

@@ -15,9 +15,10 @@ from switchctl.models import CallRecord, Recording
 from switchctl.services import call_records, recordings
 from switchctl.services.call_records import CallQuery, key_scans
 from switchctl.services.contacts import add_contact
-from switchctl.services.domains import TIME_ZONE, machine_zone, set_setting
+from switchctl.services.domains import TIME_ZONE, set_setting
 from switchctl.services.extensions import add_extension, set_portal_access
 from switchctl.services.logins import add_account
+from tests.builders.zones import other_zone
 from tests.clients.portal import ADMIN, EXTENSION, OPERATOR, log_in, page_error
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
@@ -266,16 +267,6 @@ def test_a_spreadsheet_formula_in_a_caller_name_is_defused(office, calls):
     rows = list(csv.DictReader(io.StringIO("".join(call_records.export_csv(query)))))
     assert [(r["caller"], r["caller_name"]) for r in rows][-1] == \
         ("+8613800000000", "'=HYPERLINK(\"http://evil\")")
-
-
-def other_zone():
-    """A zone eight hours or more off this machine's."""
-    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
-    sample = datetime.datetime(2018, 3, 14, 12)
-    if abs(sample.replace(tzinfo=machine_zone()).utcoffset()
-           - sample.replace(tzinfo=shanghai).utcoffset()) >= datetime.timedelta(hours=8):
-        return "Asia/Shanghai"
-    return "America/Los_Angeles"
 
 
 def test_days_and_times_are_the_domains_time_zone(app, office, calls):

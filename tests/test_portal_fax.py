@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+import zoneinfo
 
 import pytest
 
@@ -15,10 +16,12 @@ from reportlab.pdfgen import canvas
 
 from switchctl import pool
 from switchctl.models import Extension, FaxJob
-from switchctl.services import fax
+from switchctl.services import call_records, fax
+from switchctl.services.domains import TIME_ZONE, set_setting
 from switchctl.services.extensions import set_portal_access
 from switchctl.services.logins import add_account
 from tests.builders.fax import png_page
+from tests.builders.zones import other_zone
 from tests.clients.portal import ADMIN, EXTENSION, OPERATOR, csrf_token, page_error, signed_in
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
@@ -167,14 +170,15 @@ def test_the_send_page_allows_its_previews_and_nothing_more(app):
 
 # The log.
 
-def logged(office, number, days=0, status="sent", direction="sent", pdf=None, **fields):
+def logged(office, number, days=0, status="sent", direction="sent", pdf=None, minutes=0,
+           **fields):
     extension = Extension.get(Extension.number == number)
-    values = {"result_text": "OK", "attempts": 1, **fields}
+    values = {"result_text": "OK", "attempts": 1,
+              "created": DAY + datetime.timedelta(days=days, minutes=minutes), **fields}
     return FaxJob.create(
         domain=office, extension=extension, status=status, direction=direction,
         destination="95550100" if direction == "sent" else "", pages=2, pages_transferred=2,
-        original_path="", pdf_path=pdf or "", created=DAY + datetime.timedelta(days=days),
-        **values)
+        original_path="", pdf_path=pdf or "", **values)
 
 
 @pytest.fixture
@@ -207,6 +211,32 @@ def test_the_log_shows_the_users_own_faxes_newest_first(app, faxes):
     assert text.count("/resend") == 1 and text.count("/pdf") == 1
     other = signed_in(app, "102", "Passw0rd102").get("/fax").get_data(as_text=True)
     assert listed(other) == [faxes["theirs"].id]
+
+
+def test_the_log_is_paged_newest_first(app, office):
+    made = [logged(office, "101", minutes=n).id for n in range(fax.LOG_PAGE + 1)]
+    browser = signed_in(app, *EXTENSION)
+    text = browser.get("/fax?direction=sent").get_data(as_text=True)
+    assert listed(text) == made[::-1][:fax.LOG_PAGE] and 'rel="next"' in text
+    assert "/fax?direction=sent&amp;page=2" in text  # the search is kept
+    text = browser.get("/fax?direction=sent&page=2").get_data(as_text=True)
+    assert listed(text) == [made[0]] and 'rel="prev"' in text and 'rel="next"' not in text
+
+
+def test_the_days_and_times_are_the_domains_time_zone(app, office):
+    """Faxes are stored on this machine's clock; a domain in another zone searches and reads
+    its own wall-clock days."""
+    name = other_zone()
+    set_setting(office, TIME_ZONE, name)
+    zone = zoneinfo.ZoneInfo(name)
+    after, before = (logged(office, "101", created=call_records.stored_time(wall, zone)).id
+                     for wall in (datetime.datetime(2026, 3, 20, 0, 30),
+                                  datetime.datetime(2026, 3, 19, 23, 30)))
+    browser = signed_in(app, *EXTENSION)
+    text = browser.get("/fax?start=2026-03-20&end=2026-03-20").get_data(as_text=True)
+    assert listed(text) == [after] and "2026-03-20 00:30" in text
+    text = browser.get("/fax?start=2026-03-19&end=2026-03-19").get_data(as_text=True)
+    assert listed(text) == [before] and "2026-03-19 23:30" in text
 
 
 @pytest.mark.parametrize(("query", "shown"), [

@@ -7,7 +7,11 @@ from pathlib import Path
 from switchctl.cli.common import (DOMAIN_SETTINGS, date_argument, existing_extension,
                                   handles, print_setting, print_settings)
 from switchctl.services import ValidationError, fax, fax_numbers
+from switchctl.services.domains import time_zone
 from switchctl.services.fax_documents import MAX_BYTES, Upload
+
+
+LIST_LIMIT = 500
 
 
 def job_id(text):
@@ -83,11 +87,14 @@ def _upload(path):
 
 def cmd_list(domain, args):
     extension = existing_extension(domain, args.extension) if args.extension else None
-    rows = fax.log_of(domain, extension, args.start, args.end, args.direction)
+    rows, more = fax.log_of(domain, extension, args.start, args.end, args.direction,
+                            zone=time_zone(domain), per_page=LIST_LIMIT)
     for row in rows:
         print(row)
     if not rows:
         print("no faxes")
+    elif more:
+        print(f"(the newest {LIST_LIMIT}: narrow it with --from and --to)")
     return 0
 
 

@@ -224,10 +224,10 @@ def _sides(query):
 
 def _filtered(query):
     records = CallRecord.select()
-    first = query.start and _stored_midnight(query.start, query.zone)
+    first = query.start and stored_midnight(query.start, query.zone)
     if first:
         records = records.where(CallRecord.start >= first)
-    after_last = query.end and _stored_midnight(query.end, query.zone, days=1)
+    after_last = query.end and stored_midnight(query.end, query.zone, days=1)
     if after_last:  # none after the last day there is
         records = records.where(CallRecord.start < after_last)
     if query.kind != "all":
@@ -235,7 +235,7 @@ def _filtered(query):
     return records
 
 
-def _stored_midnight(day, zone, days=0):
+def stored_midnight(day, zone, days=0):
     """The midnight that starts ``day`` (+ ``days``) in ``zone``, on the stored clock; None
     beyond the calendar (no bound)."""
     try:

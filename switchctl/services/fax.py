@@ -41,8 +41,8 @@ from switchctl.freeswitch import fax_results
 from switchctl.freeswitch.commands import FAX_TEXT
 from switchctl.models import Domain, Extension, FaxAttempt, FaxJob, database
 from switchctl.models.base import now as local_now
-from switchctl.services import (ValidationError, domains, fax_documents, fax_numbers,
-                                setting_limits, voicemail_email)
+from switchctl.services import (ValidationError, call_records, domains, fax_documents,
+                                fax_numbers, setting_limits, voicemail_email)
 from switchctl.pool import run_in_child, run_in_pool
 from switchctl.services.setting_limits import Limit
 from switchctl.services.voicemail import make_folders
@@ -612,25 +612,34 @@ class Listed:
                 f"{self.remote or '-'}\t{self.status}\t{pages}\t{self.result}")
 
 
-def log_of(domain, extension=None, start=None, end=None, direction=None, limit=500):
-    """Faxes of ``domain`` (or one extension), newest first; ``start``/``end``: dates
-    (inclusive), ``direction``: sent or received."""
+LOG_PAGE = 50
+
+
+def log_of(domain, extension=None, start=None, end=None, direction=None, zone=None, page=1,
+           per_page=LOG_PAGE):
+    """``(faxes, has_next)``: page ``page`` of the faxes of ``domain`` (or one extension),
+    newest first; ``start``/``end``: days (inclusive) in ``zone`` (None: this machine's),
+    ``direction``: sent or received."""
     query = (FaxJob.select(FaxJob, Extension.number).join(Extension)
              .where(FaxJob.domain == domain)
-             .order_by(FaxJob.created.desc(), FaxJob.id.desc()).limit(limit))
+             .order_by(FaxJob.created.desc(), FaxJob.id.desc())
+             .limit(per_page + 1).offset((page - 1) * per_page))
     if extension is not None:
         query = query.where(FaxJob.extension == extension)
-    if start is not None:
-        query = query.where(FaxJob.created >= datetime.datetime.combine(start, datetime.time()))
-    if end is not None:
-        query = query.where(FaxJob.created < datetime.datetime.combine(
-            end + datetime.timedelta(days=1), datetime.time()))
+    first = start and call_records.stored_midnight(start, zone)
+    if first:
+        query = query.where(FaxJob.created >= first)
+    after_last = end and call_records.stored_midnight(end, zone, days=1)
+    if after_last:
+        query = query.where(FaxJob.created < after_last)
     if direction:
         query = query.where(FaxJob.direction == direction)
-    return [Listed(row.id, row.extension.number, row.direction, row.status, row.created,
+    rows = [Listed(row.id, row.extension.number, row.direction, row.status,
+                   call_records.local_time(row.created, zone),
                    row.destination or row.remote_number or row.remote_station, row.pages,
                    row.pages_transferred, row.attempts, row.result_text, bool(row.pdf_path))
             for row in query]
+    return rows[:per_page], len(rows) > per_page
 
 
 def job_of(domain, job_id, extension=None):

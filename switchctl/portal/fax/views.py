@@ -10,7 +10,6 @@ A PDF is served only from inside the media folder. The send form's request may b
 than the portal's 1 MB (``upload_limit``): a few files of the domain's fax_max_megabytes.
 """
 
-import datetime
 import logging
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from switchctl.models.logins import ROLE_EXTENSION
+from switchctl.portal import paging
 from switchctl.portal.access import roles_required
 from switchctl.portal.audio import media_folder
 from switchctl.portal.call_records.views import parse_day
@@ -29,7 +29,7 @@ from switchctl.portal.i18n import error_text
 from switchctl.portal.lookups import my_extension, or_404
 from switchctl.portal.policy import CONTENT_SECURITY_POLICY
 from switchctl.pool import ChildFailed
-from switchctl.services import ValidationError, fax
+from switchctl.services import ValidationError, call_records, fax
 from switchctl.services.domains import find_domain, time_zone
 from switchctl.services.fax_documents import NOTE_LIMIT, Upload
 
@@ -49,18 +49,11 @@ SEND_POLICY = CONTENT_SECURITY_POLICY.replace("img-src 'self' data:",
 DIRECTIONS = (("all", _l("All")), ("sent", _l("Sent")), ("received", _l("Received")))
 STATUSES = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"),
             "received": _l("Received"), "failed": _l("Failed"), "canceled": _l("Canceled")}
-# The log's days are the domain's; the service's are this machine's: asked a day wider.
-ZONE_SLACK = datetime.timedelta(days=2)
 
 
 def own_fax(extension, job_id):
     """Fax ``job_id`` of ``extension``; 404 for any other (another's, or none)."""
     return or_404(fax.job_of(extension.domain_id, job_id, extension.id))
-
-
-def local_time(stored, zone):
-    """A fax's time (stored as this machine's naive time) in ``zone``."""
-    return stored.astimezone().astimezone(zone)
 
 
 # Sending.
@@ -185,21 +178,13 @@ def criteria():
     return typed, (start or None, end or None, direction), error
 
 
-def rows(extension, start, end, direction):
-    """The log's rows, each fax's time in the domain's zone, its days from start to end."""
-    zone = time_zone(extension.domain_id)
-    found = fax.log_of(extension.domain_id, extension.id, start and start - ZONE_SLACK,
-                       end and end + ZONE_SLACK, direction)
-    shown = []
-    for item in found:
-        at = local_time(item.when, zone)
-        if (start and at.date() < start) or (end and at.date() > end):
-            continue
-        shown.append({"fax": item, "time": at, "status": STATUSES.get(item.status, item.status),
-                      "direction": dict(DIRECTIONS).get(item.direction, item.direction),
-                      "resend": item.direction == "sent" and item.status in fax.RESENDABLE,
-                      "cancel": item.direction == "sent" and item.status == "queued"})
-    return shown
+def rows(found):
+    """The log's rows: each fax with what the table says of it."""
+    return [{"fax": item, "status": STATUSES.get(item.status, item.status),
+             "direction": dict(DIRECTIONS).get(item.direction, item.direction),
+             "resend": item.direction == "sent" and item.status in fax.RESENDABLE,
+             "cancel": item.direction == "sent" and item.status == "queued"}
+            for item in found]
 
 
 @blueprint.get("/fax")
@@ -207,9 +192,12 @@ def rows(extension, start, end, direction):
 def index():
     extension = my_extension()
     typed, (start, end, direction), error = criteria()
-    found = [] if error else rows(extension, start, end, direction)
+    number = paging.page_number()
+    found, has_next = ([], False) if error else fax.log_of(
+        extension.domain_id, extension.id, start, end, direction,
+        zone=time_zone(extension.domain_id), page=number)
     page = render_template("fax/index.html", typed=typed, directions=DIRECTIONS, error=error,
-                           rows=found)
+                           rows=rows(found), page_number=number, has_next=has_next)
     return page, 400 if error else 200
 
 
@@ -222,7 +210,7 @@ def pdf(job_id):
     folder = media_folder()
     if fax.pdf_file(job, folder) is None:
         abort(404)
-    at = local_time(job.created, time_zone(extension.domain_id))
+    at = call_records.local_time(job.created, time_zone(extension.domain_id))
     # send_from_directory: a path leading out of the media folder is a 404.
     return send_from_directory(folder, job.pdf_path, mimetype="application/pdf",
                                as_attachment=True,
