@@ -220,28 +220,27 @@ def pdf(job_id):
 @blueprint.post("/fax/<int:job_id>/resend")
 @roles_required(ROLE_EXTENSION)
 def resend(job_id):
-    """Queue a failed sent fax again (same pages, same number, its tries counted afresh)."""
-    extension = my_extension()
-    own_fax(extension, job_id)
-    try:
-        fax.resend(extension, job_id)
-    except ValidationError as error:
-        flash(error_text(error), "error")
-    else:
-        flash(_("Fax queued again."))
-    return redirect(url_for(".index"))
+    """Queue a failed or canceled fax again (same pages, same number, its tries counted
+    afresh)."""
+    return changed(job_id, fax.resend, _("Fax queued again."))
 
 
 @blueprint.post("/fax/<int:job_id>/cancel")
 @roles_required(ROLE_EXTENSION)
 def cancel(job_id):
     """Take a queued fax out of the queue (one whose call is out goes on)."""
+    return changed(job_id, fax.cancel, _("Fax canceled: it will not be sent."))
+
+
+def changed(job_id, change, done):
+    """``change(extension, job_id)`` on one of the user's own faxes, then back to the log
+    saying ``done`` or the service's refusal."""
     extension = my_extension()
     own_fax(extension, job_id)
     try:
-        fax.cancel(extension, job_id)
+        change(extension, job_id)
     except ValidationError as error:
         flash(error_text(error), "error")
     else:
-        flash(_("Fax canceled: it will not be sent."))
+        flash(done)
     return redirect(url_for(".index"))
