@@ -3,7 +3,8 @@ extension user drops a PNG on the drop zone (WebDriver cannot drag the computer'
 the drop is a DataTransfer of Files made in the page from the test's bytes), sees it
 listed with its preview, removes it, drops two (and picks a third with the file picker,
 removed again), sends them, and finds the fax in the log;
-the serve's fax sender then calls it out through the trunk."""
+the serve's fax sender then calls it out through the trunk. Files over the domain's limits
+are marked on the page and the form is not sent."""
 
 import base64
 
@@ -21,6 +22,18 @@ const transfer = new DataTransfer();
 for (const [name, data] of files) {
   const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
   transfer.items.add(new File([bytes], name, {type: "image/png"}));
+}
+for (const type of ["dragenter", "dragover", "drop"]) {
+  zone.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true,
+                                          cancelable: true}));
+}
+"""
+# Drop files of the sizes ``arguments[1]`` ([name, bytes] pairs; zeros: only the size counts).
+DROP_SIZED = """
+const [zone, files] = arguments;
+const transfer = new DataTransfer();
+for (const [name, size] of files) {
+  transfer.items.add(new File([new Uint8Array(size)], name, {type: "image/png"}));
 }
 for (const type of ["dragenter", "dragover", "drop"]) {
   zone.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true,
@@ -109,3 +122,34 @@ def test_a_user_drops_files_and_sends_them_as_a_fax(office, browser, tmp_path):
           == "Sending", what="the fax being sent")
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_files_too_large_are_marked_and_the_form_is_not_sent(office, browser):
+    browser.get(f"{office.base}/login")
+    browser.delete_all_cookies()  # whoever the browser was logged in as before
+    log_in(browser, office.base, "101", office.passwords["101"])
+    browser.get(office.base + "/fax/send")
+    form = until(lambda: browser.find_elements(By.ID, "fax-form"), what="the send page")[0]
+    each, total = (int(form.get_attribute(f"data-{name}-bytes")) for name in ("each", "total"))
+    zone = browser.find_element(By.ID, "fax-drop")
+    browser.execute_script(DROP_SIZED, zone, [["small.png", 1000], ["huge.png", each + 1]])
+    marked = browser.find_elements(By.CSS_SELECTOR, "#fax-chosen li.too-large")
+    assert [item.get_attribute("data-name") for item in marked] == ["huge.png"]
+    assert marked[0].find_element(By.CSS_SELECTOR, ".error").text == \
+        f"too large: at most {each // 2 ** 20} MB per file"
+    browser.find_element(By.ID, "fax-number").send_keys("95550100")
+    problem = browser.find_element(By.ID, "fax-too-large")
+    assert not problem.is_displayed()
+    browser.find_element(By.ID, "fax-submit").click()
+    assert problem.is_displayed() and problem.text.startswith(
+        "The files are too large to send together: at most ")
+    assert browser.current_url.endswith("/fax/send")  # not sent
+    browser.find_elements(By.CSS_SELECTOR, "#fax-chosen li button.remove")[1].click()
+    assert not problem.is_displayed()
+    # Each file within the limit, all of them together over what one fax may carry.
+    count = total // each + 1
+    browser.execute_script(DROP_SIZED, zone, [[f"part{n}.png", each] for n in range(count)])
+    assert browser.find_elements(By.CSS_SELECTOR, "#fax-chosen li.too-large") == []
+    browser.find_element(By.ID, "fax-submit").click()
+    assert problem.is_displayed() and browser.current_url.endswith("/fax/send")
+    assert "Fax queued." not in browser.page_source

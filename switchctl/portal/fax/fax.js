@@ -2,7 +2,9 @@
 // order, an image with its preview, each with a Remove button. The list is what the
 // form's own <input type=file multiple> holds (a DataTransfer assigned to input.files),
 // so the form posts as an ordinary multipart form with its CSRF token. Without this
-// script the picker alone does the same.
+// script the picker alone does the same. Files larger than the domain allows (each, or
+// all together: data-each-bytes, data-total-bytes) are marked and the form is not sent,
+// saying why: a request over the server's limit would be cut off, not answered.
 (function () {
   "use strict";
   var form = document.getElementById("fax-form");
@@ -12,6 +14,9 @@
   if (!form || !input || !zone || !list || !window.DataTransfer) { return; }
   // The page's texts, translated by the server (see fax/send.html).
   var strings = JSON.parse(document.getElementById("fax-strings").textContent);
+  var eachBytes = Number(form.dataset.eachBytes) || Infinity;
+  var totalBytes = Number(form.dataset.totalBytes) || Infinity;
+  var problem = document.getElementById("fax-too-large");
   var chosen = [];
   var previews = [];  // object URLs shown, revoked when the list is drawn again
 
@@ -39,6 +44,13 @@
     label.className = "file";
     label.textContent = file.name + " · " + size(file.size);
     item.appendChild(label);
+    if (file.size > eachBytes) {
+      item.classList.add("too-large");
+      var said = document.createElement("span");
+      said.className = "error";
+      said.textContent = strings.fileTooLarge;
+      item.appendChild(said);
+    }
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "secondary remove";
@@ -60,7 +72,25 @@
     previews = [];
     list.textContent = "";
     chosen.forEach(function (file, index) { list.appendChild(entry(file, index)); });
+    if (!tooLarge()) { problem.hidden = true; }
   }
+
+  function tooLarge() {
+    var sum = 0;
+    var each = false;
+    chosen.forEach(function (file) {
+      sum += file.size;
+      each = each || file.size > eachBytes;
+    });
+    return each || sum > totalBytes;
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (!tooLarge()) { return; }
+    event.preventDefault();
+    problem.textContent = strings.tooLarge;
+    problem.hidden = false;
+  });
 
   function add(files) {
     Array.prototype.push.apply(chosen, Array.prototype.slice.call(files));

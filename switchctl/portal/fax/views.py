@@ -84,11 +84,16 @@ def too_large(error):
     saying why (what was typed is not read: the request is too large to read)."""
     if request.endpoint != "fax.send" or not extension_user():
         return error
-    extension = my_extension()
-    message = _("The files are too large to send together: at most %(total)s MB in one fax, "
-                "%(each)s MB per file. Send fewer or smaller files.",
-                total=request_limit() // MB, each=fax.settings(extension.domain_id).max_bytes // MB)
-    return send_page(extension, {}, message, 413)
+    return send_page(my_extension(), {}, too_large_text(), 413)
+
+
+def too_large_text():
+    """What the page says of files too large to send together (the server's 413, and the
+    page's own check before sending)."""
+    domain = find_domain(current_user.principal.domain_name)
+    return _("The files are too large to send together: at most %(total)s MB in one fax, "
+             "%(each)s MB per file. Send fewer or smaller files.",
+             total=request_limit() // MB, each=fax.settings(domain).max_bytes // MB)
 
 
 @blueprint.route("/fax/send", methods=["GET", "POST"])
@@ -139,9 +144,11 @@ def send_page(extension, values, error=None, status=200):
     if error is not None:
         flash(error, "error")
     rules = fax.settings(extension.domain_id)
+    limit = request_limit()
     page = make_response(render_template(
         "fax/send.html", values=values, each=rules.max_bytes // MB, pages=rules.max_pages,
-        note_limit=NOTE_LIMIT, field_limit=FIELD_LIMIT), status)
+        note_limit=NOTE_LIMIT, field_limit=FIELD_LIMIT, each_bytes=rules.max_bytes,
+        total_bytes=limit - FORM_ROOM, too_large=too_large_text()), status)
     page.headers["Content-Security-Policy"] = SEND_POLICY
     return page
 
