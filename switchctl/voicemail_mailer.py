@@ -31,7 +31,8 @@ from switchctl.logs import one_line
 from switchctl.models import Domain, Extension, FaxJob, VoicemailMessage
 from switchctl.models.base import now as local_now
 from switchctl.pool import run_in_pool
-from switchctl.services import voicemail, voicemail_email as outbox
+from switchctl.services import call_records, voicemail, voicemail_email as outbox
+from switchctl.services.domains import time_zone
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10
@@ -171,15 +172,17 @@ def _words(exc):
     return str(exc) or type(exc).__name__
 
 
-def build_email(message, recipient, sender, media_folder, message_id):
+def build_email(message, recipient, sender, media_folder, message_id, zone=None):
     """The EmailMessage telling ``recipient`` of ``message`` (mailbox, domain loaded), its
-    WAV attached; Unsendable when the WAV cannot be read or an address cannot be used."""
+    WAV attached, its time on ``zone``'s clock (the domain's; None: as stored); Unsendable
+    when the WAV cannot be read or an address cannot be used."""
     wav = _attachment(Path(media_folder) / message.path, "the recording")
     content = _envelope(recipient, sender, message_id,
                         f"Voicemail from {_caller(message)} for {message.mailbox.number}")
-    content.set_content(_body(message))
+    received = call_records.local_time(message.received, zone)
+    content.set_content(_body(message, received))
     content.add_attachment(wav, maintype="audio", subtype="wav",
-                           filename=f"voicemail-{message.received:%Y%m%d-%H%M%S}.wav")
+                           filename=f"voicemail-{received:%Y%m%d-%H%M%S}.wav")
     return content
 
 
@@ -209,7 +212,7 @@ def _caller(message):
     return f"{name} ({number})" if name and name != number else number
 
 
-def _body(message):
+def _body(message, received):
     minutes, seconds = divmod(message.duration, 60)
     mailbox = message.mailbox
     return "\n".join((
@@ -217,7 +220,7 @@ def _body(message):
         "",
         f"Mailbox:  {mailbox.number} ({mailbox.name})",
         f"Caller:   {_caller(message)}",
-        f"Received: {message.received:%Y-%m-%d %H:%M:%S}",
+        f"Received: {received:%Y-%m-%d %H:%M:%S}",
         f"Duration: {minutes}:{seconds:02d}",
         "",
         "The recording is attached.",
@@ -225,10 +228,12 @@ def _body(message):
     ))
 
 
-def build_fax_email(job, recipient, sender, media_folder, message_id):
+def build_fax_email(job, recipient, sender, media_folder, message_id, zone=None):
     """The EmailMessage sending ``recipient`` the received fax ``job`` (extension loaded)
-    as its PDF; Unsendable when the PDF cannot be read or an address cannot be used."""
+    as its PDF, its time on ``zone``'s clock; Unsendable when the PDF cannot be read or an
+    address cannot be used."""
     pdf = _attachment(Path(media_folder) / job.pdf_path, "the fax")
+    received = call_records.local_time(job.created, zone)
     other = job.remote_number or job.remote_station or "an unknown number"
     pages = f"{job.pages} page{'s' * (job.pages != 1)}"
     content = _envelope(recipient, sender, message_id,
@@ -238,10 +243,10 @@ def build_fax_email(job, recipient, sender, media_folder, message_id):
         f"Pages:    {job.pages_transferred} of {job.pages}" if job.pages_transferred !=
         job.pages else f"Pages:    {job.pages}",
         f"Station:  {job.remote_station or '-'}",
-        f"Received: {job.created:%Y-%m-%d %H:%M:%S}",
+        f"Received: {received:%Y-%m-%d %H:%M:%S}",
         f"Result:   {job.result_text}", "", "The fax is attached as a PDF.", "")))
     content.add_attachment(pdf, maintype="application", subtype="pdf",
-                           filename=f"fax-{job.created:%Y%m%d-%H%M%S}.pdf")
+                           filename=f"fax-{received:%Y%m%d-%H%M%S}.pdf")
     return content
 
 
@@ -319,13 +324,14 @@ class Mailer:
             email = outbox.claim(email_id, now)
             message = email and (_fax(email.fax_id) if email.fax_id else
                                  _message(email.message_id))
+            zone = message and time_zone(_owner(message).domain_id)  # the thread has no database
         if failed:
             self._went_down("database", failed.error)
             return STOP
         if message is None:
             return TRIED  # not due any more, or another sender has it
         try:
-            self._deliver(self._build(email, message))
+            self._deliver(self._build(email, message, zone))
         except Unsendable as exc:
             log.warning("email %s for extension %s failed: %s", email.id,
                         _owner(message).number, exc)
@@ -335,15 +341,15 @@ class Mailer:
         self._sent(email, message)
         return SENT
 
-    def _build(self, email, message):
+    def _build(self, email, message, zone):
         """The email, built in a thread: reading and encoding a long WAV takes a while."""
         if isinstance(message, FaxJob):
             return run_in_pool(build_fax_email, message, email.recipient, self.sender,
                                self.config.media_folder,
-                               f"<fax.{email.id}.{message.id}@{self.config.domain}>")
+                               f"<fax.{email.id}.{message.id}@{self.config.domain}>", zone)
         message_id = f"<voicemail.{email.id}.{message.uid or message.id}@{self.config.domain}>"
         return run_in_pool(build_email, message, email.recipient, self.sender,
-                           self.config.media_folder, message_id)
+                           self.config.media_folder, message_id, zone)
 
     def _deliver(self, content):
         with gevent.Timeout(SEND_SECONDS, SendFailure(

@@ -6,6 +6,7 @@ as CDRs, retries, the watchdog, restarts, and a received fax logged as a PDF."""
 import datetime
 import io
 import logging
+import zoneinfo
 
 import gevent
 import pytest
@@ -16,13 +17,15 @@ from switchctl.esl.fax_sender import FaxSender
 from switchctl.freeswitch.commands import fax_originate
 from switchctl.freeswitch.fax_results import fax_report
 from switchctl.models import Extension, FaxAttempt, FaxJob, FaxNumber
-from switchctl.services import ValidationError, fax, fax_numbers
+from switchctl.services import ValidationError, call_records, fax, fax_numbers
 from switchctl.services import voicemail_email as outbox
+from switchctl.services.domains import TIME_ZONE, set_setting
 from switchctl.services.fax_documents import Upload, fax_document
 from switchctl.voicemail_mailer import Mailer
 from switchctl.xml_cdr.intake import take
 from tests.builders.captures import payload
 from tests.builders.wakeup import Clock, Link, inbound_switch
+from tests.builders.zones import other_zone
 from tests.servers.smtp import SmtpServer
 
 pytestmark = pytest.mark.both_databases
@@ -192,6 +195,18 @@ def test_busy_then_sent_tries_again_at_the_interval_with_the_header_each_time(
     row = FaxJob.get_by_id(job.id)
     assert (row.status, row.attempts) == ("sent", 2)
     assert [a.result for a in fax.attempts_of(job.id)] == ["busy", "sent"]
+
+
+def test_the_next_try_is_told_on_the_domains_clock(sender, link, config, clock):
+    name = other_zone()
+    set_setting(ext("101").domain, TIME_ZONE, name)
+    job = queued(config, clock)
+    sender.tick()
+    emitted(link, sender, event("busy_hangup_sender", attempt_uuid(job), job.id))
+    row = FaxJob.get_by_id(job.id)
+    wall = call_records.local_time(row.next_try, zoneinfo.ZoneInfo(name))
+    assert wall.hour != row.next_try.hour  # eight hours or more apart
+    assert row.result_text == f"busy (USER_BUSY); try 2 at {wall:%H:%M}"
 
 
 def test_a_fax_that_keeps_failing_fails_after_its_last_try(sender, link, config, clock, caplog):

@@ -12,6 +12,7 @@ import sys
 import types
 import uuid
 import wave
+import zoneinfo
 
 import gevent
 import gevent.event
@@ -22,11 +23,13 @@ from switchctl import voicemail_mailer
 from switchctl.db import open_database
 from switchctl.models import Extension, VoicemailEmail, VoicemailMessage
 from switchctl.models.base import now as local_now
-from switchctl.services import voicemail
+from switchctl.services import call_records, voicemail
 from switchctl.services import voicemail_email as outbox
+from switchctl.services.domains import TIME_ZONE, set_setting
 from switchctl.services.extensions import add_extension
 from switchctl.voicemail_mailer import Mailer
 from tests.builders.database import outage
+from tests.builders.zones import other_zone
 from tests.fakes.smtp import FakeSmtp
 from tests.clients.cli import cli_env, free_tcp_port, start_serve
 from tests.clients.cli import switchctl_here as switchctl
@@ -171,6 +174,21 @@ def test_the_email_carries_the_envelope_and_the_wav_intact(
     assert str(status) == "sent to alice@example.com at 2026-03-06 14:56"
     assert tick(db, Mailer(config, clock=clock)) == 0
     assert len(smtp.received()) == 1
+
+
+def test_the_time_told_is_the_domains_wall_clock(db, owner, config, tmp_path, smtp, clock):
+    name = other_zone()
+    with db.connection_context():
+        set_setting(owner.domain_id, TIME_ZONE, name)
+    config = mail_config(config, tmp_path, smtp.url())
+    message = leave_message(db, config, owner, clock)
+    assert tick(db, Mailer(config, clock=clock)) == 1
+    [(_, received)] = smtp.received()
+    wall = call_records.local_time(message.received, zoneinfo.ZoneInfo(name))
+    assert wall.hour != message.received.hour  # eight hours or more apart
+    assert f"Received: {wall:%Y-%m-%d %H:%M:%S}" in received.get_body(("plain",)).get_content()
+    [attachment] = received.iter_attachments()
+    assert attachment.get_filename() == f"voicemail-{wall:%Y%m%d-%H%M%S}.wav"
 
 
 def test_smtp_from_is_the_sender(db, owner, config, tmp_path, smtp, clock):

@@ -222,11 +222,13 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
 
 
 def _cover_maker(extension, destination, cover, now, rules):
-    """What fax_document calls with the count of pages to draw ``cover`` (picklable)."""
+    """What fax_document calls with the count of pages to draw ``cover`` (picklable); its
+    time is the sender's domain's wall clock."""
+    wall = call_records.local_time(now, domains.time_zone(extension.domain_id))
     return functools.partial(
         fax_documents.cover_page, sender=f"{extension.name or extension.number} "
         f"({extension.number})", recipient=cover.recipient or destination,
-        subject=cover.subject, note=cover.note, when=f"{now:%Y-%m-%d %H:%M}", paper=rules.paper)
+        subject=cover.subject, note=cover.note, when=f"{wall:%Y-%m-%d %H:%M}", paper=rules.paper)
 
 
 def _write(path, data):
@@ -488,8 +490,9 @@ def _ended(job_id, call_uuid, now, result, detail, retry, found=None):
             changes.update(_results(found))
         if retry and job.attempts <= rules.retries:
             later = now + rules.retry
+            shown = call_records.local_time(later, domains.time_zone(job.domain_id))
             changes.update(status="queued", next_try=later,
-                           result_text=f"{detail}; try {job.attempts + 1} at {later:%H:%M}"[:255])
+                           result_text=f"{detail}; try {job.attempts + 1} at {shown:%H:%M}"[:255])
         else:
             tries = f"{job.attempts} tr{'y' if job.attempts == 1 else 'ies'}"
             changes.update(status="failed", next_try=None, finished=now,
