@@ -9,12 +9,13 @@ import io
 import json
 import re
 import zoneinfo
+from pathlib import Path
 
 import pytest
 
 from reportlab.pdfgen import canvas
 
-from switchctl import pool
+from switchctl import pool, portal
 from switchctl.models import Extension, FaxJob
 from switchctl.services import call_records, fax
 from switchctl.services.domains import TIME_ZONE, set_setting
@@ -280,6 +281,19 @@ def test_the_pdf_of_an_own_fax_downloads_another_ones_is_not_found(app, config, 
         assert browser.get(f"/fax/{forged}/pdf").status_code == 404
     (config.media_folder / "fax" / "sent" / "mine.pdf").unlink()
     assert browser.get(f"/fax/{faxes['sent'].id}/pdf").status_code == 404  # gone
+
+
+def test_the_pdf_downloads_with_the_data_folder_given_relative(app, config, faxes,
+                                                               monkeypatch):
+    """``switchctl serve`` on the default ``data`` folder: a relative media folder is the
+    working folder's, not the portal package's."""
+    monkeypatch.chdir(config.data.parent)
+    relative = config.with_changes(data=Path(config.data.name), media=None)
+    assert relative.media_folder == Path(config.data.name) / "media" == \
+        config.media_folder.relative_to(config.data.parent)
+    browser = signed_in(portal.create_app(relative), *EXTENSION)
+    answer = browser.get(f"/fax/{faxes['sent'].id}/pdf")
+    assert answer.status_code == 200 and answer.data == PDF
 
 
 def test_a_pdf_path_out_of_the_media_folder_is_not_served(app, config, faxes):

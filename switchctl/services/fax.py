@@ -659,8 +659,10 @@ def attempts_of(job_id):
 
 
 def pdf_file(job, media_folder):
-    """The PDF of ``job`` on disk, or None (nothing received, or the file is gone)."""
+    """The PDF of ``job`` on disk (an absolute path, whatever the working folder), or None:
+    nothing received, the file gone, or a path that leads out of the media folder."""
     if not job.pdf_path:
         return None
-    path = Path(media_folder) / job.pdf_path
-    return path if path.is_file() else None
+    folder = Path(media_folder).resolve()
+    path = (folder / job.pdf_path).resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None

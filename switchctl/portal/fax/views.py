@@ -13,8 +13,8 @@ than the portal's 1 MB (``upload_limit``): a few files of the domain's fax_max_m
 import logging
 from pathlib import Path
 
-from flask import (Blueprint, abort, flash, make_response, redirect, render_template,
-                   request, send_file, send_from_directory, url_for)
+from flask import (Blueprint, flash, make_response, redirect, render_template,
+                   request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -214,14 +214,10 @@ def pdf(job_id):
     """The fax's pages as a PDF to keep."""
     extension = my_extension()
     job = own_fax(extension, job_id)
-    folder = media_folder()
-    if fax.pdf_file(job, folder) is None:
-        abort(404)
+    path = or_404(fax.pdf_file(job, media_folder()))  # inside the media folder only
     at = call_records.local_time(job.created, time_zone(extension.domain_id))
-    # send_from_directory: a path leading out of the media folder is a 404.
-    return send_from_directory(folder, job.pdf_path, mimetype="application/pdf",
-                               as_attachment=True,
-                               download_name=f"fax-{at:%Y%m%d-%H%M%S}-{job.id}.pdf")
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"fax-{at:%Y%m%d-%H%M%S}-{job.id}.pdf")
 
 
 @blueprint.post("/fax/<int:job_id>/resend")
