@@ -7,14 +7,19 @@ it without a stall.
 Any part of switchctl may use it: it imports nothing of switchctl's.
 """
 
+import contextlib
 import dataclasses
 import importlib
 import os
 import pickle
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 
 import gevent
+import gevent.lock
 from gevent.threadpool import ThreadPool
 
 # Hashing (pbkdf2, scrypt) releases the GIL and takes a core per thread: gevent's shared
@@ -64,33 +69,62 @@ def _captured(function, args):
 
 
 CHILD_SECONDS = 180
+# Children at once (each may draw a fax's pages: a core and a few hundred MB): the others
+# wait their turn, so the loop and the switch keep a core and the memory.
+CHILD_PROCESSES = HASHING_THREADS
+_children = None
 
 
 class ChildFailed(RuntimeError):
-    """The child process died or said nothing usable (its last words are the message)."""
+    """The child process died, ran out of time or said nothing usable (the message says
+    which)."""
 
 
 def run_in_child(module, function, *args, timeout=None, **kwargs):
     """``module.function(*args, **kwargs)`` (a switchctl module; arguments and result
     picklable) in a fresh Python process: what it returns, or the exception it raised,
-    raised again here.
-    Under serve the wait is gevent's (subprocess is patched): the loop goes on meanwhile."""
+    raised again here. At most CHILD_PROCESSES run at once; ``timeout`` (CHILD_SECONDS)
+    covers the wait for a turn and the run. A child out of time is killed with what it
+    started (its own session: Ghostscript too), and its temporary files go with it.
+    Under serve the waits are gevent's (subprocess is patched): the loop goes on meanwhile."""
+    global _children
     if not module.startswith("switchctl."):
         raise ValueError(f"run_in_child runs switchctl's own functions, not {module!r}")
     timeout = CHILD_SECONDS if timeout is None else timeout
+    if _children is None:
+        _children = gevent.lock.BoundedSemaphore(CHILD_PROCESSES)
+    deadline = time.monotonic() + timeout
+    if not _children.acquire(timeout=timeout):
+        raise ChildFailed(f"{module}.{function}: no turn within {timeout} s (others running)")
     try:
-        done = subprocess.run([sys.executable, "-m", "switchctl.pool"],
-                              input=pickle.dumps((module, function, args, kwargs)),
-                              capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise ChildFailed(f"{module}.{function} took longer than {timeout} s") from None
+        with tempfile.TemporaryDirectory(prefix="switchctl-child-") as scratch:
+            stdout, stderr, code = _run_child(
+                pickle.dumps((module, function, args, kwargs)), scratch,
+                max(0.0, deadline - time.monotonic()), f"{module}.{function}", timeout)
+    finally:
+        _children.release()
     try:
-        outcome = pickle.loads(done.stdout)
+        outcome = pickle.loads(stdout)
     except Exception:  # died before it could answer: its stderr says why
-        words = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise ChildFailed(f"{module}.{function} failed (exit {done.returncode}): "
-                          f"{words[0]}") from None
+        words = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise ChildFailed(f"{module}.{function} failed (exit {code}): {words[0]}") from None
     return _result(outcome)
+
+
+def _run_child(call, scratch, seconds, what, timeout):
+    """``(stdout, stderr, exit code)`` of one child given ``call``, its temporary files in
+    ``scratch``; ChildFailed once ``seconds`` are over (the child's session killed)."""
+    child = subprocess.Popen([sys.executable, "-m", "switchctl.pool"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "TMPDIR": scratch}, start_new_session=True)
+    try:
+        stdout, stderr = child.communicate(call, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise ChildFailed(f"{what} took longer than {timeout} s") from None
+    return stdout, stderr, child.returncode
 
 
 def _child():

@@ -135,6 +135,25 @@ def test_bad_files_are_refused_with_a_clear_message(upload, message):
     assert message in str(refused.value) and upload.name in str(refused.value)
 
 
+def test_pages_too_large_to_draw_and_pictures_pillow_cannot_convert_are_refused():
+    """A small file may say it is huge: refused before its pixels are drawn."""
+    poster = pdf(1, size=(40 * 72, 40 * 72))  # 40 inches square: 8,160 pixels a side
+    huge = io.BytesIO()
+    Image.new("1", (8000, 8000), 1).save(huge, format="PNG")
+    lab = io.BytesIO()
+    Image.new("LAB", (100, 100)).save(lab, format="TIFF")
+    for upload, said in (
+            (Upload("poster.pdf", poster),
+             "poster.pdf has a page too large to fax (8160 × 8160 pixels)"),
+            (Upload("huge.png", huge.getvalue()),
+             "huge.png has a page too large to fax (8000 × 8000 pixels)"),
+            (Upload("lab.tif", lab.getvalue()), "lab.tif cannot be read as an image")):
+        assert len(upload.data) < 40_000
+        with pytest.raises(ValidationError) as refused:
+            fax_document([upload])
+        assert str(refused.value) == said
+
+
 def test_size_and_page_limits():
     with pytest.raises(ValidationError, match="larger than 1 MB"):
         fax_document([Upload("big.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (1024 * 1024))],

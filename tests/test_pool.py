@@ -4,6 +4,7 @@ and nothing printed past our logging."""
 import threading
 
 import gevent
+import gevent.lock
 import pytest
 
 from switchctl.pool import run_in_pool
@@ -86,3 +87,53 @@ def test_a_child_that_cannot_run_its_work_is_a_clear_failure():
         run_in_child("switchctl.pool", "no_such_function")
     with pytest.raises(ValueError, match="switchctl's own functions"):
         run_in_child("os", "system", "true")
+
+
+def gone(pid):
+    """Process ``pid`` has ended (a zombie left to the machine's init counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_child_out_of_time_is_killed_with_what_it_started_and_its_files_go(
+        tmp_path, monkeypatch):
+    """The child runs a Ghostscript that hangs (a stand-in ``gs`` first on the PATH, which
+    says where it runs and waits): past the time limit both are gone, and so are the
+    child's temporary files."""
+    import os
+    import time
+
+    from switchctl.pool import ChildFailed, run_in_child
+    from switchctl.services.fax_documents import Upload
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    hanging = tools / "gs"
+    hanging.write_text(f'#!/bin/sh\necho "$$ $TMPDIR" > {tmp_path}/gs.txt\nexec sleep 60\n')
+    hanging.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    started = time.monotonic()
+    with pytest.raises(ChildFailed, match="took longer than 2 s"):
+        run_in_child("switchctl.services.fax_documents", "fax_document",
+                     [Upload("letter.pdf", b"%PDF-1.4\n")], timeout=2)
+    assert time.monotonic() - started < 10
+    pid, scratch = (tmp_path / "gs.txt").read_text().split()
+    assert gone(pid)
+    assert "switchctl-child-" in scratch
+    assert not os.path.exists(scratch)
+
+
+def test_a_child_waits_for_its_turn_within_its_time(monkeypatch):
+    from switchctl import pool
+
+    turns = gevent.lock.BoundedSemaphore(1)
+    monkeypatch.setattr(pool, "_children", turns)
+    turns.acquire()  # another child runs
+    with pytest.raises(pool.ChildFailed, match="no turn within 0.5 s"):
+        pool.run_in_child("switchctl.services.fax_documents", "kind_of", b"%PDF-", timeout=0.5)
+    gevent.spawn_later(0.3, turns.release)  # it ends: this one runs
+    assert pool.run_in_child("switchctl.services.fax_documents", "kind_of", b"%PDF-",
+                             timeout=5) == "pdf"

@@ -30,6 +30,10 @@ COMPRESSIONS = {4: "group4", 3: "group3"}
 MAX_BYTES = 10 * 1024 * 1024  # each file (a setting may lower it)
 MAX_PAGES = 50  # the whole fax
 GS_SECONDS = 60
+# The most pixels one page or picture may have before it is fitted (a 36 × 36 inch page as
+# Ghostscript draws it at 204 dpi; a 9,000 × 6,000 photo): beyond it a small file could
+# take gigabytes to draw.
+MAX_PIXELS = 54_000_000
 KINDS = {"pdf": "PDF", "tiff": "TIFF", "png": "PNG", "jpeg": "JPEG"}
 
 
@@ -68,13 +72,16 @@ def fax_document(uploads, resolution="fine", paper="A4", group=4, max_pages=MAX_
         raise ValueError(f"fax_document: {resolution!r}, {paper!r}, group {group!r}")
     if not uploads:
         raise ValidationError("choose at least one file to fax")
-    drawn = []
+
+    def fit(image):  # each page as soon as it is read: one full-size page at a time
+        return fax_page(image, resolution, paper)
+
+    pages = []
     for upload in uploads:
-        room = max_pages - len(drawn)
-        drawn.extend(_pages_of(upload, resolution, room, max_bytes, max_pages))
+        room = max_pages - len(pages)
+        pages.extend(_pages_of(upload, fit, room, max_bytes, max_pages))
     if cover is not None:
-        drawn.insert(0, _pdf_pages("the cover page", cover(pages=len(drawn)), 1, 1)[0])
-    pages = [fax_page(image, resolution, paper) for image in drawn]
+        pages.insert(0, _pdf_pages("the cover page", cover(pages=len(pages)), fit, 1, 1)[0])
     return FaxDocument(_tiff(pages, resolution, group), _pdf(pages, resolution), len(pages))
 
 
@@ -112,7 +119,7 @@ def _dpi_of(image):
     return (x, y)
 
 
-def _pages_of(upload, resolution, room, max_bytes, limit):
+def _pages_of(upload, fit, room, max_bytes, limit):
     name, data = upload.name, upload.data
     if not data:
         raise ValidationError("%(name)s is empty", {"name": name})
@@ -124,8 +131,8 @@ def _pages_of(upload, resolution, room, max_bytes, limit):
         raise ValidationError("%(name)s is not a PDF, TIFF, PNG or JPEG file",
                               {"name": name})
     if kind == "pdf":
-        return _pdf_pages(name, data, room, limit)
-    return _image_pages(name, data, room, limit)
+        return _pdf_pages(name, data, fit, room, limit)
+    return _image_pages(name, data, fit, room, limit)
 
 
 def _too_many(name, limit):
@@ -133,7 +140,17 @@ def _too_many(name, limit):
                            {"name": name, "limit": limit})
 
 
-def _image_pages(name, data, room, limit):
+def _too_large(name, image):
+    """ValidationError when ``image`` (opened, not yet read) has more pixels than a page
+    may; sizes are known before the pixels are decoded."""
+    if image.width * image.height > MAX_PIXELS:
+        return ValidationError("%(name)s has a page too large to fax (%(width)s × %(height)s "
+                               "pixels)", {"name": name, "width": image.width,
+                                           "height": image.height})
+    return None
+
+
+def _image_pages(name, data, fit, room, limit):
     try:
         image = Image.open(io.BytesIO(data))
         frames = getattr(image, "n_frames", 1)
@@ -142,18 +159,21 @@ def _image_pages(name, data, room, limit):
         pages = []
         for number in range(frames):
             image.seek(number)
+            refused = _too_large(name, image)
+            if refused:
+                raise refused
             frame = image.copy()
             frame.info["dpi"] = image.info.get("dpi")
-            frame.load()
-            pages.append(frame)
+            pages.append(fit(frame))
         return pages
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
+            Image.DecompressionBombError):  # ValueError: a mode Pillow cannot convert
         raise ValidationError("%(name)s cannot be read as an image", {"name": name}) from None
 
 
-def _pdf_pages(name, data, room, limit):
+def _pdf_pages(name, data, fit, room, limit):
     gs = shutil.which("gs")
     if gs is None:
         raise RuntimeError("Ghostscript (gs) is not installed: PDF files cannot be faxed")
@@ -181,13 +201,21 @@ def _pdf_pages(name, data, room, limit):
             raise ValidationError("%(name)s is not a PDF that can be read", {"name": name})
         if len(drawn) > room:
             raise _too_many(name, limit)
-        pages = []
-        for path in drawn:
-            with Image.open(path) as page:
-                drawn_page = page.copy()
-            drawn_page.info["dpi"] = (HORIZONTAL_DPI, HORIZONTAL_DPI)  # as gs drew it
-            pages.append(drawn_page)
-        return pages
+        return [_drawn_page(name, path, fit) for path in drawn]
+
+
+def _drawn_page(name, path, fit):
+    """The fax page of one page Ghostscript drew (a PNG at the fax's dpi)."""
+    try:
+        with Image.open(path) as page:
+            refused = _too_large(name, page)
+            if refused is None:
+                page.load()
+                page.info["dpi"] = (HORIZONTAL_DPI, HORIZONTAL_DPI)  # as gs drew it
+                return fit(page)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        refused = ValidationError("%(name)s is not a PDF that can be read", {"name": name})
+    raise refused
 
 
 def _tiff(pages, resolution, group):
