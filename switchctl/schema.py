@@ -245,9 +245,12 @@ def receive_each_fax_call_once(migrator):
     record told at the same moment) are dropped, the first kept, and a unique index on the
     received rows' call keeps it so."""
     db = migrator.database
-    db.execute_sql(
-        "DELETE FROM fax_job WHERE direction = 'received' AND call_uuid <> '' AND id NOT IN "
-        "(SELECT MIN(id) FROM fax_job WHERE direction = 'received' GROUP BY call_uuid)")
+    repeats = ("SELECT id FROM fax_job WHERE direction = 'received' AND call_uuid <> '' AND "
+               "id NOT IN (SELECT MIN(id) FROM fax_job WHERE direction = 'received' "
+               "GROUP BY call_uuid)")
+    # Their emails first: foreign keys are off while SQLite migrates (no cascade).
+    db.execute_sql(f"DELETE FROM voicemail_email WHERE fax_id IN ({repeats})")  # noqa: S608
+    db.execute_sql(f"DELETE FROM fax_job WHERE id IN ({repeats})")  # noqa: S608
     db.execute_sql("CREATE UNIQUE INDEX fax_job_received_call_uuid ON fax_job (call_uuid) "
                    "WHERE direction = 'received'")
 

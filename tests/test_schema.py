@@ -182,10 +182,13 @@ def test_v11_keeps_the_first_of_a_received_call_logged_twice_and_then_refuses_a_
                               original_path="", direction=direction, call_uuid=call)
                 for direction, call in (("received", "call-1"), ("received", "call-1"),
                                         ("received", "call-2"), ("sent", ""), ("sent", ""))]
+        for job in made[:2]:  # each told its owner by email
+            VoicemailEmail.create(fax=job.id, recipient="bob@example.com")
         monkeypatch.undo()
         assert schema.upgrade(db) == (10, 11)
         assert [job.id for job in FaxJob.select().order_by(FaxJob.id)] == \
             [made[0].id, *(job.id for job in made[2:])]
+        assert [email.fax_id for email in VoicemailEmail.select()] == [made[0].id]
         FaxJob.create(domain=extension.domain_id, extension=extension, destination="",
                       original_path="", direction="sent", call_uuid="call-1")  # a sent try
         with pytest.raises(peewee.IntegrityError), db.atomic():
