@@ -107,8 +107,15 @@ def test_switchctl_fax_numbers_and_settings(tmp_path):
         switchctl(data, "fax", "set", "fax_retries", "11"), 1)
     assert "one of fine, standard" in cli_refused(
         switchctl(data, "fax", "set", "fax_resolution", "ultra"), 1)
-    assert "without quotes" in cli_refused(
-        switchctl(data, "fax", "set", "fax_ident", "it's me"), 1)
+    for key, value, said in (
+            ("fax_ident", "it's me", "fax_ident is at most 20 digits, spaces and +"),
+            ("fax_ident", "1" * 21, "fax_ident is at most 20 digits, spaces and +"),
+            ("fax_header", 'ACME "Corp"', "without quotes"),
+            ("fax_header", "ACME 电话", "plain ASCII"),
+            ("fax_header", "A" * 51, "at most 50 characters")):
+        assert said in cli_refused(switchctl(data, "fax", "set", key, value), 1), (key, value)
+    assert cli_ok(switchctl(data, "fax", "set", "fax_ident", "+33 1 2345 6789")) == \
+        "fax_ident = +33 1 2345 6789\n"
     shown = cli_ok(switchctl(data, "fax", "settings"))
     assert "fax_retries\t5\t" in shown and "fax_header\tACME Sales\t" in shown
     assert "fax_paper\tA4\t(A4 or Letter)" in shown

@@ -17,7 +17,8 @@ from switchctl.esl.fax_sender import FaxSender
 from switchctl.freeswitch.commands import fax_originate
 from switchctl.freeswitch.fax_results import fax_report
 from switchctl.models import Extension, FaxAttempt, FaxJob, FaxNumber
-from switchctl.services import ValidationError, call_records, fax, fax_numbers
+from switchctl.services import ValidationError, call_records, fax, fax_numbers, setting_limits
+from switchctl.services.domains import ensure_domain
 from switchctl.services import voicemail_email as outbox
 from switchctl.services.domains import TIME_ZONE, set_setting
 from switchctl.services.fax_documents import Upload, fax_document
@@ -316,6 +317,44 @@ def test_the_switch_away_sends_nothing_and_loses_nothing(link, sender, config, c
     assert sender.tick() == 0
     row = FaxJob.get_by_id(job.id)
     assert (row.status, row.attempts) == ("queued", 0)
+
+
+def test_an_originate_written_but_not_answered_in_time_is_not_placed_again(
+        sender, link, config, clock, caplog):
+    """The switch took the command but its reply did not come: the call may be ringing.
+    The fax stays sending (its events, or the watchdog, decide), never placed twice."""
+    job = queued(config, clock)
+    link.switch.unanswered.add("bgapi")
+    link.listener._client.timeout = 0.3
+    assert sender.tick() == 1
+    assert "no reply to bgapi; taken as sent" in caplog.text
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.attempts) == ("sending", 1)
+    assert [a.result for a in fax.attempts_of(job.id)] == ["calling"]
+    link.switch.unanswered.clear()
+    clock.advance(minutes=1)
+    sender.tick()
+    assert len(originates(link.switch)) == 1  # not again while its claim holds
+
+
+def test_a_header_the_command_cannot_carry_fails_those_faxes_and_no_other(
+        sender, link, config, clock):
+    """A header stored before it was checked (an older database): its faxes fail with the
+    reason at once, none is left sending, and the rest of the batch is placed."""
+    first, second = queued(config, clock), queued(config, clock)
+    setting_limits.store(ext("101").domain, "fax_header", "it's {ours}")
+    other = queued(config, clock, who="102")
+    Extension.update(domain=ensure_domain("x" * 60 + ".example")).where(
+        Extension.number == "102").execute()
+    FaxJob.update(domain=Extension.get(Extension.number == "102").domain).where(
+        FaxJob.id == other.id).execute()
+    assert sender.tick() == 1
+    for job in (first, second):
+        row = FaxJob.get_by_id(job.id)
+        assert row.status == "failed" and row.result_text.startswith("cannot be sent: ")
+    (command,) = originates(link.switch)
+    assert f"switchctl_fax_job={other.id}" in command
+    assert f"fax_header='{'x' * 50}'" in command  # the long domain name, cut to fit
 
 
 def test_a_fax_whose_command_could_not_be_sent_is_given_back(office, config, clock):

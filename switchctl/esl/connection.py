@@ -24,6 +24,11 @@ class ConnectionLost(ConnectionError):
     """The event socket went away (or answered nothing in time)."""
 
 
+class NoReply(ConnectionLost):
+    """A command was written but its reply did not come in time: the switch may well be
+    carrying it out (a late reply still goes to it: greenswitch keeps replies in order)."""
+
+
 class GuardedReader:
     """Mixin for a greenswitch protocol class: guarded frame reading, and
     ``connection_over()`` called once the reader has stopped, whatever stopped it."""
@@ -57,7 +62,7 @@ class Connection(GuardedReader, InboundESL):
     def command(self, text):
         """Send one command and return its reply event, within the timeout."""
         try:
-            with gevent.Timeout(self.timeout, ConnectionLost(f"no reply to {text.split()[0]}")):
+            with gevent.Timeout(self.timeout, NoReply(f"no reply to {text.split()[0]}")):
                 return self.send(text)
         except NotConnectedError:
             raise ConnectionLost("not connected") from None

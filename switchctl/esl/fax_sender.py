@@ -95,19 +95,25 @@ class FaxSender(EverySecond):
         return placed
 
     def _place(self, claimed):
-        media = self.config.switch_media_folder
+        media, placed = self.config.switch_media_folder, 0
         for index, call in enumerate(claimed):
-            command = fax_originate(call.uuid, call.id, call.gateway, call.number,
-                                    f"{media}/{call.tiff_path}", header=call.header,
-                                    ident=call.ident, use_ecm=call.use_ecm,
-                                    caller_id=call.caller_id, ring_seconds=call.ring_seconds)
+            try:
+                command = fax_originate(call.uuid, call.id, call.gateway, call.number,
+                                        f"{media}/{call.tiff_path}", header=call.header,
+                                        ident=call.ident, use_ecm=call.use_ecm,
+                                        caller_id=call.caller_id,
+                                        ring_seconds=call.ring_seconds)
+            except ValueError as exc:  # this one fails; the others are placed
+                fax.cannot_place(call, self.clock(), str(exc))
+                continue
             if not self.listener.send(command):
                 log.warning("fax: the switch is away; %s fax(es) wait for it",
                             len(claimed) - index)
                 fax.release(claimed[index:])
-                return index
+                return placed
+            placed += 1
             log.info("fax %s: calling %s through %s", call.id, call.number, call.gateway)
-        return len(claimed)
+        return placed
 
     def _watch(self, row, now):
         """The watchdog: the claim of ``row`` ran out; is its call still up?"""

@@ -17,7 +17,7 @@ from gevent.event import Event
 from greenswitch.esl import NotConnectedError
 
 from switchctl.esl import events
-from switchctl.esl.connection import Connection, ConnectionLost
+from switchctl.esl.connection import Connection, ConnectionLost, NoReply
 
 log = logging.getLogger(__name__)
 # The call features' own events (parked calls, queue agents, recordings ending) reach the
@@ -125,12 +125,17 @@ class Listener:
                 log.exception("event socket: a link observer failed")
 
     def send(self, command):
-        """Send one command on the live connection; False when the switch is away."""
+        """Send one command on the live connection: False when it could not be written
+        (the switch is away). A command written whose reply did not come in time counts as
+        sent: the switch may be carrying it out (an originate placed twice would call
+        twice), and what it does is told by its events."""
         client = self._client
         if client is None or not self.online.is_set():
             return False
         try:
             client.command(command)
+        except NoReply as exc:
+            log.warning("event socket: %s; taken as sent", exc)
         except ConnectionLost as exc:
             log.warning("event socket: could not send %s (%s)", command.split()[0], exc)
             return False

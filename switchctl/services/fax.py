@@ -38,7 +38,6 @@ from pathlib import Path
 import peewee
 
 from switchctl.freeswitch import fax_results
-from switchctl.freeswitch.commands import FAX_TEXT
 from switchctl.models import Domain, Extension, FaxAttempt, FaxJob, database
 from switchctl.models.base import now as local_now
 from switchctl.services import (ValidationError, call_records, domains, fax_documents,
@@ -71,6 +70,10 @@ CHOICES = {"fax_resolution": ("fine", "standard"), "fax_paper": ("A4", "Letter")
 TEXTS = {"fax_header": "printed atop each page sent; empty: the domain's name",
          "fax_ident": "the station id sent; empty: the sender's outbound caller id"}
 SETTING_KEYS = (*LIMITS, *CHOICES, *TEXTS)
+# What the modem prints atop each page (spandsp's font is ASCII), and the station id T.30
+# sends (20 characters: digits, + and spaces); both inside the originate's quotes (FAX_TEXT).
+HEADER = re.compile(r"^[ !#%&(-+\--\[\]-z|~]{0,50}\Z")
+IDENT = re.compile(r"^[0-9+ ]{0,20}\Z")
 
 # Hang-up causes of a call that never reached a fax machine. A busy line or one nobody
 # answered is tried again; a number that cannot be called fails at once; any other end
@@ -146,14 +149,17 @@ def set_setting(domain, key, value):
         setting_limits.check_number(key, value, LIMITS[key])
     elif key in CHOICES and value and value not in CHOICES[key]:
         raise ValidationError(f"{key} is one of {', '.join(CHOICES[key])}")
-    elif key in TEXTS and not _plain(value):
-        raise ValidationError(f"{key} is at most 50 characters, without quotes, commas, "
-                              "braces, backslashes or $")
+    elif key == "fax_header" and not HEADER.match(value):
+        raise ValidationError("fax_header is at most 50 characters of plain ASCII, without "
+                              "quotes, commas, braces, backslashes or $")
+    elif key == "fax_ident" and not IDENT.match(value):
+        raise ValidationError("fax_ident is at most 20 digits, spaces and +")
     setting_limits.store(domain, key, value)
 
 
-def _plain(text):
-    return bool(FAX_TEXT.match(text))
+def default_header(domain_name):
+    """The header of a domain that set none: its name, in what a header may hold."""
+    return "".join(c for c in domain_name if HEADER.match(c))[:50]
 
 
 # Sending: the queue.
@@ -353,7 +359,7 @@ def claim(rows, now, instance):
             FaxAttempt.create(job=row.id, started=now, uuid=call_uuid, result="calling")
             claimed.append(Claimed(
                 row.id, call_uuid, route[0], route[1], row.tiff_path,
-                header=rules.header or row.domain_name, ident=rules.ident or
+                header=rules.header or default_header(row.domain_name), ident=rules.ident or
                 _caller_id(sender), use_ecm=rules.use_ecm, caller_id=_caller_id(sender),
                 ring_seconds=rules.ring_seconds, was_due=row.next_try))
     return claimed
@@ -383,6 +389,12 @@ def release(claimed):
                     FaxJob.call_uuid == call.uuid).execute())
             FaxAttempt.delete().where(FaxAttempt.job == call.id,
                                       FaxAttempt.uuid == call.uuid).execute()
+
+
+def cannot_place(call, now, why):
+    """A claimed call whose command cannot be made (a value the switch would not take):
+    that fax fails with the reason, at once (trying again would fail the same way)."""
+    return _ended(call.id, call.uuid, now, "failed", f"cannot be sent: {why}", retry=False)
 
 
 def expired(rows):

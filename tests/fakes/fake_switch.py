@@ -100,6 +100,7 @@ class FakeSwitch:
         self.password = password
         self.answers = dict(answers or {})  # api command -> body
         self.commands = []
+        self.unanswered = set()  # verbs taken in but never answered (a switch too busy)
         self.clients = []
         self.subscriptions = {}  # client socket -> Subscription
         self.subscribed = Event()
@@ -145,6 +146,8 @@ class FakeSwitch:
         self.commands.append(command)
         self.command_seen.put(command)
         verb, _, rest = command.partition(" ")
+        if verb in self.unanswered:
+            return True
         if verb == "auth":
             return self._auth(sock, rest)
         if verb == "exit":
