@@ -52,14 +52,16 @@ def test_switchctl_fax_send_list_show_resend_and_cancel(tmp_path):
                             "2020-01-02")) == "no faxes\n"
     shown = cli_ok(switchctl(data, "fax", "show", "1"))
     assert shown.startswith("fax 1: sent to 95550100, queued\npages\t0 of 3\n")
-    assert "is not a failed fax" in cli_refused(switchctl(data, "fax", "resend", "1"), 1)
+    assert "of extension 101 is not a failed or canceled fax" in cli_refused(
+        switchctl(data, "fax", "resend", "1"), 1)
     fail(data, 1)
     assert cli_ok(switchctl(data, "fax", "resend", "1")) == "fax 1 queued again\n"
     assert jobs(data) == [(1, "queued", 3, "95550100")]
     said = cli_ok(switchctl(data, "fax", "cancel", "1"))
     assert said == "fax 1 canceled: it will not be sent\n"
     assert jobs(data) == [(1, "canceled", 3, "95550100")]
-    assert "not one of your faxes waiting" in cli_refused(switchctl(data, "fax", "cancel", "1"), 1)
+    assert "fax 1 of extension 101 is not waiting to be sent" in cli_refused(
+        switchctl(data, "fax", "cancel", "1"), 1)
     assert "no fax 9" in cli_refused(switchctl(data, "fax", "cancel", "9"), 1)
     assert "no fax 9" in cli_refused(switchctl(data, "fax", "show", "9"), 1)
     assert "not a fax id" in cli_refused(switchctl(data, "fax", "show", "one"), 2)

@@ -397,24 +397,53 @@ def test_a_failed_fax_is_sent_again_on_resend(sender, link, config, clock):
 def test_a_queued_fax_canceled_by_its_sender_is_not_sent_and_can_be_resent(
         sender, link, config, clock):
     waiting = queued(config, clock)
-    with pytest.raises(ValidationError, match="not one of your faxes waiting"):
+    with pytest.raises(ValidationError, match="is not waiting to be sent"):
         fax.cancel(ext("102"), waiting.id)  # not 102's
     job = fax.cancel(ext("101"), waiting.id, now=clock())
     assert (job.status, job.next_try, job.finished, job.result_text) == (
         "canceled", None, T0, "canceled by 101")
     sender.tick()
     assert originates(link.switch) == [] and FaxAttempt.select().count() == 0
-    with pytest.raises(ValidationError, match="not one of your faxes waiting"):
+    with pytest.raises(ValidationError, match="is not waiting to be sent"):
         fax.cancel(ext("101"), waiting.id)  # once
     assert fax.resend(ext("101"), waiting.id, now=clock()).status == "queued"
     sender.tick()
     assert len(originates(link.switch)) == 1
 
 
+def test_a_disabled_extension_sends_no_fax_and_its_queued_ones_fail(
+        sender, link, config, clock):
+    waiting = queued(config, clock)
+    Extension.update(enabled=False).where(Extension.number == "101").execute()
+    with pytest.raises(ValidationError, match="extension 101 is disabled: it sends no faxes"):
+        queued(config, clock)
+    sender.tick()
+    row = FaxJob.get_by_id(waiting.id)
+    assert (row.status, row.result_text) == ("failed", "the sender's extension is disabled")
+    assert originates(link.switch) == []
+    with pytest.raises(ValidationError, match="is disabled"):
+        fax.resend(ext("101"), waiting.id)
+
+
+def test_resend_counts_against_the_faxes_waiting(office, config, clock, monkeypatch):
+    failed = queued(config, clock)
+    FaxJob.update(status="failed").where(FaxJob.id == failed.id).execute()
+    monkeypatch.setattr(fax, "MAX_PENDING", 1)
+    queued(config, clock)
+    with pytest.raises(ValidationError, match="has 1 faxes waiting to be sent already"):
+        fax.resend(ext("101"), failed.id)
+    assert FaxJob.get_by_id(failed.id).status == "failed"
+
+
+def test_a_fax_with_no_number_asks_for_one(office, config, clock):
+    with pytest.raises(ValidationError, match="^enter the fax number to send to$"):
+        queued(config, clock, number=" ")
+
+
 def test_a_fax_whose_call_is_out_cannot_be_canceled(sender, link, config, clock):
     job = queued(config, clock)
     sender.tick()
-    with pytest.raises(ValidationError, match="not one of your faxes waiting"):
+    with pytest.raises(ValidationError, match="is not waiting to be sent"):
         fax.cancel(ext("101"), job.id)
     assert FaxJob.get_by_id(job.id).status == "sending"
 

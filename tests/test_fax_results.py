@@ -51,6 +51,19 @@ def test_a_reception_is_ours_when_our_dialplan_named_its_number():
     assert report.file.endswith("/switch-media/rx.tif") and report.remote_number == "2000"
 
 
+def test_what_the_other_side_sends_is_kept_as_one_printable_line():
+    """The station id comes from the other fax machine, the number from the trunk: a line
+    break in either would break the owner's email (its Subject) and our log lines."""
+    found = headers("sent_2_pages_rxfaxresult")
+    found.update({"variable_switchctl_fax_number": "5550100",
+                  "variable_fax_remote_station_id": "ACME\r\nBcc: x@evil\x00 Fax",
+                  "Caller-Caller-ID-Number": "2000\n2001",
+                  "variable_fax_result_text": "OK\r\n"})
+    report = fax_report(found)
+    assert (report.remote_station, report.remote_number, report.text) == (
+        "ACME Bcc: x@evil Fax", "2000 2001", "OK")
+
+
 def test_other_events_and_bad_job_ids_are_not_fax_reports():
     assert fax_report(headers("sent_2_pages_background_job")) is None
     forged = headers("sent_2_pages_txfaxresult")

@@ -329,7 +329,7 @@ def test_resending_another_ones_or_a_fax_that_did_not_fail_changes_nothing(app, 
     assert FaxJob.get_by_id(faxes["theirs"].id).status == "failed"
     browser.post(f"/fax/{faxes['sent'].id}/resend", data={"csrf_token": token})
     said = page_error(browser.get("/fax").get_data(as_text=True))
-    assert said == f"fax {faxes['sent'].id} is not a failed fax of yours"
+    assert said == f"fax {faxes['sent'].id} of extension 101 is not a failed or canceled fax"
     assert FaxJob.get_by_id(faxes["sent"].id).status == "sent"
     assert FaxJob.get_by_id(faxes["failed"].id).status == "failed"
 
@@ -365,7 +365,7 @@ def test_canceling_another_ones_or_a_fax_not_waiting_changes_nothing(app, faxes)
     FaxJob.update(status="sending").where(FaxJob.id == faxes["sent"].id).execute()
     browser.post(f"/fax/{faxes['sent'].id}/cancel", data={"csrf_token": token})
     said = page_error(browser.get("/fax").get_data(as_text=True))
-    assert said == f"fax {faxes['sent'].id} is not one of your faxes waiting to be sent"
+    assert said == f"fax {faxes['sent'].id} of extension 101 is not waiting to be sent"
     assert FaxJob.get_by_id(faxes["sent"].id).status == "sending"
 
 

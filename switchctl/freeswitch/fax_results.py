@@ -83,11 +83,17 @@ def _report(kind, uuid, hangup_cause, caller_number, variable):
     return FaxReport(
         **common, success=variable("fax_success") == "1",
         code=_number(variable("fax_result_code")),
-        text=variable("fax_result_text")[:TEXT_LIMIT],
+        text=_line(variable("fax_result_text"))[:TEXT_LIMIT],
         pages_transferred=_number(variable("fax_document_transferred_pages")) or 0,
         pages_total=_number(variable("fax_document_total_pages")) or 0,
-        remote_station=variable("fax_remote_station_id")[:64],
-        remote_number=caller_number[:64], file=variable("fax_filename"))
+        remote_station=_line(variable("fax_remote_station_id"))[:64],
+        remote_number=_line(caller_number)[:64], file=variable("fax_filename"))
+
+
+def _line(text):
+    """``text`` as one line of printable characters: the station id is what the other fax
+    machine sends, the caller's number what the trunk says (both reach logs and emails)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text or "").split())
 
 
 def _number(text):

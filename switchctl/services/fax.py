@@ -177,6 +177,11 @@ def check_destination(extension, destination):
     """``(gateway, external number)`` for a fax from ``extension`` to ``destination`` (an
     outbound prefix and a number); ValidationError if it may not be sent there."""
     destination = (destination or "").strip()
+    if not extension.enabled:
+        raise ValidationError("extension %(number)s is disabled: it sends no faxes",
+                              {"number": extension.number})
+    if not destination:
+        raise ValidationError("enter the fax number to send to")
     if not DESTINATION.match(destination):
         raise ValidationError("%(number)s is not a fax number: dial it as you would from "
                               "your phone (outbound prefix first)", {"number": destination})
@@ -197,9 +202,7 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
     now = now or local_now()
     destination = (destination or "").strip()
     check_destination(extension, destination)
-    if _open_of(extension).count() >= MAX_PENDING:
-        raise ValidationError("extension %(number)s has %(count)s faxes waiting to be sent "
-                              "already", {"number": extension.number, "count": MAX_PENDING})
+    _check_room(extension)
     rules = settings(extension.domain_id)
     page = None if cover is None else _cover_maker(extension, destination, cover, now, rules)
     # In a process of its own: on the loop, a long fax would stall the loop that answers
@@ -245,8 +248,12 @@ def _write(path, data):
     os.replace(partial, path)
 
 
-def _open_of(extension):
-    return FaxJob.select().where(FaxJob.extension == extension, FaxJob.status.in_(OPEN))
+def _check_room(extension):
+    """ValidationError when ``extension`` has MAX_PENDING faxes waiting already."""
+    if FaxJob.select().where(FaxJob.extension == extension,
+                             FaxJob.status.in_(OPEN)).count() >= MAX_PENDING:
+        raise ValidationError("extension %(number)s has %(count)s faxes waiting to be sent "
+                              "already", {"number": extension.number, "count": MAX_PENDING})
 
 
 RESENDABLE = ("failed", "canceled")
@@ -259,13 +266,16 @@ def resend(extension, job_id, now=None):
     job = FaxJob.get_or_none(FaxJob.id == job_id, FaxJob.extension == extension,
                              FaxJob.direction == "sent")
     if job is None or job.status not in RESENDABLE:
-        raise ValidationError("fax %(id)s is not a failed fax of yours", {"id": job_id})
+        raise ValidationError("fax %(id)s of extension %(number)s is not a failed or canceled "
+                              "fax", {"id": job_id, "number": extension.number})
     check_destination(extension, job.destination)
+    _check_room(extension)
     won = (FaxJob.update(status="queued", next_try=now, attempts=0, finished=None,
                          result_text="queued again", result_code=None)
            .where(FaxJob.id == job.id, FaxJob.status == job.status).execute())
     if won != 1:
-        raise ValidationError("fax %(id)s is not a failed fax of yours", {"id": job_id})
+        raise ValidationError("fax %(id)s of extension %(number)s is not a failed or canceled "
+                              "fax", {"id": job_id, "number": extension.number})
     return FaxJob.get_by_id(job.id)
 
 
@@ -280,8 +290,8 @@ def cancel(extension, job_id, now=None):
            .where(FaxJob.id == job_id, FaxJob.extension == extension,
                   FaxJob.direction == "sent", FaxJob.status == "queued").execute())
     if won != 1:
-        raise ValidationError("fax %(id)s is not one of your faxes waiting to be sent",
-                              {"id": job_id})
+        raise ValidationError("fax %(id)s of extension %(number)s is not waiting to be sent",
+                              {"id": job_id, "number": extension.number})
     log.info("fax %s: canceled by %s", job_id, who)
     return FaxJob.get_by_id(job_id)
 
@@ -342,9 +352,9 @@ def claim(rows, now, instance):
         for row in queued:
             rules, sender = found[row.domain_id], senders.get(row.extension_id)
             route = domains.trunk(row.domain_name, row.destination)
-            if sender is None or route is None or not sender.outbound_allowed:
-                _refuse(row.id, now, "no outbound route to this number" if route is None
-                        else "the sender may no longer call outside numbers")
+            why = _cannot_send(sender, route)
+            if why:
+                _refuse(row.id, now, why)
                 continue
             call_uuid = str(uuid_module.uuid4())
             lease = now + datetime.timedelta(
@@ -363,6 +373,17 @@ def claim(rows, now, instance):
                 _caller_id(sender), use_ecm=rules.use_ecm, caller_id=_caller_id(sender),
                 ring_seconds=rules.ring_seconds, was_due=row.next_try))
     return claimed
+
+
+def _cannot_send(sender, route):
+    """Why a queued fax can no longer go (its sender or route changed since), or None."""
+    if route is None:
+        return "no outbound route to this number"
+    if sender is None or not sender.outbound_allowed:
+        return "the sender may no longer call outside numbers"
+    if not sender.enabled:
+        return "the sender's extension is disabled"
+    return None
 
 
 def _caller_id(extension):
@@ -509,9 +530,11 @@ def _ended(job_id, call_uuid, now, result, detail, retry, found=None):
             tries = f"{job.attempts} tr{'y' if job.attempts == 1 else 'ies'}"
             changes.update(status="failed", next_try=None, finished=now,
                            result_text=(f"{detail} after {tries}" if retry else detail)[:255])
-        (FaxJob.update(**changes)
-         .where(FaxJob.id == job_id, FaxJob.status == "sending", FaxJob.call_uuid == call_uuid)
-         .execute())
+        won = (FaxJob.update(**changes)
+               .where(FaxJob.id == job_id, FaxJob.status == "sending",
+                      FaxJob.call_uuid == call_uuid).execute())
+        if won != 1:  # another instance decided this try meanwhile
+            return None
         _close_attempt(attempt, result, detail, found.pages_transferred if found else 0)
     job = FaxJob.get_by_id(job_id)
     level = logging.WARNING if job.status == "failed" else logging.INFO
