@@ -95,7 +95,7 @@ def test_switchctl_fax_numbers_and_settings(tmp_path):
         "5550100 answers as the fax of 102\n"
     assert "already a fax number" in cli_refused(
         switchctl(data, "fax", "number-add", "5550100", "101"), 1)
-    assert "is an extension's number" in cli_refused(
+    assert "number 101 is an extension" in cli_refused(
         switchctl(data, "fax", "number-add", "101", "102"), 1)
     assert cli_ok(switchctl(data, "fax", "numbers")) == "5550100\t102\n"
     assert cli_ok(switchctl(data, "fax", "number-remove", "5550100")) == \

@@ -8,6 +8,10 @@ from playhouse.test_utils import count_queries
 
 from switchctl.models import Extension
 from switchctl.services import ValidationError, fax_numbers
+from switchctl.services.conferences import add_room
+from switchctl.services.extensions import add_extension
+from switchctl.services.parking import set_lot
+from switchctl.services.queues import add_queue
 from tests.builders.dialplan import actions, call
 from tests.clients.xml_curl import parsed, post
 
@@ -62,12 +66,42 @@ def test_numbers_that_are_not_fax_numbers_route_as_before(client, fax_number):
 
 @pytest.mark.parametrize("number, message", [
     ("1", "is not a fax number"), ("12a4", "is not a fax number"),
-    ("101", "is an extension's number"), ("5550100", "is already a fax number")])
+    ("101", "number 101 is an extension"), ("5550100", "is already a fax number")])
 def test_a_fax_number_must_be_digits_not_an_extension_and_not_taken(db, fax_number, number,
                                                                     message):
     with db.connection_context():
         with pytest.raises(ValidationError, match=message):
             fax_numbers.assign(Extension.get(Extension.number == "103"), number)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda domain: add_room(domain, "800", "1234"), "number 800 is a conference room"),
+    (lambda domain: add_queue(domain, "600", "Sales"), "number 600 is a queue"),
+    (lambda domain: None, "number 41 is a parking slot"),
+])
+def test_a_fax_number_is_no_room_queue_or_parking_slot(db, office, make, message):
+    """Each of them answers the number from inside before the fax receiver would."""
+    with db.connection_context():
+        make(office)
+        number = message.split()[1]
+        with pytest.raises(ValidationError, match=message):
+            fax_numbers.assign(Extension.get(Extension.number == "103"), number)
+
+
+def test_nothing_else_takes_a_fax_numbers_number_afterwards(db, office, fax_number):
+    """An extension, a room, a queue or a parking slot made later would answer it first."""
+    with db.connection_context():
+        fax_numbers.assign(Extension.get(Extension.number == "103"), "700")
+        for make, message in (
+                (lambda: add_extension(office, "700", "Late"),
+                 "number 700 is taken by a conference room, a queue or a fax number"),
+                (lambda: add_room(office, "700", "1234"), "number 700 is a fax number"),
+                (lambda: add_queue(office, "700", "Late"), "number 700 is a fax number"),
+                (lambda: set_lot(office, slots="700-709"),
+                 "number 700 is already in use: it cannot be a parking slot")):
+            with pytest.raises(ValidationError, match=message):
+                make()
+        assert Extension.select().where(Extension.number == "700").count() == 0
 
 
 def test_a_call_from_the_trunk_to_an_extension_does_not_look_for_fax_numbers(

@@ -56,7 +56,7 @@ def test_a_number_added_on_the_page_is_answered_as_a_fax_and_removed_is_not(
      "55-50 is not a fax number (2 to 31 digits, + first if international)"),
     ({"number": "", "extension": "102"},
      " is not a fax number (2 to 31 digits, + first if international)"),
-    ({"number": "101", "extension": "102"}, "101 is an extension's number"),
+    ({"number": "101", "extension": "102"}, "number 101 is an extension"),
     ({"number": "5550100", "extension": "999"}, "there is no extension 999"),
     ({"number": "5550100", "extension": ""}, "there is no extension ''"),
 ])

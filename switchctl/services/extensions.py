@@ -13,6 +13,7 @@ from switchctl.models import (
     Department,
     Domain,
     Extension,
+    FaxNumber,
     FollowMeEntry,
     ForwardRule,
     Queue,
@@ -310,7 +311,7 @@ def _row_input(row):
 
 def _taken_numbers(domain, numbers):
     """``{number: why it cannot be a new extension's}`` for those of ``numbers`` that an
-    extension, a conference room or a queue has, or that are parking slots (a few
+    extension, a conference room, a queue or a fax number has, or that are parking slots (a few
     queries per INSERT_BATCH numbers; see _check_number_free for one number)."""
     parking = lot(domain)
     taken = {number: ValidationError("number %(number)s is a parking slot (%(slots)s)",
@@ -318,11 +319,11 @@ def _taken_numbers(domain, numbers):
              for number in numbers if number in parking.numbers}
     for start in range(0, len(numbers), INSERT_BATCH):
         chunk = numbers[start:start + INSERT_BATCH]
-        for model in (ConferenceRoom, Queue):
+        for model in (ConferenceRoom, Queue, FaxNumber):
             query = model.select(model.number).where(model.domain == domain,
                                                      model.number.in_(chunk))
             taken.update((number, ValidationError(
-                "number %(number)s is taken by a conference room or a queue",
+                "number %(number)s is taken by a conference room, a queue or a fax number",
                 {"number": number})) for (number,) in query.tuples())
         query = Extension.select(Extension.number).where(
             Extension.domain == domain, Extension.number.in_(chunk))
@@ -492,10 +493,10 @@ def _check_number_free(domain, number):
     (services/internal_numbers: rooms, queues, parking slots, feature codes)."""
     if Extension.select().where(Extension.domain == domain, Extension.number == number).exists():
         raise ValidationError("extension %(number)s already exists", {"number": number})
-    for model in (ConferenceRoom, Queue):
+    for model in (ConferenceRoom, Queue, FaxNumber):
         if model.select().where(model.domain == domain, model.number == number).exists():
-            raise ValidationError("number %(number)s is taken by a conference room or a queue",
-                                  {"number": number})
+            raise ValidationError("number %(number)s is taken by a conference room, a queue "
+                                  "or a fax number", {"number": number})
     parking = lot(domain)
     if number in parking.numbers:
         raise ValidationError("number %(number)s is a parking slot (%(slots)s)",

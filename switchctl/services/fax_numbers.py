@@ -8,6 +8,7 @@ import peewee
 
 from switchctl.models import Domain, Extension, FaxNumber, database
 from switchctl.services import ValidationError
+from switchctl.services.internal_numbers import check_unused
 from switchctl.services.prepared import Prepared
 
 NUMBER = re.compile(r"^\+?[0-9]{2,31}\Z")
@@ -36,9 +37,8 @@ def assign(extension, number):
     if not NUMBER.match(number):
         raise ValidationError("%(number)s is not a fax number (2 to 31 digits, + first "
                               "if international)", {"number": number})
-    if Extension.select().where(Extension.domain == extension.domain_id,
-                                Extension.number == number).exists():
-        raise ValidationError("%(number)s is an extension's number", {"number": number})
+    # Nothing else the dialplan tries may answer to it (the fax number itself: the index).
+    check_unused(extension.domain_id, number, fax_numbers=False)
     try:
         with database.atomic():
             return FaxNumber.create(domain=extension.domain_id, number=number,

@@ -2,12 +2,13 @@
 
 A conference room or a queue is reached by dialling its number, so that number must not
 be taken by anything else the dialplan tries (xml_curl/dialplan.INTERNAL_DESTINATIONS):
-an extension, another room or queue, a parking slot, a feature code, or the start of an
-outbound prefix (``9`` + an outside number leaves through the trunk)."""
+an extension, another room or queue, a parking slot, a fax number, a feature code, or the
+start of an outbound prefix (``9`` + an outside number leaves through the trunk). A fax
+number (a DID too) must be none of the first ones (check_unused)."""
 
 import re
 
-from switchctl.models import ConferenceRoom, Extension, OutboundRoute, Queue
+from switchctl.models import ConferenceRoom, Extension, FaxNumber, OutboundRoute, Queue
 from switchctl.services import ValidationError
 from switchctl.services.feature_codes import FEATURES, domain_codes
 from switchctl.services.parking import lot
@@ -26,6 +27,17 @@ def check_free_number(domain, number, room_id=None, queue_id=None):
     if prefix is not None:
         raise ValidationError("number %(number)s starts with the outbound prefix %(prefix)s",
                               {"number": number, "prefix": prefix})
+    check_unused(domain, number, room_id, queue_id)
+    code = feature_code_of(domain, number)
+    if code is not None:
+        raise ValidationError("number %(number)s is the feature code %(code)s",
+                              {"number": number, "code": code})
+
+
+def check_unused(domain, number, room_id=None, queue_id=None, fax_numbers=True):
+    """Raise ValidationError when an extension, a parking slot, a conference room, a queue
+    or (``fax_numbers``) a fax number of ``domain`` has ``number`` already (``room_id`` /
+    ``queue_id``: the record being changed, whose own number is free for it)."""
     parking = lot(domain)
     if number in parking.numbers:
         raise ValidationError("number %(number)s is a parking slot (%(slots)s)",
@@ -33,10 +45,9 @@ def check_free_number(domain, number, room_id=None, queue_id=None):
     if Extension.select().where(Extension.domain == domain, Extension.number == number).exists():
         raise ValidationError("number %(number)s is an extension", {"number": number})
     _check_records(domain, number, room_id, queue_id)
-    code = feature_code_of(domain, number)
-    if code is not None:
-        raise ValidationError("number %(number)s is the feature code %(code)s",
-                              {"number": number, "code": code})
+    if fax_numbers and FaxNumber.select().where(FaxNumber.domain == domain,
+                                                FaxNumber.number == number).exists():
+        raise ValidationError("number %(number)s is a fax number", {"number": number})
 
 
 def _routes(domain):

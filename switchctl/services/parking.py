@@ -11,7 +11,7 @@ while a number of the domain lies in it.
 import dataclasses
 import re
 
-from switchctl.models import ConferenceRoom, Extension, Queue, Setting, database
+from switchctl.models import ConferenceRoom, Extension, FaxNumber, Queue, Setting, database
 from switchctl.services import ValidationError
 from switchctl.services.domains import set_setting
 
@@ -80,12 +80,12 @@ def lot_name(domain_name):
 
 def set_lot(domain, slots=None, seconds=None):
     """Change what is given (None: keep it); checked before anything is stored: no
-    extension, room or queue of the domain may have a number in the new range."""
+    extension, room, queue or fax number of the domain may have a number in the new range."""
     with database.atomic():
         if slots is not None:
             first, last = parse_range(slots)
             numbers = [str(slot) for slot in range(first, last + 1)]
-            for model in (Extension, ConferenceRoom, Queue):
+            for model in (Extension, ConferenceRoom, Queue, FaxNumber):
                 taken = model.select(model.number).where(model.domain == domain,
                                                          model.number.in_(numbers)).first()
                 if taken is not None:
