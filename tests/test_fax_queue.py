@@ -4,8 +4,10 @@ speaking the real event-socket protocol: the originate command, the switch's rea
 as CDRs, retries, the watchdog, restarts, and a received fax logged as a PDF."""
 
 import datetime
+import errno
 import io
 import logging
+import os
 import zoneinfo
 
 import gevent
@@ -492,6 +494,33 @@ def test_a_reception_told_twice_at_the_same_moment_is_logged_and_emailed_once(
     assert sorted(bool(greenlet.value) for greenlet in told) == [False, True]
     assert FaxJob.select().where(FaxJob.direction == "received").count() == 1
     assert len(outbox.listing(ext("102").domain)) == 1
+
+
+def test_a_reception_whose_first_report_fails_is_logged_by_the_second(
+        config, fax_number, monkeypatch):
+    """The event's logging fails (the disk full as its PDF is written) while the call's
+    record waits for it: the record logs the fax, rather than being answered as a repeat
+    and the fax lost."""
+    uuid = "acacacac-2222-3333-4444-555555555555"
+    received_tiff(config, uuid, 2)
+    found = fax_report(event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                             domain_name="pbx.local"))
+    real_replace, failures = os.replace, []
+
+    def full_once(source, target):
+        if str(target).endswith(".pdf") and not failures:
+            failures.append(target)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", full_once)
+    event_told = gevent.spawn(fax.report, found, config.media_folder)
+    record_told = gevent.spawn(fax.report, found, config.media_folder)
+    gevent.joinall([event_told, record_told])
+    assert isinstance(event_told.exception, OSError) and failures
+    assert record_told.successful() and record_told.value.status == "received"
+    (job,) = FaxJob.select().where(FaxJob.direction == "received")
+    assert fax.pdf_file(job, config.media_folder) is not None
 
 
 def test_a_failed_reception_is_logged_with_its_reason(sender, link, config, fax_number, caplog):

@@ -35,6 +35,7 @@ import re
 import uuid as uuid_module
 from pathlib import Path
 
+import gevent.event
 import peewee
 
 from switchctl.freeswitch import fax_results
@@ -549,20 +550,34 @@ def _close_attempt(attempt, result, detail, pages):
 
 # Receiving.
 
-_RECEIVING = set()  # calls whose received fax this process is logging now
+_RECEIVING = {}  # call uuid -> AsyncResult: the received faxes this process is logging now
 
 
 def _received(found, media_folder, now):
     """The event and the call record both tell of a received fax, often at the same
-    moment: the first logs it (one PDF made, one email), the unique index on received
-    calls stops a repeat another process logs meanwhile."""
-    if found.uuid in _RECEIVING or _logged(found.uuid):
+    moment: the first logs it (one PDF made, one email); a second told meanwhile waits for
+    the first and, should it have failed (a full disk, the database away), logs it itself
+    (else the record would be answered as stored and the fax lost). The unique index on
+    received calls stops a repeat another process logs meanwhile."""
+    first = _RECEIVING.get(found.uuid)
+    if first is not None:
+        try:
+            first.get()
+            return None
+        except Exception:  # noqa: BLE001 - the first one's failure is its own to log
+            pass  # it failed: this report logs the fax, or fails as loudly
+    if _logged(found.uuid):
         return None
-    _RECEIVING.add(found.uuid)
+    done = _RECEIVING[found.uuid] = gevent.event.AsyncResult()
     try:
-        return _log_received_once(found, media_folder, now)
+        job = _log_received_once(found, media_folder, now)
+    except BaseException as exc:
+        done.set_exception(exc)
+        raise
     finally:
-        _RECEIVING.discard(found.uuid)
+        _RECEIVING.pop(found.uuid, None)
+    done.set(job)
+    return job
 
 
 def _logged(call_uuid):
