@@ -4,12 +4,13 @@ page sends to the login page; no form is taken without its CSRF token; every pag
 in Chinese. The page families' own tests try forged record ids."""
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from switchctl import portal
 from switchctl.models.logins import ROLE_OPERATOR, ROLES
 from switchctl.portal.access import PAGE_REFUSED, PUBLIC, access_of
 from switchctl.services.logins import add_account
-from tests.clients.portal import ROLE_LOGINS, log_in, open_portal, page_error
+from tests.clients.portal import ROLE_LOGINS, csrf_token, log_in, open_portal, page_error
 
 pytestmark = pytest.mark.usefixtures("quick_hashes")  # account hashes: not what is tested
 
@@ -89,3 +90,33 @@ def test_every_page_renders_in_chinese(office_app, role):
             response = browser.get(path, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
             if response.status_code == 200 and response.mimetype == "text/html":
                 assert '<html lang="zh-Hans">' in response.get_data(as_text=True), path
+
+
+def record_routes(app):
+    """``(method, path)`` of every route that takes record ids (int arguments only), with
+    ``{id}`` where each id goes."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        converters = rule._converters  # noqa: SLF001 - werkzeug keeps them only here
+        if rule.arguments and all(isinstance(c, IntegerConverter) for c in converters.values()):
+            path = rule.rule
+            for name in rule.arguments:
+                path = path.replace(f"<int:{name}>", "{id}")
+            found += [(method, path) for method in sorted(rule.methods & {"GET", "POST"})]
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_id_too_large_for_the_database_finds_nothing(office_app, role):
+    """SQLite cannot take an integer over 2**63 - 1: such an id is a page not found, not a
+    500, on every route that takes one."""
+    browser = logged_in(office_app, role)
+    token = csrf_token(browser.get("/extensions").get_data(as_text=True))
+    routes = record_routes(office_app)
+    assert ("GET", "/fax/{id}/pdf") in routes and ("POST", "/fax/{id}/cancel") in routes
+    for method, path in routes:
+        for number in (2 ** 63 - 1, 2 ** 64, 10 ** 30):
+            url = path.replace("{id}", str(number))
+            response = (browser.get(url) if method == "GET" else
+                        browser.post(url, data={"csrf_token": token}))
+            assert response.status_code in (403, 404, 405), (method, url, response.status_code)

@@ -15,6 +15,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from switchctl.config import secret_key
 from switchctl.db import database_failed
@@ -37,9 +38,20 @@ FAMILIES = (auth, extensions, contacts, call_records, voicemail, recordings, fax
             outbound_routes, accounts)
 
 
+class RecordId(IntegerConverter):
+    """``<int:...>`` in the portal's URLs: a record's id, so at most what the database
+    stores (a 64-bit integer); a longer number in a URL finds no page (404), where
+    SQLite would fail to take it (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2 ** 63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(config, live_view=None):
     """The portal; ``live_view`` (a switchctl.esl.live.LiveView) feeds its live pages."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = RecordId  # before any route is added
     app.config.update(
         SECRET_KEY=secret_key(config), SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
