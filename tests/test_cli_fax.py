@@ -57,8 +57,9 @@ def test_switchctl_fax_send_list_show_resend_and_cancel(tmp_path):
     fail(data, 1)
     assert cli_ok(switchctl(data, "fax", "resend", "1")) == "fax 1 queued again\n"
     assert jobs(data) == [(1, "queued", 3, "95550100")]
-    said = cli_ok(switchctl(data, "fax", "cancel", "1"))
-    assert said == "fax 1 canceled: it will not be sent\n"
+    done = switchctl(data, "fax", "cancel", "1")
+    assert (done.returncode, done.stdout) == (0, "fax 1 canceled: it will not be sent\n")
+    assert done.stderr == ""  # a one-off command's log: warnings and worse only
     assert jobs(data) == [(1, "canceled", 3, "95550100")]
     assert "fax 1 of extension 101 is not waiting to be sent" in cli_refused(
         switchctl(data, "fax", "cancel", "1"), 1)
@@ -81,8 +82,16 @@ def test_bad_faxes_are_refused_and_nothing_is_queued(tmp_path):
             (("101", "95550100", str(empty)), "empty.png is empty"),
             (("101", "95550100", str(tmp_path / "missing.png")), "cannot read"),
             (("101", "5550100", page), "not an outside number"),
-            (("999", "95550100", page), "extension 999 does not exist")):
+            (("999", "95550100", page), "extension 999 does not exist"),
+            (("101", "95550100", page, "--to", "Dr. Wu"),
+             "--to, --subject and --note go on a cover page: add --cover"),
+            (("101", "95550100", page, "--cover", "--to", "W" * 81),
+             "the cover page's recipient and subject may have at most 80 characters each"),
+            (("101", "95550100", page, "--cover", "--note", "n" * 2001),
+             "the note may have at most 2000 characters")):
         assert said in cli_refused(switchctl(data, "fax", "send", *args), 1)
+    done = switchctl(data, "fax", "list", "--from", "2026-12-05", "--to", "2026-12-01")
+    assert "the end date is before the start date" in cli_refused(done, 1)
     assert jobs(data) == []
     assert not list((data / "media").rglob("*.tif"))
 

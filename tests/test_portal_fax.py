@@ -127,6 +127,14 @@ def test_without_ghostscript_a_pdf_is_not_faxed_and_the_user_is_told(
     assert nothing_queued(config)
 
 
+def test_a_cover_page_whose_words_do_not_fit_is_refused(app, config):
+    answer = send_form(signed_in(app, *EXTENSION), cover="1", recipient="W" * 81)
+    assert answer.status_code == 400 and html.unescape(page_error(answer.get_data(
+        as_text=True))) == "the cover page's recipient and subject may have at most 80 " \
+        "characters each"
+    assert nothing_queued(config)
+
+
 def test_a_file_over_the_domains_limit_and_a_request_over_the_pages_are_refused(
         app, office, config):
     fax.set_setting(office, "fax_max_megabytes", "1")

@@ -1,6 +1,7 @@
 """``switchctl``: set up the database, manage extensions, run the service."""
 
 import argparse
+import logging
 import sys
 
 import peewee
@@ -43,7 +44,10 @@ def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
         settings = config_module.load()
-        logs.configure(settings.log_level)
+        # A one-off command says what it did on stdout; its log shows warnings and worse
+        # (serve logs at the level set).
+        logs.configure(settings.log_level if args.command == "serve" else
+                       max(settings.log_level, "WARNING", key=logging.getLevelName))
         return run(args, settings)
     except UsageError as exc:
         return _fail(f"{exc} (see 'switchctl --help')", 2)

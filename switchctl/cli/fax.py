@@ -67,10 +67,15 @@ def add_parser(commands):
 
 
 def cmd_send(domain, settings, args):
+    if not args.cover and (args.to or args.subject or args.note):
+        raise ValidationError("--to, --subject and --note go on a cover page: add --cover")
     sender = existing_extension(domain, args.extension)
     uploads = [_upload(path) for path in args.files]
     cover = fax.Cover(args.to, args.subject, args.note) if args.cover else None
-    job = fax.submit(sender, args.number, uploads, settings.media_folder, cover=cover)
+    try:
+        job = fax.submit(sender, args.number, uploads, settings.media_folder, cover=cover)
+    except RuntimeError as exc:  # no Ghostscript, or the converter died or ran out of time
+        raise ValidationError(f"the fax could not be made: {exc}") from None
     print(f"fax {job.id} queued: {job.pages} page{'s' * (job.pages != 1)} from "
           f"{args.extension} to {args.number}")
     return 0
@@ -86,6 +91,8 @@ def _upload(path):
 
 
 def cmd_list(domain, args):
+    if args.start and args.end and args.end < args.start:
+        raise ValidationError("the end date is before the start date")
     extension = existing_extension(domain, args.extension) if args.extension else None
     rows, more = fax.log_of(domain, extension, args.start, args.end, args.direction,
                             zone=time_zone(domain), per_page=LIST_LIMIT)

@@ -205,6 +205,8 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
     check_destination(extension, destination)
     _check_room(extension)
     rules = settings(extension.domain_id)
+    if cover is not None:  # before the files are drawn: a refusal is said at once
+        fax_documents.check_cover(cover.recipient, cover.subject, cover.note)
     page = None if cover is None else _cover_maker(extension, destination, cover, now, rules)
     # In a process of its own: on the loop, a long fax would stall the loop that answers
     # the switch for a second, and Ghostscript cannot be started from a pool thread (the

@@ -265,6 +265,17 @@ def received_pdf(data):
 
 COVER_FONT, WIDE_FONT = "Helvetica", "STSong-Light"  # reportlab's own: nothing to install
 NOTE_LIMIT = 2000
+FIELD_LIMIT = 80  # the cover page's recipient and subject (one line each)
+
+
+def check_cover(recipient, subject, note):
+    """ValidationError when a cover page's words do not fit on it."""
+    if max(len(recipient), len(subject)) > FIELD_LIMIT:
+        raise ValidationError("the cover page's recipient and subject may have at most "
+                              "%(limit)s characters each", {"limit": FIELD_LIMIT})
+    if len(note) > NOTE_LIMIT:
+        raise ValidationError("the note may have at most %(limit)s characters",
+                              {"limit": NOTE_LIMIT})
 
 
 def cover_page(sender, recipient, subject="", note="", when="", pages=0, paper="A4"):
@@ -278,9 +289,7 @@ def cover_page(sender, recipient, subject="", note="", when="", pages=0, paper="
 
     if WIDE_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(WIDE_FONT))
-    if len(note) > NOTE_LIMIT:
-        raise ValidationError("the note may have at most %(limit)s characters",
-                              {"limit": NOTE_LIMIT})
+    check_cover(recipient, subject, note)
     size = A4 if paper == "A4" else letter
     out = io.BytesIO()
     drawing = canvas.Canvas(out, pagesize=size)

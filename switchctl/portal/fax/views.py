@@ -31,7 +31,7 @@ from switchctl.portal.policy import CONTENT_SECURITY_POLICY
 from switchctl.pool import ChildFailed
 from switchctl.services import ValidationError, call_records, fax
 from switchctl.services.domains import find_domain, time_zone
-from switchctl.services.fax_documents import NOTE_LIMIT, Upload
+from switchctl.services.fax_documents import FIELD_LIMIT, NOTE_LIMIT, Upload
 
 blueprint = Blueprint("fax", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ MB = 1024 * 1024
 FILES_AT_MOST_SIZE = 4  # a send request may carry this many files of the largest size
 FORM_ROOM = 64 * 1024  # the form's other fields and the multipart framing
 REQUEST_CAP = 60 * MB
-FIELD_LIMIT = 80  # the cover page's recipient and subject
 NAME_LIMIT = 100  # of a file's name, as messages show it
 # The previews of the chosen images are object URLs (blob:): allowed on the send page only.
 SEND_POLICY = CONTENT_SECURITY_POLICY.replace("img-src 'self' data:",
@@ -105,10 +104,6 @@ def send():
     values = {name: request.form.get(name, "").strip()
               for name in ("number", "recipient", "subject", "note")}
     values["cover"] = request.form.get("cover") == "1"
-    if max(len(values["recipient"]), len(values["subject"])) > FIELD_LIMIT:
-        return send_page(extension, values, _(
-            "The recipient and the subject may have at most %(limit)s characters each.",
-            limit=FIELD_LIMIT), 400)
     try:
         fax.submit(extension, values["number"], uploads(), media_folder(),
                    cover=cover_of(values))
