@@ -236,6 +236,21 @@ def test_a_number_that_cannot_be_called_fails_at_once(sender, link, config, cloc
     assert (row.status, row.result_text) == ("failed", "cannot be called (UNALLOCATED_NUMBER)")
 
 
+def test_a_call_the_switch_could_not_place_fails_at_once(sender, link, config, clock):
+    """An unknown gateway: no channel, so no hang-up; the originate's BACKGROUND_JOB says
+    -ERR INVALID_GATEWAY, and the fax fails then, not after its claim and the grace."""
+    link.switch.job_results["originate"] = "-ERR INVALID_GATEWAY\n"
+    job = queued(config, clock)
+    sender.tick()
+    with gevent.Timeout(5):
+        while FaxJob.get_by_id(job.id).status == "sending":
+            gevent.sleep(0.01)
+            sender.take_waiting()
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.result_text) == ("failed", "cannot be called (INVALID_GATEWAY)")
+    assert [a.result for a in fax.attempts_of(job.id)] == ["failed"]
+
+
 def test_the_watchdog_takes_back_a_call_lost_mid_fax(sender, link, config, clock, caplog):
     job = queued(config, clock)
     sender.tick()
@@ -271,6 +286,19 @@ def test_a_result_coming_by_cdr_during_the_grace_is_taken(sender, link, config, 
     assert take(cdr_body("sent_2_pages_sender", uuid, job.id), "pbx.local",
                 media_folder=config.media_folder).done
     assert FaxJob.get_by_id(job.id).status == "sent"
+
+
+def test_at_most_max_calls_faxes_are_out_at_once_the_rest_wait_their_turn(
+        sender, link, config, clock, monkeypatch):
+    monkeypatch.setattr(fax, "MAX_CALLS", 2)
+    jobs = [queued(config, clock) for _ in range(3)]
+    assert sender.tick() == 2
+    assert [FaxJob.get_by_id(job.id).status for job in jobs] == ["sending", "sending", "queued"]
+    assert sender.tick() == 0  # still two out
+    emitted(link, sender, event("sent_2_pages_txfaxresult", attempt_uuid(jobs[0]), jobs[0].id))
+    assert sender.tick() == 1
+    assert FaxJob.get_by_id(jobs[2].id).status == "sending"
+    assert len(originates(link.switch)) == 3
 
 
 def test_a_restart_loses_no_fax_and_sends_none_twice(link, config, clock):

@@ -64,6 +64,16 @@ def test_what_the_other_side_sends_is_kept_as_one_printable_line():
         "ACME Bcc: x@evil Fax", "2000 2001", "OK")
 
 
+def test_an_originate_the_switch_refused_ends_its_try_with_the_cause():
+    refused = fax_report(headers("busy_background_job"))
+    assert (refused.kind, refused.uuid, refused.job_id, refused.hangup_cause) == (
+        ENDED, UUID, 7, "USER_BUSY")  # the try named by the originate's own uuid
+    assert fax_report(headers("sent_2_pages_background_job")) is None  # +OK: events tell
+    other = headers("busy_background_job")
+    other["Job-Command-Arg"] = other["Job-Command-Arg"].replace("switchctl_fax_job", "x")
+    assert fax_report(other) is None  # not one of our fax calls (a wake-up call, say)
+
+
 def test_other_events_and_bad_job_ids_are_not_fax_reports():
     assert fax_report(headers("sent_2_pages_background_job")) is None
     forged = headers("sent_2_pages_txfaxresult")

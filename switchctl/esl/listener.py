@@ -22,7 +22,9 @@ from switchctl.esl.connection import Connection, ConnectionLost, NoReply
 log = logging.getLogger(__name__)
 # The call features' own events (parked calls, queue agents, recordings ending) reach the
 # header_observers: each feature's module reads its own.
+# Every word after CUSTOM is a subclass (mod_event_socket): the event names come first.
 SUBSCRIPTION = ("event plain CHANNEL_CALLSTATE CHANNEL_HANGUP_COMPLETE MESSAGE_QUERY RECORD_STOP "
+                "BACKGROUND_JOB "
                 "CUSTOM sofia::register sofia::unregister sofia::expire valet_parking::info "
                 "callcenter::info conference::maintenance verto::login verto::client_disconnect "
                 "spandsp::txfaxresult spandsp::rxfaxresult")

@@ -7,6 +7,9 @@
   (ours: variables.FAX_JOB on a leg we sent, variables.FAX_NUMBER on one we answered).
 - ``CHANNEL_HANGUP_COMPLETE`` of a sending leg: its end. A try whose result never came
   (busy, no answer: the call ended before txfax ran) is decided by its hang-up cause.
+- ``BACKGROUND_JOB`` of our ``bgapi originate``: its body ``-ERR <cause>`` when the call
+  failed (a busy line, or one never placed: an unknown gateway has no channel, so no
+  hang-up to tell it); the same decision as the hang-up's, whichever comes first.
 
 greenswitch hands the listener each event's headers decoded; xml_cdr/parse hands its
 variables decoded (``fax_success`` where an event says ``variable_fax_success``). Only our
@@ -14,12 +17,16 @@ own legs count: the CDR, posted again and again until stored, is the outcome's d
 """
 
 import dataclasses
+import re
 
 from switchctl.freeswitch import variables
 
 SENT, RECEIVED, ENDED = "sent", "received", "ended"
 SUBCLASSES = {"spandsp::txfaxresult": SENT, "spandsp::rxfaxresult": RECEIVED}
 TEXT_LIMIT = 255
+# In a BACKGROUND_JOB's Job-Command-Arg: the originate's channel variables (decoded).
+ORIGINATED = re.compile(r"origination_uuid=([0-9a-fA-F-]{36}),"
+                        rf"{variables.FAX_JOB}=([0-9]{{1,9}})[,}}]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +51,8 @@ def fax_report(headers):
     """The FaxReport in ``headers`` (one event's, decoded), or None when the event is not
     about one of our fax calls (or is malformed)."""
     name = headers.get("Event-Name")
+    if name == "BACKGROUND_JOB":
+        return _originate_failed(headers)
     if name == "CUSTOM":
         kind = SUBCLASSES.get(headers.get("Event-Subclass", ""))
     elif name == "CHANNEL_HANGUP_COMPLETE":
@@ -55,6 +64,21 @@ def fax_report(headers):
     return _report(kind, headers.get("Unique-ID", ""), headers.get("Hangup-Cause", ""),
                    headers.get("Caller-Caller-ID-Number", ""),
                    lambda variable: headers.get(f"variable_{variable}", ""))
+
+
+def _originate_failed(headers):
+    """ENDED with the cause of a fax originate the switch answered ``-ERR <cause>``; None
+    for any other job (or one that succeeded: the call's own events tell the rest)."""
+    found = ORIGINATED.match(headers.get("Job-Command-Arg", "").lstrip("{"))
+    if headers.get("Job-Command") != "originate" or found is None:
+        return None
+    # greenswitch leaves a plain event's body after its Content-Length header's value.
+    body = headers.get("Content-Length", "").partition("\n")[2].strip()
+    cause = body[len("-ERR "):].split()[:1] if body.startswith("-ERR ") else []
+    if not cause or not cause[0].replace("_", "").isalnum():
+        return None
+    return FaxReport(kind=ENDED, uuid=found.group(1), job_id=int(found.group(2)),
+                     fax_number="", domain="", hangup_cause=cause[0][:64])
 
 
 def cdr_fax_report(uuid, variable, caller_number=""):

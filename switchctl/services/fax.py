@@ -57,6 +57,9 @@ CALL_MARGIN = datetime.timedelta(seconds=60)  # answer, training, the result's w
 CDR_GRACE = datetime.timedelta(minutes=2)  # for a gone call's record to come
 STILL_UP = datetime.timedelta(minutes=2)  # the claim a live call gets each time it is asked
 MAX_PENDING = 50  # queued or sending per extension
+# Fax calls out at once, over all domains: each holds a trunk channel and a modem in the
+# switch; the rest wait their turn in the queue (due as before, placed as calls end).
+MAX_CALLS = 8
 FILE_MODE = 0o640
 
 LIMITS = {
@@ -344,9 +347,11 @@ def due(now, limit=500):
 
 def claim(rows, now, instance):
     """Claim each queued row of ``rows`` this instance wins (sending, an attempt recorded),
-    in one transaction; a row whose route or permission is gone fails. Returns the Claimed
+    in one transaction, as many as MAX_CALLS leaves room for; a row whose route or
+    permission is gone fails. Returns the Claimed
     calls to place; the sending rows among ``rows`` are the watchdog's (``expired``)."""
-    queued = [row for row in rows if row.status == "queued"]
+    room = MAX_CALLS - FaxJob.select().where(FaxJob.status == "sending").count()
+    queued = [row for row in rows if row.status == "queued"][:max(0, room)]
     found = settings_of({row.domain_id for row in queued})
     senders = {extension.id: extension for extension in Extension.select().where(
         Extension.id.in_([row.extension_id for row in queued]))}

@@ -14,6 +14,7 @@ FakeCall is the outbound side: one call connecting to our outbound server.
 """
 
 import dataclasses
+import re
 import json
 import socket
 import uuid as uuid_module
@@ -58,11 +59,19 @@ class Subscription:
 
     format: str = ""
     names: set = dataclasses.field(default_factory=set)
+    subclasses: set = dataclasses.field(default_factory=set)
     filters: list = dataclasses.field(default_factory=list)  # (header, value)
 
     def subscribe(self, words):
+        """As mod_event_socket: every word after CUSTOM is a subclass, not an event name."""
         self.format = words[0] if words else "plain"
-        self.names |= set(words[1:])
+        custom = False
+        for word in words[1:]:
+            if custom:
+                self.subclasses.add(word)
+            else:
+                self.names.add(word)
+                custom = word == "CUSTOM"
 
     def filter(self, words):
         if words[:1] == ["delete"]:
@@ -76,7 +85,7 @@ class Subscription:
         name = headers.get("Event-Name", "")
         # As mod_event_socket: a CUSTOM event needs its subclass listed after CUSTOM.
         listed = "ALL" in self.names or (name in self.names and (
-            name != "CUSTOM" or headers.get("Event-Subclass") in self.names))
+            name != "CUSTOM" or headers.get("Event-Subclass") in self.subclasses))
         passes = not self.filters or any(str(headers.get(h)) == v for h, v in self.filters)
         return bool(self.format) and listed and passes
 
@@ -101,6 +110,7 @@ class FakeSwitch:
         self.answers = dict(answers or {})  # api command -> body
         self.commands = []
         self.unanswered = set()  # verbs taken in but never answered (a switch too busy)
+        self.job_results = {}  # a bgapi command's name -> its BACKGROUND_JOB body
         self.clients = []
         self.subscriptions = {}  # client socket -> Subscription
         self.subscribed = Event()
@@ -190,8 +200,15 @@ class FakeSwitch:
         job = named.strip() if marker else str(uuid_module.uuid4())
         sock.sendall(f"Content-Type: command/reply\nReply-Text: +OK Job-UUID: {job}\n"
                      f"Job-UUID: {job}\n\n".encode())
-        result = self._answer(command).encode()
         name, _, argument = command.partition(" ")
+        if name in self.job_results:
+            result = self.job_results[name]
+        elif command in self.answers or name != "originate":
+            result = self._answer(command)
+        else:  # an originate carried out, as the switch says it: +OK and the channel's uuid
+            placed = re.search(r"origination_uuid=([0-9a-f-]{36})", argument)
+            result = f"+OK {placed.group(1) if placed else job}\n"
+        result = result.encode()
         headers = {"Event-Name": "BACKGROUND_JOB", "Job-UUID": job, "Job-Command": name}
         if argument:
             headers["Job-Command-Arg"] = argument

@@ -81,3 +81,16 @@ def test_a_two_page_fax_goes_out_through_the_trunk_and_comes_back_to_a_fax_numbe
     assert drawn.pages == 2 and dark_rows(drawn.tiff, 0) >= 2  # the first page's bars came
     listed = cli(served, "fax", "list", "--extension", "102")
     assert "\t102\treceived\t" in listed and "\treceived\t2/2 pages\t" in listed
+
+
+def test_a_fax_through_a_gateway_the_switch_does_not_have_fails_at_once(served, tmp_path):
+    """No channel is made, so no hang-up: the originate's BACKGROUND_JOB (-ERR <cause>)
+    decides the try, not the watchdog minutes later."""
+    cli(served, "gateway", "add", "nowhere")
+    cli(served, "route", "add", "7", "nowhere")
+    said = cli(served, "fax", "send", "101", "75550100", str(page(tmp_path / "p.png", (300,))))
+    job = said.split()[1]
+    query = f"SELECT status, result_text, attempts FROM fax_job WHERE id = {int(job)}"
+    row = until(served, query, lambda rows: rows and rows[0][0] == "failed", 20)
+    assert row[0][0] == "failed" and row[0][1].startswith("cannot be called ("), row
+    assert row[0][2] == 1
