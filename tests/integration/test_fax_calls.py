@@ -87,10 +87,15 @@ def test_a_fax_through_a_gateway_the_switch_does_not_have_fails_at_once(served, 
     """No channel is made, so no hang-up: the originate's BACKGROUND_JOB (-ERR <cause>)
     decides the try, not the watchdog minutes later."""
     cli(served, "gateway", "add", "nowhere")
-    cli(served, "route", "add", "7", "nowhere")
-    said = cli(served, "fax", "send", "101", "75550100", str(page(tmp_path / "p.png", (300,))))
-    job = said.split()[1]
-    query = f"SELECT status, result_text, attempts FROM fax_job WHERE id = {int(job)}"
-    row = until(served, query, lambda rows: rows and rows[0][0] == "failed", 20)
+    cli(served, "route", "add", "88", "nowhere")  # the tier's switchctl is shared: taken back
+    try:
+        said = cli(served, "fax", "send", "101", "885550100",
+                   str(page(tmp_path / "p.png", (300,))))
+        job = said.split()[1]
+        query = f"SELECT status, result_text, attempts FROM fax_job WHERE id = {int(job)}"
+        row = until(served, query, lambda rows: rows and rows[0][0] == "failed", 20)
+    finally:
+        cli(served, "route", "remove", "88")
+        cli(served, "gateway", "remove", "nowhere")
     assert row[0][0] == "failed" and row[0][1].startswith("cannot be called ("), row
     assert row[0][2] == 1
