@@ -133,6 +133,8 @@ def test_portal_access_per_extension_is_all_or_nothing(data):
 def test_an_admin_account_gets_a_generated_password_that_logs_in(data):
     from switchctl.services.logins import authenticate
 
+    assert ok(switchctl(data, "account", "list")) == \
+        "no accounts (add one: switchctl account add NAME --role admin)\n"
     out = ok(switchctl(data, "account", "add", "boss", "--role", "admin"))
     password = out.split("password ", 1)[1].strip()
     assert "already exists" in refused(switchctl(data, "account", "add", "boss", "--role",

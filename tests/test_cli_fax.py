@@ -51,7 +51,7 @@ def test_switchctl_fax_send_list_show_resend_and_cancel(tmp_path):
     assert cli_ok(switchctl(data, "fax", "list", "--from", "2020-01-01", "--to",
                             "2020-01-02")) == "no faxes\n"
     shown = cli_ok(switchctl(data, "fax", "show", "1"))
-    assert shown.startswith("fax 1: sent to 95550100, queued\npages\t0 of 3\n")
+    assert shown.startswith("fax 1: outgoing to 95550100, queued\npages\t0 of 3\n")
     assert "of extension 101 is not a failed or canceled fax" in cli_refused(
         switchctl(data, "fax", "resend", "1"), 1)
     fail(data, 1)

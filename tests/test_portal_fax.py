@@ -210,12 +210,13 @@ def test_the_log_shows_the_users_own_faxes_newest_first(app, faxes):
     text = signed_in(app, *EXTENSION).get("/fax").get_data(as_text=True)
     assert listed(text) == [faxes["failed"].id, faxes["received"].id, faxes["sent"].id]
     row = re.search(rf'<tr data-fax="{faxes["failed"].id}".*?</tr>', text, re.S).group(0)
-    for cell in ("2026-12-02 09:15", ">Sent<", ">95550100<", ">Failed<", ">2/2<",
+    for cell in ("2026-12-02 09:15", ">Outgoing<", ">95550100<", ">Failed<", ">2/2<",
                  "busy (USER_BUSY) after 4 tries", '<td class="tries">4<'):
         assert cell in row, cell
     assert f'action="/fax/{faxes["failed"].id}/resend"' in row
     received = re.search(rf'<tr data-fax="{faxes["received"].id}".*?</tr>', text, re.S).group(0)
-    assert ">Received<" in received and "01065550100" in received and "resend" not in received
+    assert ">Incoming<" in received and ">Received<" in received and "01065550100" in received
+    assert "resend" not in received
     assert f'href="/fax/{faxes["sent"].id}/pdf"' in text
     assert text.count("/resend") == 1 and text.count("/pdf") == 1
     other = signed_in(app, "102", "Passw0rd102").get("/fax").get_data(as_text=True)

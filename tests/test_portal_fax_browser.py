@@ -112,7 +112,7 @@ def test_a_user_drops_files_and_sends_them_as_a_fax(office, browser, tmp_path):
     assert row.find_element(By.CSS_SELECTOR, ".status").text in ("Queued", "Sending")
     assert row.find_element(By.CSS_SELECTOR, ".pages").text == "0/2"
     assert row.find_element(By.CSS_SELECTOR, ".remote").text == "95550100"
-    assert row.find_element(By.CSS_SELECTOR, ".direction").text == "Sent"
+    assert row.find_element(By.CSS_SELECTOR, ".direction").text == "Outgoing"
     job = row.get_attribute("data-fax")
 
     command = office.switch.wait_for_command("bgapi originate")

@@ -110,8 +110,8 @@ def cmd_show(domain, args):
     if job is None:
         raise ValidationError(f"no fax {args.id}")
     other = job.destination or job.remote_number or "unknown"
-    print(f"fax {job.id}: {job.direction} {'to' if job.direction == 'sent' else 'from'} "
-          f"{other}, {job.status}")
+    way = "outgoing to" if job.direction == "sent" else "incoming from"
+    print(f"fax {job.id}: {way} {other}, {job.status}")
     print(f"pages\t{job.pages_transferred} of {job.pages}")
     for label, value in (("result", job.result_text), ("code", job.result_code),
                          ("station", job.remote_station), ("fax number", job.fax_number),

@@ -89,8 +89,11 @@ def _add_account_actions(actions):
 
 
 def cmd_account_list(domain, args):
-    for account in account_service.list_accounts(domain):
+    accounts = account_service.list_accounts(domain)
+    for account in accounts:
         print(f"{account.username}\t{account.role}\t{'totp' if account.totp_secret else '-'}")
+    if not accounts:
+        print("no accounts (add one: switchctl account add NAME --role admin)")
     return 0
 
 

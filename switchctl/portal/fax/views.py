@@ -45,7 +45,8 @@ NAME_LIMIT = 100  # of a file's name, as messages show it
 # The previews of the chosen images are object URLs (blob:): allowed on the send page only.
 SEND_POLICY = CONTENT_SECURITY_POLICY.replace("img-src 'self' data:",
                                               "img-src 'self' data: blob:")
-DIRECTIONS = (("all", _l("All")), ("sent", _l("Sent")), ("received", _l("Received")))
+# The direction's words are not the status's (Sent, Received): a queued fax is outgoing.
+DIRECTIONS = (("all", _l("All")), ("sent", _l("Outgoing")), ("received", _l("Incoming")))
 STATUSES = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"),
             "received": _l("Received"), "failed": _l("Failed"), "canceled": _l("Canceled")}
 
