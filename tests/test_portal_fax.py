@@ -249,6 +249,36 @@ def test_the_days_and_times_are_the_domains_time_zone(app, office):
     assert listed(text) == [before] and "2026-03-19 23:30" in text
 
 
+BUSY = fax.RESULTS["busy"].format(cause="USER_BUSY")
+# What services/fax writes (its own forms) and how the Chinese log says it; the switch's
+# own words stay as they came.
+RESULTS_SAID = [
+    (fax.AGAIN.format(detail=BUSY, number=2, time="09:05"), "占线（USER_BUSY）；第 2 次尝试在 09:05"),
+    (fax.LAST["more"].format(detail=fax.RESULTS["no_answer"].format(cause="NO_ANSWER"),
+                             count=4), "无人接听（NO_ANSWER），共尝试 4 次"),
+    (fax.LAST[1].format(detail=fax.RESULTS["transmission"].format(
+        text="The call dropped prematurely", code=49)),
+     "The call dropped prematurely（代码 49），共尝试 1 次"),
+    (fax.RESULTS["cannot_call"].format(cause="INVALID_GATEWAY"), "无法呼叫（INVALID_GATEWAY）"),
+    (fax.RESULTS["canceled"].format(who="101"), "已由 101 取消"),
+    (fax.RESULTS["lost"], "通话结束但没有结果（丢失）"),
+    (fax.RESULTS["ok"], "成功"),
+    ("The call dropped prematurely", "The call dropped prematurely"),
+]
+
+
+def test_each_result_reads_in_the_pages_language_and_as_written_in_english(app, office):
+    made = [logged(office, "101", minutes=n, result_text=text).id
+            for n, (text, _) in enumerate(RESULTS_SAID)]
+    english = signed_in(app, *EXTENSION).get("/fax").get_data(as_text=True)
+    chinese = signed_in(app, *EXTENSION, language="zh-CN").get("/fax").get_data(as_text=True)
+    for job, (text, said) in zip(made, RESULTS_SAID):
+        for page, expected in ((english, text), (chinese, said)):
+            row = re.search(rf'<tr data-fax="{job}".*?</tr>', page, re.S).group(0)
+            cell = re.search(r'<td class="result">(.*?)</td>', row, re.S).group(1)
+            assert html.unescape(cell) == expected
+
+
 @pytest.mark.parametrize(("query", "shown"), [
     ("start=2026-12-01", ["failed", "received"]),
     ("end=2026-12-01", ["received", "sent"]),

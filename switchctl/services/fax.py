@@ -79,6 +79,27 @@ SETTING_KEYS = (*LIMITS, *CHOICES, *TEXTS)
 HEADER = re.compile(r"^[ !#%&(-+\--\[\]-z|~]{0,50}\Z")
 IDENT = re.compile(r"^[0-9+ ]{0,20}\Z")
 
+# What a fax's result says (result_text: the log, the CLI, emails), in English; the portal
+# reads each back by its form and shows it in the page's language (portal/fax/results).
+RESULTS = {
+    "queued_again": "queued again",
+    "canceled": "canceled by {who}",
+    "no_route": "no outbound route to this number",
+    "not_allowed": "the sender may no longer call outside numbers",
+    "disabled": "the sender's extension is disabled",
+    "not_placed": "cannot be sent: {why}",
+    "lost": "the call ended without a result (lost)",
+    "busy": "busy ({cause})",
+    "no_answer": "not answered ({cause})",
+    "cannot_call": "cannot be called ({cause})",
+    "transmission": "{text} (code {code})",
+    "reception_failed": "reception failed",
+    "ok": "OK",
+}
+# A try's outcome, and what comes of the fax: another try, or the end after the last.
+AGAIN = "{detail}; try {number} at {time}"
+LAST = {1: "{detail} after 1 try", "more": "{detail} after {count} tries"}
+
 # Hang-up causes of a call that never reached a fax machine. A busy line or one nobody
 # answered is tried again; a number that cannot be called fails at once; any other end
 # without a result waits for the call's record (it may carry the result).
@@ -277,7 +298,7 @@ def resend(extension, job_id, now=None):
     check_destination(extension, job.destination)
     _check_room(extension)
     won = (FaxJob.update(status="queued", next_try=now, attempts=0, finished=None,
-                         result_text="queued again", result_code=None)
+                         result_text=RESULTS["queued_again"], result_code=None)
            .where(FaxJob.id == job.id, FaxJob.status == job.status).execute())
     if won != 1:
         raise ValidationError("fax %(id)s of extension %(number)s is not a failed or canceled "
@@ -292,7 +313,7 @@ def cancel(extension, job_id, now=None):
     now = now or local_now()
     who = extension.number
     won = (FaxJob.update(status="canceled", next_try=None, finished=now,
-                         result_text=f"canceled by {who}")
+                         result_text=RESULTS["canceled"].format(who=who))
            .where(FaxJob.id == job_id, FaxJob.extension == extension,
                   FaxJob.direction == "sent", FaxJob.status == "queued").execute())
     if won != 1:
@@ -386,11 +407,11 @@ def claim(rows, now, instance):
 def _cannot_send(sender, route):
     """Why a queued fax can no longer go (its sender or route changed since), or None."""
     if route is None:
-        return "no outbound route to this number"
+        return RESULTS["no_route"]
     if sender is None or not sender.outbound_allowed:
-        return "the sender may no longer call outside numbers"
+        return RESULTS["not_allowed"]
     if not sender.enabled:
-        return "the sender's extension is disabled"
+        return RESULTS["disabled"]
     return None
 
 
@@ -423,7 +444,8 @@ def release(claimed):
 def cannot_place(call, now, why):
     """A claimed call whose command cannot be made (a value the switch would not take):
     that fax fails with the reason, at once (trying again would fail the same way)."""
-    return _ended(call.id, call.uuid, now, "failed", f"cannot be sent: {why}", retry=False)
+    return _ended(call.id, call.uuid, now, "failed", RESULTS["not_placed"].format(why=why),
+                  retry=False)
 
 
 def expired(rows):
@@ -453,7 +475,7 @@ def gone(row, now):
              .where(FaxJob.id == row.id, FaxJob.status == "sending",
                     FaxJob.call_uuid == row.call_uuid).execute())
         return False
-    _ended(row.id, row.call_uuid, now, "lost", "the call ended without a result (lost)",
+    _ended(row.id, row.call_uuid, now, "lost", RESULTS["lost"],
            retry=True)
     return True
 
@@ -472,17 +494,19 @@ def report(found, media_folder, now=None):
     if found.kind == fax_results.SENT:
         if found.success:
             return _sent(found, now)
-        detail = f"{found.text or 'transmission failed'} (code {found.code})"
+        detail = RESULTS["transmission"].format(text=found.text or "transmission failed",
+                                                code=found.code)
         return _ended(found.job_id, found.uuid, now, "failed", detail, retry=True, found=found)
     cause = found.hangup_cause
     if cause in BUSY:
-        return _ended(found.job_id, found.uuid, now, "busy", f"busy ({cause})", retry=True)
+        return _ended(found.job_id, found.uuid, now, "busy",
+                      RESULTS["busy"].format(cause=cause), retry=True)
     if cause in NO_ANSWER:
-        return _ended(found.job_id, found.uuid, now, "no_answer", f"not answered ({cause})",
-                      retry=True)
+        return _ended(found.job_id, found.uuid, now, "no_answer",
+                      RESULTS["no_answer"].format(cause=cause), retry=True)
     if cause in PERMANENT:
-        return _ended(found.job_id, found.uuid, now, "failed", f"cannot be called ({cause})",
-                      retry=False)
+        return _ended(found.job_id, found.uuid, now, "failed",
+                      RESULTS["cannot_call"].format(cause=cause), retry=False)
     return None  # ended some other way: its result (event or record) decides, or the watchdog
 
 
@@ -497,7 +521,8 @@ def _sent(found, now):
         if attempt is None:
             return None
         won = (FaxJob.update(status="sent", finished=now, claimed_by="", claimed_until=None,
-                             next_try=None, **_results(found), result_text=found.text or "OK")
+                             next_try=None, **_results(found),
+                             result_text=found.text or RESULTS["ok"])
                .where(FaxJob.id == found.job_id, FaxJob.status == "sending",
                       FaxJob.call_uuid == found.uuid).execute())
         if won != 1:
@@ -532,12 +557,12 @@ def _ended(job_id, call_uuid, now, result, detail, retry, found=None):
         if retry and job.attempts <= rules.retries:
             later = now + rules.retry
             shown = call_records.local_time(later, domains.time_zone(job.domain_id))
-            changes.update(status="queued", next_try=later,
-                           result_text=f"{detail}; try {job.attempts + 1} at {shown:%H:%M}"[:255])
+            text = AGAIN.format(detail=detail, number=job.attempts + 1, time=f"{shown:%H:%M}")
+            changes.update(status="queued", next_try=later, result_text=text[:255])
         else:
-            tries = f"{job.attempts} tr{'y' if job.attempts == 1 else 'ies'}"
-            changes.update(status="failed", next_try=None, finished=now,
-                           result_text=(f"{detail} after {tries}" if retry else detail)[:255])
+            last = LAST[1] if job.attempts == 1 else LAST["more"]
+            text = last.format(detail=detail, count=job.attempts) if retry else detail
+            changes.update(status="failed", next_try=None, finished=now, result_text=text[:255])
         won = (FaxJob.update(**changes)
                .where(FaxJob.id == job_id, FaxJob.status == "sending",
                       FaxJob.call_uuid == call_uuid).execute())
@@ -621,7 +646,7 @@ def _log_received(found, extension, tiff, pdf, pages, ok, now):
         domain=extension.domain_id, extension=extension, destination="", direction="received",
         status="received" if ok else "failed", pages=pages or found.pages_transferred,
         original_path="", tiff_path=str(tiff) if pages else "", pdf_path=pdf,
-        result_text=(found.text or ("OK" if ok else "reception failed"))[:255],
+        result_text=(found.text or RESULTS["ok" if ok else "reception_failed"])[:255],
         created=now, finished=now, remote_number=found.remote_number,
         fax_number=found.fax_number, call_uuid=found.uuid, **_results(found))
 

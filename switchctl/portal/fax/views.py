@@ -25,6 +25,7 @@ from switchctl.portal import paging
 from switchctl.portal.access import roles_required
 from switchctl.portal.audio import media_folder
 from switchctl.portal.call_records.views import parse_day
+from switchctl.portal.fax import results
 from switchctl.portal.i18n import error_text
 from switchctl.portal.lookups import my_extension, or_404
 from switchctl.portal.policy import CONTENT_SECURITY_POLICY
@@ -184,6 +185,7 @@ def criteria():
 def rows(found):
     """The log's rows: each fax with what the table says of it."""
     return [{"fax": item, "status": STATUSES.get(item.status, item.status),
+             "result": results.said(item.result),
              "direction": dict(DIRECTIONS).get(item.direction, item.direction),
              "resend": item.direction == "sent" and item.status in fax.RESENDABLE,
              "cancel": item.direction == "sent" and item.status == "queued"}
