@@ -97,7 +97,9 @@ def run_in_child(module, function, *args, timeout=None, **kwargs):
     if not _children.acquire(timeout=timeout):
         raise ChildFailed(f"{module}.{function}: no turn within {timeout} s (others running)")
     try:
-        with tempfile.TemporaryDirectory(prefix="switchctl-child-") as scratch:
+        # A Ghostscript killed may still be writing as its folder goes: not an error.
+        with tempfile.TemporaryDirectory(prefix="switchctl-child-",
+                                         ignore_cleanup_errors=True) as scratch:
             stdout, stderr, code = _run_child(
                 pickle.dumps((module, function, args, kwargs)), scratch,
                 max(0.0, deadline - time.monotonic()), f"{module}.{function}", timeout)
@@ -120,11 +122,19 @@ def _run_child(call, scratch, seconds, what, timeout):
     try:
         stdout, stderr = child.communicate(call, timeout=seconds)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(child.pid, signal.SIGKILL)
-        child.communicate()
+        _kill(child)
         raise ChildFailed(f"{what} took longer than {timeout} s") from None
+    except BaseException:  # its caller interrupted (serve stopping, Ctrl-C): nothing left
+        _kill(child)
+        raise
     return stdout, stderr, child.returncode
+
+
+def _kill(child):
+    """End ``child`` and everything it started (its session), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.communicate()
 
 
 def _child():

@@ -251,6 +251,21 @@ def test_a_call_the_switch_could_not_place_fails_at_once(sender, link, config, c
     assert [a.result for a in fax.attempts_of(job.id)] == ["failed"]
 
 
+def test_a_call_refused_for_another_cause_is_tried_again(sender, link, config, clock):
+    """-ERR NORMAL_TEMPORARY_FAILURE (the trunk answered 503): nothing was reached and no
+    result will come, so the try ends now and the fax is tried again at the interval."""
+    link.switch.job_results["originate"] = "-ERR NORMAL_TEMPORARY_FAILURE\n"
+    job = queued(config, clock)
+    sender.tick()
+    with gevent.Timeout(5):
+        while FaxJob.get_by_id(job.id).status == "sending":
+            gevent.sleep(0.01)
+            sender.take_waiting()
+    row = FaxJob.get_by_id(job.id)
+    assert (row.status, row.result_text) == (
+        "queued", "the call failed (NORMAL_TEMPORARY_FAILURE); try 2 at 09:05")
+
+
 def test_the_watchdog_takes_back_a_call_lost_mid_fax(sender, link, config, clock, caplog):
     job = queued(config, clock)
     sender.tick()
@@ -353,18 +368,23 @@ def test_an_originate_written_but_not_answered_in_time_is_not_placed_again(
         sender, link, config, clock, caplog):
     """The switch took the command but its reply did not come: the call may be ringing.
     The fax stays sending (its events, or the watchdog, decide), never placed twice."""
-    job = queued(config, clock)
+    job, behind = queued(config, clock), queued(config, clock)
     link.switch.unanswered.add("bgapi")
     link.listener._client.timeout = 0.3
     assert sender.tick() == 1
-    assert "no reply to bgapi; taken as sent" in caplog.text
+    assert "no reply to bgapi; taken as sent, the connection closed" in caplog.text
     row = FaxJob.get_by_id(job.id)
     assert (row.status, row.attempts) == ("sending", 1)
     assert [a.result for a in fax.attempts_of(job.id)] == ["calling"]
+    # The one behind it waits for the link to come back, not 5 s on a stalled switch.
+    assert (FaxJob.get_by_id(behind.id).status, fax.attempts_of(behind.id)) == ("queued", [])
     link.switch.unanswered.clear()
+    assert link.changes.get(timeout=5) is False and link.changes.get(timeout=5) is True
     clock.advance(minutes=1)
     sender.tick()
-    assert len(originates(link.switch)) == 1  # not again while its claim holds
+    placed = originates(link.switch)
+    assert len(placed) == 2 and f"switchctl_fax_job={behind.id}," in placed[1]
+    assert sum(f"switchctl_fax_job={job.id}," in command for command in placed) == 1
 
 
 def test_a_header_the_command_cannot_carry_fails_those_faxes_and_no_other(
@@ -549,6 +569,23 @@ def test_a_reception_whose_first_report_fails_is_logged_by_the_second(
     assert record_told.successful() and record_told.value.status == "received"
     (job,) = FaxJob.select().where(FaxJob.direction == "received")
     assert fax.pdf_file(job, config.media_folder) is not None
+
+
+def test_a_reception_whose_first_report_is_stopped_is_logged_by_the_second(
+        config, fax_number):
+    """The event's greenlet is killed (serve stopping its fax sender) while it makes the
+    PDF: the call's record, waiting for it, logs the fax."""
+    uuid = "adadadad-2222-3333-4444-555555555555"
+    received_tiff(config, uuid, 2)
+    found = fax_report(event("sent_2_pages_rxfaxresult", uuid, switchctl_fax_number="5550100",
+                             domain_name="pbx.local"))
+    event_told = gevent.spawn(fax.report, found, config.media_folder)
+    record_told = gevent.spawn(fax.report, found, config.media_folder)
+    gevent.sleep(0)  # both under way: the event's in the thread pool, the record waiting
+    event_told.kill()
+    record_told.join(timeout=10)
+    assert record_told.successful() and record_told.value.status == "received"
+    assert FaxJob.select().where(FaxJob.direction == "received").count() == 1
 
 
 def test_a_failed_reception_is_logged_with_its_reason(sender, link, config, fax_number, caplog):

@@ -5,7 +5,7 @@ reads a fax leg's record (xml_cdr.parse: Cdr.fax)."""
 import pytest
 from greenswitch.esl import ESLEvent
 
-from switchctl.freeswitch.fax_results import ENDED, RECEIVED, SENT, fax_report
+from switchctl.freeswitch.fax_results import ENDED, NOT_PLACED, RECEIVED, SENT, fax_report
 from switchctl.freeswitch.commands import fax_originate
 from switchctl.xml_cdr.parse import decode_body, parse_cdr
 from tests.builders.captures import payload
@@ -67,7 +67,7 @@ def test_what_the_other_side_sends_is_kept_as_one_printable_line():
 def test_an_originate_the_switch_refused_ends_its_try_with_the_cause():
     refused = fax_report(headers("busy_background_job"))
     assert (refused.kind, refused.uuid, refused.job_id, refused.hangup_cause) == (
-        ENDED, UUID, 7, "USER_BUSY")  # the try named by the originate's own uuid
+        NOT_PLACED, UUID, 7, "USER_BUSY")  # the try named by the originate's own uuid
     assert fax_report(headers("sent_2_pages_background_job")) is None  # +OK: events tell
     other = headers("busy_background_job")
     other["Job-Command-Arg"] = other["Job-Command-Arg"].replace("switchctl_fax_job", "x")

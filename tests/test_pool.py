@@ -129,6 +129,32 @@ def test_a_child_out_of_time_is_killed_with_what_it_started_and_its_files_go(
     assert not os.path.exists(scratch)
 
 
+def test_a_child_whose_caller_is_stopped_goes_with_what_it_started(tmp_path, monkeypatch):
+    """serve stopping (the request's greenlet killed) or Ctrl-C: no child, no Ghostscript
+    is left running."""
+    import os
+    import time
+
+    from switchctl.pool import run_in_child
+    from switchctl.services.fax_documents import Upload
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "gs").write_text(f'#!/bin/sh\necho "$$" > {tmp_path}/gs.txt\nexec sleep 60\n')
+    (tools / "gs").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    caller = gevent.spawn(run_in_child, "switchctl.services.fax_documents", "fax_document",
+                          [Upload("letter.pdf", b"%PDF-1.4\n")], timeout=30)
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "gs.txt").exists() and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    pid = (tmp_path / "gs.txt").read_text().split()[0]
+    caller.kill()
+    while not gone(pid) and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    assert gone(pid)
+
+
 def test_a_child_waits_for_its_turn_within_its_time(monkeypatch):
     from switchctl import pool
 

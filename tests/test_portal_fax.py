@@ -262,6 +262,8 @@ RESULTS_SAID = [
     (fax.RESULTS["cannot_call"].format(cause="INVALID_GATEWAY"), "无法呼叫（INVALID_GATEWAY）"),
     (fax.RESULTS["canceled"].format(who="101"), "已由 101 取消"),
     (fax.RESULTS["lost"], "通话结束但没有结果（丢失）"),
+    (fax.RESULTS["not_reached"].format(cause="NORMAL_TEMPORARY_FAILURE"),
+     "呼叫失败（NORMAL_TEMPORARY_FAILURE）"),
     (fax.RESULTS["ok"], "成功"),
     ("The call dropped prematurely", "The call dropped prematurely"),
 ]

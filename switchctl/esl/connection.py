@@ -25,8 +25,9 @@ class ConnectionLost(ConnectionError):
 
 
 class NoReply(ConnectionLost):
-    """A command was written but its reply did not come in time: the switch may well be
-    carrying it out (a late reply still goes to it: greenswitch keeps replies in order)."""
+    """A command's reply did not come in time: the switch may well be carrying it out (or,
+    its socket full, may not have taken it in whole). The connection cannot be trusted to
+    pair the next replies with their commands: whoever gets this closes it."""
 
 
 class GuardedReader:
@@ -66,6 +67,10 @@ class Connection(GuardedReader, InboundESL):
                 return self.send(text)
         except NotConnectedError:
             raise ConnectionLost("not connected") from None
+        except ConnectionLost:  # NoReply (a ConnectionError, so an OSError too)
+            raise
+        except OSError as exc:  # reset before the reader noticed: nothing was taken in
+            raise ConnectionLost(f"connection failed ({exc.strerror or exc})") from None
 
     def api(self, text):
         """The body of ``api <text>``."""

@@ -128,16 +128,20 @@ class Listener:
 
     def send(self, command):
         """Send one command on the live connection: False when it could not be written
-        (the switch is away). A command written whose reply did not come in time counts as
-        sent: the switch may be carrying it out (an originate placed twice would call
-        twice), and what it does is told by its events."""
+        (the switch is away). A command whose reply did not come in time counts as sent:
+        the switch may be carrying it out (an originate placed twice would call twice), and
+        what it does is told by its events; the connection is closed (a stalled switch,
+        and replies no longer sure to meet their commands), so that what follows waits for
+        the reconnection and its resynchronisation instead of 5 s each."""
         client = self._client
         if client is None or not self.online.is_set():
             return False
         try:
             client.command(command)
         except NoReply as exc:
-            log.warning("event socket: %s; taken as sent", exc)
+            log.warning("event socket: %s; taken as sent, the connection closed", exc)
+            self.online.clear()
+            client.close()
         except ConnectionLost as exc:
             log.warning("event socket: could not send %s (%s)", command.split()[0], exc)
             return False

@@ -22,6 +22,7 @@ import re
 from switchctl.freeswitch import variables
 
 SENT, RECEIVED, ENDED = "sent", "received", "ended"
+NOT_PLACED = "not placed"  # the originate failed: no fax machine was reached at all
 SUBCLASSES = {"spandsp::txfaxresult": SENT, "spandsp::rxfaxresult": RECEIVED}
 TEXT_LIMIT = 255
 # In a BACKGROUND_JOB's Job-Command-Arg: the originate's channel variables (decoded).
@@ -31,7 +32,7 @@ ORIGINATED = re.compile(r"origination_uuid=([0-9a-fA-F-]{36}),"
 
 @dataclasses.dataclass(frozen=True)
 class FaxReport:
-    kind: str  # SENT, RECEIVED (a fax result) or ENDED (a sending leg hung up)
+    kind: str  # SENT, RECEIVED (a fax result), ENDED (a sending leg hung up), NOT_PLACED
     uuid: str  # the channel's
     job_id: int | None  # a sent fax's FaxJob
     fax_number: str  # a received fax's number
@@ -77,7 +78,7 @@ def _originate_failed(headers):
     cause = body[len("-ERR "):].split()[:1] if body.startswith("-ERR ") else []
     if not cause or not cause[0].replace("_", "").isalnum():
         return None
-    return FaxReport(kind=ENDED, uuid=found.group(1), job_id=int(found.group(2)),
+    return FaxReport(kind=NOT_PLACED, uuid=found.group(1), job_id=int(found.group(2)),
                      fax_number="", domain="", hangup_cause=cause[0][:64])
 
 

@@ -92,6 +92,7 @@ RESULTS = {
     "busy": "busy ({cause})",
     "no_answer": "not answered ({cause})",
     "cannot_call": "cannot be called ({cause})",
+    "not_reached": "the call failed ({cause})",
     "transmission": "{text} (code {code})",
     "reception_failed": "reception failed",
     "ok": "OK",
@@ -371,14 +372,14 @@ def claim(rows, now, instance):
     in one transaction, as many as MAX_CALLS leaves room for; a row whose route or
     permission is gone fails. Returns the Claimed
     calls to place; the sending rows among ``rows`` are the watchdog's (``expired``)."""
-    room = MAX_CALLS - FaxJob.select().where(FaxJob.status == "sending").count()
-    queued = [row for row in rows if row.status == "queued"][:max(0, room)]
+    queued = [row for row in rows if row.status == "queued"]
     found = settings_of({row.domain_id for row in queued})
     senders = {extension.id: extension for extension in Extension.select().where(
         Extension.id.in_([row.extension_id for row in queued]))}
     claimed = []
-    with database.atomic():
-        for row in queued:
+    with database.atomic():  # counted in the claiming transaction (SQLite: one writer)
+        room = MAX_CALLS - FaxJob.select().where(FaxJob.status == "sending").count()
+        for row in queued[:max(0, room)]:
             rules, sender = found[row.domain_id], senders.get(row.extension_id)
             route = domains.trunk(row.domain_name, row.destination)
             why = _cannot_send(sender, route)
@@ -507,6 +508,9 @@ def report(found, media_folder, now=None):
     if cause in PERMANENT:
         return _ended(found.job_id, found.uuid, now, "failed",
                       RESULTS["cannot_call"].format(cause=cause), retry=False)
+    if found.kind == fax_results.NOT_PLACED:  # no result will come: tried again
+        return _ended(found.job_id, found.uuid, now, "failed",
+                      RESULTS["not_reached"].format(cause=cause), retry=True)
     return None  # ended some other way: its result (event or record) decides, or the watchdog
 
 
@@ -592,24 +596,23 @@ def _received(found, media_folder, now):
     (else the record would be answered as stored and the fax lost). The unique index on
     received calls stops a repeat another process logs meanwhile."""
     first = _RECEIVING.get(found.uuid)
-    if first is not None:
-        try:
-            first.get()
-            return None
-        except Exception:  # noqa: BLE001 - the first one's failure is its own to log
-            pass  # it failed: this report logs the fax, or fails as loudly
+    if first is not None and first.get() is not _FIRST_FAILED:
+        return None  # the first one logged it (or found it needs no logging)
     if _logged(found.uuid):
         return None
     done = _RECEIVING[found.uuid] = gevent.event.AsyncResult()
     try:
         job = _log_received_once(found, media_folder, now)
-    except BaseException as exc:
-        done.set_exception(exc)
+    except BaseException:  # an error, or its greenlet killed: a waiter takes over
+        done.set(_FIRST_FAILED)
         raise
     finally:
         _RECEIVING.pop(found.uuid, None)
     done.set(job)
     return job
+
+
+_FIRST_FAILED = object()
 
 
 def _logged(call_uuid):

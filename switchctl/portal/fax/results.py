@@ -21,6 +21,7 @@ SAID = {
     "busy": _l("busy (%(cause)s)"),
     "no_answer": _l("not answered (%(cause)s)"),
     "cannot_call": _l("cannot be called (%(cause)s)"),
+    "not_reached": _l("the call failed (%(cause)s)"),
     "transmission": _l("%(text)s (code %(code)s)"),
     "reception_failed": _l("reception failed"),
     "ok": _l("OK"),
