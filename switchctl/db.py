@@ -199,3 +199,13 @@ def _make_parent(url):
     path = urlsplit(url).path[1:]  # sqlite:///rel/file or sqlite:////abs/file
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def one_at_a_time(lock, timeout="2s"):
+    """Called inside a transaction: what it reads and then writes runs in one process at a
+    time. On PostgreSQL it waits (at most ``timeout``, a constant such as "2s") for the
+    advisory lock ``lock`` (a number naming the work) and holds it to the transaction's end;
+    SQLite's transactions take its one write lock first (IMMEDIATE) already."""
+    if isinstance(database.obj, peewee.PostgresqlDatabase):
+        database.execute_sql(f"SET LOCAL lock_timeout = '{timeout}'")
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (lock,))

@@ -31,6 +31,7 @@ import time
 
 import peewee
 
+from switchctl.db import one_at_a_time
 from switchctl.models.base import database
 from switchctl.models.logins import LoginFailure
 
@@ -76,9 +77,7 @@ class LoginThrottle:
         """0 when a login may be checked now, and it is counted at once (a failure until
         ``succeeded`` or ``give_back``); else how long until one may, nothing counted."""
         with database.atomic():
-            if _is_postgres():
-                database.execute_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK,))
+            one_at_a_time(ADVISORY_LOCK, LOCK_TIMEOUT)
             wait = self.wait_seconds(address, name)
             if not wait:
                 self._insert(address, name)
@@ -129,10 +128,6 @@ class LoginThrottle:
         return (throttle_key("name from address", address, name),
                 throttle_key("address", address, None),
                 throttle_key("name", None, name))
-
-
-def _is_postgres():
-    return isinstance(database.obj, peewee.PostgresqlDatabase)
 
 
 def _union_all(parts):

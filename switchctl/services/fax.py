@@ -38,6 +38,7 @@ from pathlib import Path
 import gevent.event
 import peewee
 
+from switchctl.db import one_at_a_time
 from switchctl.freeswitch import fax_results
 from switchctl.models import Domain, Extension, FaxAttempt, FaxJob, database
 from switchctl.models.base import now as local_now
@@ -60,6 +61,7 @@ MAX_PENDING = 50  # queued or sending per extension
 # Fax calls out at once, over all domains: each holds a trunk channel and a modem in the
 # switch; the rest wait their turn in the queue (due as before, placed as calls end).
 MAX_CALLS = 8
+CLAIM_LOCK = 0x5C_FA_C5  # PostgreSQL's advisory lock of the claim ("switchctl fax")
 FILE_MODE = 0o640
 
 LIMITS = {
@@ -377,7 +379,8 @@ def claim(rows, now, instance):
     senders = {extension.id: extension for extension in Extension.select().where(
         Extension.id.in_([row.extension_id for row in queued]))}
     claimed = []
-    with database.atomic():  # counted in the claiming transaction (SQLite: one writer)
+    with database.atomic():  # counted and claimed by one instance at a time
+        one_at_a_time(CLAIM_LOCK)
         room = MAX_CALLS - FaxJob.select().where(FaxJob.status == "sending").count()
         for row in queued[:max(0, room)]:
             rules, sender = found[row.domain_id], senders.get(row.extension_id)
