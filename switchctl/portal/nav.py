@@ -34,6 +34,7 @@ ADMIN_PAGES = (
     ("feature_codes.overrides", _l("Code overrides"), ADMIN),
     ("blacklist.index", _l("Blacklist"), ADMIN),
     ("fax.numbers", _l("Fax numbers"), ADMIN),
+    ("fax.settings", _l("Fax settings"), ADMIN),
     ("outbound_routes.index", _l("Outbound routes"), ADMIN),
     ("accounts.index", _l("Portal accounts"), ADMIN),
 )

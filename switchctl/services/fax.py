@@ -185,6 +185,14 @@ def set_setting(domain, key, value):
     setting_limits.store(domain, key, value)
 
 
+def set_settings(domain, changes):
+    """Store several fax settings (``{key: value}``), each checked as set_setting does:
+    all of them, or none (the first refusal is raised, nothing stored)."""
+    with database.atomic():
+        for key, value in changes.items():
+            set_setting(domain, key, value)
+
+
 def default_header(domain_name):
     """The header of a domain that set none: its name, in what a header may hold."""
     return "".join(c for c in domain_name if HEADER.match(c))[:50]
