@@ -236,32 +236,31 @@ def test_a_number_that_cannot_be_called_fails_at_once(sender, link, config, cloc
     assert (row.status, row.result_text) == ("failed", "cannot be called (UNALLOCATED_NUMBER)")
 
 
-def test_a_call_the_switch_could_not_place_fails_at_once(sender, link, config, clock):
-    """An unknown gateway: no channel, so no hang-up; the originate's BACKGROUND_JOB says
-    -ERR INVALID_GATEWAY, and the fax fails then, not after its claim and the grace."""
-    link.switch.job_results["originate"] = "-ERR INVALID_GATEWAY\n"
+def refused_once(sender, config, clock):
+    """A fax placed once, its originate's BACKGROUND_JOB taken: the job as that left it."""
     job = queued(config, clock)
     sender.tick()
     with gevent.Timeout(5):
         while FaxJob.get_by_id(job.id).status == "sending":
             gevent.sleep(0.01)
             sender.take_waiting()
-    row = FaxJob.get_by_id(job.id)
+    return FaxJob.get_by_id(job.id)
+
+
+def test_a_call_the_switch_could_not_place_fails_at_once(sender, link, config, clock):
+    """An unknown gateway: no channel, so no hang-up; the originate's BACKGROUND_JOB says
+    -ERR INVALID_GATEWAY, and the fax fails then, not after its claim and the grace."""
+    link.switch.job_results["originate"] = "-ERR INVALID_GATEWAY\n"
+    row = refused_once(sender, config, clock)
     assert (row.status, row.result_text) == ("failed", "cannot be called (INVALID_GATEWAY)")
-    assert [a.result for a in fax.attempts_of(job.id)] == ["failed"]
+    assert [a.result for a in fax.attempts_of(row.id)] == ["failed"]
 
 
 def test_a_call_refused_for_another_cause_is_tried_again(sender, link, config, clock):
     """-ERR NORMAL_TEMPORARY_FAILURE (the trunk answered 503): nothing was reached and no
     result will come, so the try ends now and the fax is tried again at the interval."""
     link.switch.job_results["originate"] = "-ERR NORMAL_TEMPORARY_FAILURE\n"
-    job = queued(config, clock)
-    sender.tick()
-    with gevent.Timeout(5):
-        while FaxJob.get_by_id(job.id).status == "sending":
-            gevent.sleep(0.01)
-            sender.take_waiting()
-    row = FaxJob.get_by_id(job.id)
+    row = refused_once(sender, config, clock)
     assert (row.status, row.result_text) == (
         "queued", "the call failed (NORMAL_TEMPORARY_FAILURE); try 2 at 09:05")
 
