@@ -107,6 +107,10 @@ def test_switchctl_fax_numbers_and_settings(tmp_path):
     assert "number 101 is an extension" in cli_refused(
         switchctl(data, "fax", "number-add", "101", "102"), 1)
     assert cli_ok(switchctl(data, "fax", "numbers")) == "5550100\t102\n"
+    page = png(tmp_path / "page.png")
+    assert cli_ok(switchctl(data, "fax", "send", "101", "5550100", page)) == \
+        "fax 1 delivered: 1 page from 101 to fax number 5550100\n"
+    assert "\t102\treceived\t" in cli_ok(switchctl(data, "fax", "list", "--extension", "102"))
     assert cli_ok(switchctl(data, "fax", "number-remove", "5550100")) == \
         "5550100 is no longer a fax number\n"
     assert "is not a fax number" in cli_refused(

@@ -635,6 +635,26 @@ def test_attempts_are_kept_per_try(sender, link, config, clock):
     assert job.id == FaxAttempt.get().job_id
 
 
+def test_a_fax_to_one_of_our_own_fax_numbers_is_delivered_without_a_call(
+        sender, link, config, clock, fax_number):
+    Extension.update(email="bob@example.com").where(Extension.number == "102").execute()
+    sent = fax.submit(ext("101"), "5550100", [page_png()] * 2, config.media_folder,
+                      now=clock())
+    assert (sent.status, sent.pages, sent.pages_transferred, sent.destination,
+            sent.result_text) == ("sent", 2, 2, "5550100", "delivered to fax number 5550100")
+    (received,) = FaxJob.select().where(FaxJob.direction == "received")
+    assert (received.extension.number, received.status, received.pages, received.fax_number,
+            received.remote_number) == ("102", "received", 2, "5550100", "101")
+    pdf = fax.pdf_file(received, config.media_folder)
+    assert pdf != fax.pdf_file(sent, config.media_folder)  # a copy of its own
+    assert fax_document([Upload("received.pdf", pdf.read_bytes())]).pages == 2
+    (listed,) = outbox.listing(received.domain)
+    assert (listed.mailbox, listed.fax_id) == ("102", received.id)
+    sender.tick()
+    assert originates(link.switch) == []
+    assert [row.status for row in fax.log_of(ext("101").domain, ext("101"))[0]] == ["sent"]
+
+
 def test_a_received_fax_is_emailed_to_its_owner_as_a_pdf(sender, link, config, fax_number,
                                                          tmp_path):
     Extension.update(email="bob@example.com").where(Extension.number == "102").execute()

@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 
 from switchctl import pool, portal
 from switchctl.models import Extension, FaxJob
-from switchctl.services import call_records, fax
+from switchctl.services import call_records, fax, fax_numbers
 from switchctl.services.domains import TIME_ZONE, set_setting
 from switchctl.services.extensions import set_portal_access
 from switchctl.services.logins import add_account
@@ -75,6 +75,18 @@ def test_a_png_sent_from_the_page_is_queued_with_its_tiff(app, config):
     page = browser.get("/fax").get_data(as_text=True)
     assert "Fax queued." in page and listed(page) == [job.id]
     assert 'data-status="queued"' in page and ">Queued<" in page and ">0/1<" in page
+
+
+def test_a_fax_to_one_of_our_fax_numbers_is_delivered_at_once(app, office, config):
+    fax_numbers.assign(Extension.get(Extension.number == "102"), "5550100")
+    browser = signed_in(app, *EXTENSION)
+    answer = send_form(browser, number="5550100")
+    assert answer.status_code == 302
+    page = browser.get("/fax").get_data(as_text=True)
+    assert "Fax delivered to fax number 5550100." in page
+    assert 'data-status="sent"' in page and "delivered to fax number 5550100" in page
+    theirs = signed_in(app, "102", "Passw0rd102").get("/fax").get_data(as_text=True)
+    assert 'data-direction="received"' in theirs and 'data-status="received"' in theirs
 
 
 def test_several_files_in_order_and_a_cover_page(app, config):
@@ -265,6 +277,7 @@ RESULTS_SAID = [
     (fax.RESULTS["not_reached"].format(cause="NORMAL_TEMPORARY_FAILURE"),
      "呼叫失败（NORMAL_TEMPORARY_FAILURE）"),
     (fax.RESULTS["ok"], "成功"),
+    (fax.RESULTS["delivered"].format(number="5550100"), "已送达传真号码 5550100"),
     ("The call dropped prematurely", "The call dropped prematurely"),
 ]
 

@@ -76,8 +76,12 @@ def cmd_send(domain, settings, args):
         job = fax.submit(sender, args.number, uploads, settings.media_folder, cover=cover)
     except RuntimeError as exc:  # no Ghostscript, or the converter died or ran out of time
         raise ValidationError(f"the fax could not be made: {exc}") from None
-    print(f"fax {job.id} queued: {job.pages} page{'s' * (job.pages != 1)} from "
-          f"{args.extension} to {args.number}")
+    pages = f"{job.pages} page{'s' * (job.pages != 1)}"
+    if job.status == "sent":  # one of the domain's own fax numbers
+        print(f"fax {job.id} delivered: {pages} from {args.extension} to fax number "
+              f"{job.destination}")
+    else:
+        print(f"fax {job.id} queued: {pages} from {args.extension} to {args.number}")
     return 0
 
 

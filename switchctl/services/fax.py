@@ -98,6 +98,7 @@ RESULTS = {
     "transmission": "{text} (code {code})",
     "reception_failed": "reception failed",
     "ok": "OK",
+    "delivered": "delivered to fax number {number}",
 }
 # A try's outcome, and what comes of the fax: another try, or the end after the last.
 AGAIN = "{detail}; try {number} at {time}"
@@ -211,13 +212,16 @@ class Cover:
 
 def check_destination(extension, destination):
     """``(gateway, external number)`` for a fax from ``extension`` to ``destination`` (an
-    outbound prefix and a number); ValidationError if it may not be sent there."""
+    outbound prefix and a number), or None for one of the domain's own fax numbers
+    (delivered without a call); ValidationError if it may not be sent there."""
     destination = (destination or "").strip()
     if not extension.enabled:
         raise ValidationError("extension %(number)s is disabled: it sends no faxes",
                               {"number": extension.number})
     if not destination:
         raise ValidationError("enter the fax number to send to")
+    if fax_numbers.owner_of(extension.domain.name, destination) is not None:
+        return None
     if not DESTINATION.match(destination):
         raise ValidationError("%(number)s is not a fax number: dial it as you would from "
                               "your phone (outbound prefix first)", {"number": destination})
@@ -237,7 +241,8 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
     Returns the FaxJob; ValidationError (nothing written) when anything is wrong."""
     now = now or local_now()
     destination = (destination or "").strip()
-    check_destination(extension, destination)
+    own = (None if check_destination(extension, destination) else
+           fax_numbers.owner_of(extension.domain.name, destination))  # one of our own
     _check_room(extension)
     rules = settings(extension.domain_id)
     if cover is not None:  # before the files are drawn: a refusal is said at once
@@ -258,6 +263,9 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
         for relative, data in ((tiff, document.tiff), (pdf, document.pdf)):
             _write(Path(media_folder) / relative, data)
             written.append(Path(media_folder) / relative)
+        if own is not None:
+            return _delivered(extension, own, document, tiff, pdf, Path(media_folder), now,
+                              written)
         return FaxJob.create(domain=extension.domain_id, extension=extension,
                              destination=destination, status="queued", pages=document.pages,
                              original_path="", tiff_path=str(tiff), pdf_path=str(pdf),
@@ -266,6 +274,36 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
         for path in written:
             path.unlink(missing_ok=True)
         raise
+
+
+def _delivered(extension, own, document, tiff, pdf, media_folder, now, written):
+    """A fax to one of the domain's own fax numbers needs no call (a fax machine on a line
+    of ours dials it; the portal and the CLI deliver it): the sender's fax reads sent, and
+    the number's owner gets it as received, in its log and by email, in one transaction.
+    The received files are copies: either log's PDF stays when the other goes."""
+    name = uuid_module.uuid4().hex
+    copies = RECEIVED_FOLDER / f"{name}.tif", RECEIVED_FOLDER / f"{name}.pdf"
+    make_folders(media_folder, RECEIVED_FOLDER)
+    for relative, data in zip(copies, (document.tiff, document.pdf)):
+        _write(media_folder / relative, data)
+        written.append(media_folder / relative)
+    owner = Extension.get_by_id(own.extension_id)
+    text = RESULTS["delivered"].format(number=own.number)
+    common = dict(domain=extension.domain_id, pages=document.pages,
+                  pages_transferred=document.pages, original_path="", created=now,
+                  finished=now, result_text=text)
+    with database.atomic():
+        sent = FaxJob.create(extension=extension, destination=own.number, status="sent",
+                             tiff_path=str(tiff), pdf_path=str(pdf), direction="sent",
+                             **common)
+        received = FaxJob.create(extension=owner, destination="", status="received",
+                                 tiff_path=str(copies[0]), pdf_path=str(copies[1]),
+                                 direction="received", fax_number=own.number,
+                                 remote_number=extension.number, **common)
+        voicemail_email.queue_fax_email(received, clock=lambda: now)
+    log.info("fax %s: delivered from %s to fax number %s (extension %s), %s pages", sent.id,
+             extension.number, own.number, owner.number, document.pages)
+    return sent
 
 
 def _cover_maker(extension, destination, cover, now, rules):

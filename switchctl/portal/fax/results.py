@@ -25,6 +25,7 @@ SAID = {
     "transmission": _l("%(text)s (code %(code)s)"),
     "reception_failed": _l("reception failed"),
     "ok": _l("OK"),
+    "delivered": _l("delivered to fax number %(number)s"),
 }
 
 

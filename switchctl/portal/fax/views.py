@@ -107,8 +107,8 @@ def send():
               for name in ("number", "recipient", "subject", "note")}
     values["cover"] = request.form.get("cover") == "1"
     try:
-        fax.submit(extension, values["number"], uploads(), media_folder(),
-                   cover=cover_of(values))
+        job = fax.submit(extension, values["number"], uploads(), media_folder(),
+                         cover=cover_of(values))
     except ValidationError as error:
         return send_page(extension, values, error_text(error), 400)
     except ChildFailed as exc:  # the converter died or ran out of time: nothing queued
@@ -120,7 +120,10 @@ def send():
         log.error("portal: a fax of extension %s cannot be made: %s", extension.number, exc)
         return send_page(extension, values, _("PDF files cannot be faxed on this system now. "
                                               "Ask your administrator."), 503)
-    flash(_("Fax queued."))
+    if job.status == "sent":  # one of the domain's own fax numbers: delivered at once
+        flash(_("Fax delivered to fax number %(number)s.", number=job.destination))
+    else:
+        flash(_("Fax queued."))
     return redirect(url_for(".index"))
 
 
