@@ -94,8 +94,7 @@ def test_a_call_over_verto_reaches_the_desk_phone_and_its_bye_ends_it(
     assert "result" in client.login(given["login"], given["password"])
     try:
         call_id = client.invite("102")
-        answered = client.next_request("verto.answer", seconds=15)
-        assert "m=audio" in answered.get("sdp", "")
+        assert "m=audio" in client.answer_sdp(seconds=15)
         by_direction = {row["direction"]: row for row in bridged_rows(esl)}
         assert by_direction["inbound"]["name"].startswith("verto.rtc/")
         assert by_direction["inbound"]["cid_num"] == "101"  # who logged in, not "browser"

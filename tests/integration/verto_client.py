@@ -98,6 +98,23 @@ class VertoClient:
             seen.append(found)
         raise VertoError(f"no {method} from the switch (came: {seen})")
 
+    def answer_sdp(self, seconds=None):
+        """The SDP a call's answer brings, as the web phone takes it: in verto.answer, or in
+        the verto.media before it when the switch gave early media first (its verto.answer
+        then carries none)."""
+        early = ""
+        deadline = time.monotonic() + (seconds or self.timeout)
+        while time.monotonic() < deadline:
+            try:
+                found, params = self.requests.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if found == "verto.media":
+                early = params.get("sdp", "")
+            elif found == "verto.answer":
+                return params.get("sdp") or early
+        raise VertoError("no verto.answer from the switch")
+
     def invite(self, destination, caller="101", port=40000):
         call_id = str(uuid.uuid4())
         answer = self.call("verto.invite", {
