@@ -263,14 +263,14 @@ def test_the_days_and_times_are_the_domains_time_zone(app, office):
 
 BUSY = fax.RESULTS["busy"].format(cause="USER_BUSY")
 # What services/fax writes (its own forms) and how the Chinese log says it; the switch's
-# own words stay as they came.
+# own words too when they are common ones, else as they came.
 RESULTS_SAID = [
     (fax.AGAIN.format(detail=BUSY, number=2, time="09:05"), "占线（USER_BUSY）；第 2 次尝试在 09:05"),
     (fax.LAST["more"].format(detail=fax.RESULTS["no_answer"].format(cause="NO_ANSWER"),
                              count=4), "无人接听（NO_ANSWER），共尝试 4 次"),
     (fax.LAST[1].format(detail=fax.RESULTS["transmission"].format(
         text="The call dropped prematurely", code=49)),
-     "The call dropped prematurely（代码 49），共尝试 1 次"),
+     "通话过早中断（代码 49），共尝试 1 次"),
     (fax.RESULTS["cannot_call"].format(cause="INVALID_GATEWAY"), "无法呼叫（INVALID_GATEWAY）"),
     (fax.RESULTS["canceled"].format(who="101"), "已由 101 取消"),
     (fax.RESULTS["lost"], "通话结束但没有结果（丢失）"),
@@ -278,7 +278,8 @@ RESULTS_SAID = [
      "呼叫失败（NORMAL_TEMPORARY_FAILURE）"),
     (fax.RESULTS["ok"], "成功"),
     (fax.RESULTS["delivered"].format(number="5550100"), "已送达传真号码 5550100"),
-    ("The call dropped prematurely", "The call dropped prematurely"),
+    ("The call dropped prematurely", "通话过早中断"),  # the switch's, a common one
+    ("Polled sub-address not accepted", "Polled sub-address not accepted"),  # a rare one
 ]
 
 

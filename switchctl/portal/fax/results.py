@@ -1,7 +1,8 @@
 """A fax's result in the page's language. services/fax writes each result in English from
 its RESULTS, AGAIN and LAST forms (the CLI, the logs and emails read them so); here each
 is read back by its form and said again with the same values. What the switch says itself
-(spandsp's result texts, such as "The call dropped prematurely") stays as it came."""
+(spandsp's result texts, such as "The call dropped prematurely") is said again when it is
+one of the common ones below, else it stays as it came."""
 
 import re
 
@@ -26,6 +27,29 @@ SAID = {
     "reception_failed": _l("reception failed"),
     "ok": _l("OK"),
     "delivered": _l("delivered to fax number %(number)s"),
+}
+
+
+# spandsp's result texts (its T.30 completion codes' words, as mod_spandsp reports them in
+# fax_result_text) that a fax log shows most.
+SWITCH_SAID = {
+    "The call dropped prematurely": _l("The call dropped prematurely"),
+    "Far end is not compatible": _l("Far end is not compatible"),
+    "Far end is not able to receive": _l("Far end is not able to receive"),
+    "Far end is not able to transmit": _l("Far end is not able to transmit"),
+    "Failed to train with any of the compatible modems":
+        _l("Failed to train with any of the compatible modems"),
+    "Far end cannot receive at the resolution of the image":
+        _l("Far end cannot receive at the resolution of the image"),
+    "Far end cannot receive at the size of image":
+        _l("Far end cannot receive at the size of image"),
+    "Carrier lost during fax receive": _l("Carrier lost during fax receive"),
+    "No response after sending a page": _l("No response after sending a page"),
+    "Received no response to DCS or TCF": _l("Received no response to DCS or TCF"),
+    "Fax call disconnected by the other station":
+        _l("Fax call disconnected by the other station"),
+    "Disconnected after permitted retries": _l("Disconnected after permitted retries"),
+    "Timed out while waiting for first line": _l("Timed out while waiting for first line"),
 }
 
 
@@ -63,5 +87,13 @@ def _detail(text):
     for key, form in FORMS:
         found = form.match(text)
         if found:
-            return str(SAID[key]) % found.groupdict()
-    return text
+            values = found.groupdict()
+            if "text" in values:  # the switch's words inside one of ours
+                values["text"] = _switch_said(values["text"])
+            return str(SAID[key]) % values
+    return _switch_said(text)
+
+
+def _switch_said(text):
+    said = SWITCH_SAID.get(text)
+    return text if said is None else str(said)
