@@ -2,6 +2,12 @@
 
 
 def caller_identity(request):
+    """``(extension number, domain)`` of the calling user (worked out once per request:
+    routing and the dialplan both ask)."""
+    return request.memo("caller_identity", lambda: _caller_identity(request))
+
+
+def _caller_identity(request):
     """``(extension number, domain)`` of the calling user, from fields the user cannot set.
 
     SIP phones cannot set channel variables (only sip_h_* ones), so sofia's

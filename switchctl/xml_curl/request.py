@@ -59,6 +59,15 @@ class FsRequest:
         self._found[("trusted", name)] = value
         return value
 
+    def memo(self, name, compute):
+        """``compute()``, worked out once for this request (kept with its fields)."""
+        key = ("memo", name)
+        try:
+            return self._found[key]
+        except KeyError:
+            value = self._found[key] = compute()
+            return value
+
     def planted(self, *names):
         """Is any of these fields (each sent once by the switch) absent or repeated? A
         repeat means a variable name carrying ``&<name>=`` was planted (see trusted)."""
