@@ -9,7 +9,8 @@
   (busy, no answer: the call ended before txfax ran) is decided by its hang-up cause.
 - ``BACKGROUND_JOB`` of our ``bgapi originate``: its body ``-ERR <cause>`` when the call
   failed (a busy line, or one never placed: an unknown gateway has no channel, so no
-  hang-up to tell it); the same decision as the hang-up's, whichever comes first.
+  hang-up to tell it), NOT_PLACED: decided as its hang-up would be, whichever comes
+  first, and tried again for a cause the hang-up alone would leave open.
 
 greenswitch hands the listener each event's headers decoded; xml_cdr/parse hands its
 variables decoded (``fax_success`` where an event says ``variable_fax_success``). Only our
@@ -68,8 +69,8 @@ def fax_report(headers):
 
 
 def _originate_failed(headers):
-    """ENDED with the cause of a fax originate the switch answered ``-ERR <cause>``; None
-    for any other job (or one that succeeded: the call's own events tell the rest)."""
+    """NOT_PLACED with the cause of a fax originate the switch answered ``-ERR <cause>``;
+    None for any other job (or one that succeeded: the call's own events tell the rest)."""
     found = ORIGINATED.match(headers.get("Job-Command-Arg", "").lstrip("{"))
     if headers.get("Job-Command") != "originate" or found is None:
         return None

@@ -211,17 +211,19 @@ class Cover:
 
 
 def check_destination(extension, destination):
-    """``(gateway, external number)`` for a fax from ``extension`` to ``destination`` (an
-    outbound prefix and a number), or None for one of the domain's own fax numbers
-    (delivered without a call); ValidationError if it may not be sent there."""
+    """Where a fax from ``extension`` to ``destination`` goes: ``(route, None)`` for an
+    outbound prefix and a number (route: ``(gateway, external number)``), or ``(None,
+    fax number)`` for one of the domain's own fax numbers (delivered without a call);
+    ValidationError if it may not be sent there."""
     destination = (destination or "").strip()
     if not extension.enabled:
         raise ValidationError("extension %(number)s is disabled: it sends no faxes",
                               {"number": extension.number})
     if not destination:
         raise ValidationError("enter the fax number to send to")
-    if fax_numbers.owner_of(extension.domain.name, destination) is not None:
-        return None
+    own = fax_numbers.owner_of(extension.domain.name, destination)
+    if own is not None:
+        return None, own
     if not DESTINATION.match(destination):
         raise ValidationError("%(number)s is not a fax number: dial it as you would from "
                               "your phone (outbound prefix first)", {"number": destination})
@@ -232,7 +234,7 @@ def check_destination(extension, destination):
     if not extension.outbound_allowed:
         raise ValidationError("extension %(number)s may not call outside numbers",
                               {"number": extension.number})
-    return route
+    return route, None
 
 
 def submit(extension, destination, uploads, media_folder, cover=None, now=None):
@@ -241,8 +243,7 @@ def submit(extension, destination, uploads, media_folder, cover=None, now=None):
     Returns the FaxJob; ValidationError (nothing written) when anything is wrong."""
     now = now or local_now()
     destination = (destination or "").strip()
-    own = (None if check_destination(extension, destination) else
-           fax_numbers.owner_of(extension.domain.name, destination))  # one of our own
+    _route, own = check_destination(extension, destination)
     _check_room(extension)
     rules = settings(extension.domain_id)
     if cover is not None:  # before the files are drawn: a refusal is said at once
@@ -418,8 +419,8 @@ def due(now, limit=500):
 def claim(rows, now, instance):
     """Claim each queued row of ``rows`` this instance wins (sending, an attempt recorded),
     in one transaction, as many as MAX_CALLS leaves room for; a row whose route or
-    permission is gone fails. Returns the Claimed
-    calls to place; the sending rows among ``rows`` are the watchdog's (``expired``)."""
+    permission is gone fails. Returns the Claimed calls to place; the sending rows among
+    ``rows`` are the watchdog's (``expired``)."""
     queued = [row for row in rows if row.status == "queued"]
     found = settings_of({row.domain_id for row in queued})
     senders = {extension.id: extension for extension in Extension.select().where(
@@ -525,8 +526,7 @@ def gone(row, now):
              .where(FaxJob.id == row.id, FaxJob.status == "sending",
                     FaxJob.call_uuid == row.call_uuid).execute())
         return False
-    _ended(row.id, row.call_uuid, now, "lost", RESULTS["lost"],
-           retry=True)
+    _ended(row.id, row.call_uuid, now, "lost", RESULTS["lost"], retry=True)
     return True
 
 

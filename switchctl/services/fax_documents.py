@@ -209,13 +209,15 @@ def _drawn_page(name, path, fit):
     try:
         with Image.open(path) as page:
             refused = _too_large(name, page)
-            if refused is None:
-                page.load()
-                page.info["dpi"] = (HORIZONTAL_DPI, HORIZONTAL_DPI)  # as gs drew it
-                return fit(page)
+            if refused is not None:
+                raise refused
+            page.load()
+            page.info["dpi"] = (HORIZONTAL_DPI, HORIZONTAL_DPI)  # as gs drew it
+            return fit(page)
+    except ValidationError:
+        raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        refused = ValidationError("%(name)s is not a PDF that can be read", {"name": name})
-    raise refused
+        raise ValidationError("%(name)s is not a PDF that can be read", {"name": name}) from None
 
 
 def _tiff(pages, resolution, group):

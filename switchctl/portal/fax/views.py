@@ -63,11 +63,15 @@ def extension_user():
     return current_user.is_authenticated and current_user.principal.role == ROLE_EXTENSION
 
 
-def request_limit():
-    """The most bytes a send request may carry for the logged-in extension user: a few
-    files of its domain's largest (fax_max_megabytes), 60 MB at most."""
+def largest_file():
+    """The largest file the logged-in extension user's domain takes (fax_max_megabytes)."""
     domain = find_domain(current_user.principal.domain_name)
-    largest = fax.settings(domain).max_bytes if domain is not None else fax.FaxSettings.max_bytes
+    return fax.settings(domain).max_bytes if domain is not None else fax.FaxSettings.max_bytes
+
+
+def request_limit(largest):
+    """The most bytes a send request may carry: a few files of the ``largest`` size,
+    60 MB at most."""
     return min(FILES_AT_MOST_SIZE * largest + FORM_ROOM, REQUEST_CAP)
 
 
@@ -76,7 +80,7 @@ def upload_limit(endpoint, values):
     """Raise the request limit for the send form. URL value preprocessors run before the
     before_request functions, so before CSRFProtect's reads the form."""
     if endpoint == "fax.send" and request.method == "POST" and extension_user():
-        request.max_content_length = request_limit()
+        request.max_content_length = request_limit(largest_file())
 
 
 @blueprint.errorhandler(RequestEntityTooLarge)
@@ -85,16 +89,17 @@ def too_large(error):
     saying why (what was typed is not read: the request is too large to read)."""
     if request.endpoint != "fax.send" or not extension_user():
         return error
-    return send_page(my_extension(), {}, too_large_text(), 413)
+    extension = my_extension()
+    largest = fax.settings(extension.domain_id).max_bytes
+    return send_page(extension, {}, too_large_text(largest), 413)
 
 
-def too_large_text():
-    """What the page says of files too large to send together (the server's 413, and the
-    page's own check before sending)."""
-    domain = find_domain(current_user.principal.domain_name)
+def too_large_text(largest):
+    """What the page says of files too large to send together, ``largest`` the biggest
+    file the domain takes (the server's 413, and the page's own check before sending)."""
     return _("The files are too large to send together: at most %(total)s MB in one fax, "
              "%(each)s MB per file. Send fewer or smaller files.",
-             total=request_limit() // MB, each=fax.settings(domain).max_bytes // MB)
+             total=request_limit(largest) // MB, each=largest // MB)
 
 
 @blueprint.route("/fax/send", methods=["GET", "POST"])
@@ -144,11 +149,11 @@ def send_page(extension, values, error=None, status=200):
     if error is not None:
         flash(error, "error")
     rules = fax.settings(extension.domain_id)
-    limit = request_limit()
     page = make_response(render_template(
         "fax/send.html", values=values, each=rules.max_bytes // MB, pages=rules.max_pages,
         note_limit=NOTE_LIMIT, field_limit=FIELD_LIMIT, each_bytes=rules.max_bytes,
-        total_bytes=limit - FORM_ROOM, too_large=too_large_text()), status)
+        total_bytes=request_limit(rules.max_bytes) - FORM_ROOM,
+        too_large=too_large_text(rules.max_bytes)), status)
     page.headers["Content-Security-Policy"] = SEND_POLICY
     return page
 
